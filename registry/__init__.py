@@ -1,0 +1,66 @@
+"""registry: a chemical compound registry with CAS Registry Number validation.
+
+The public API is listed in ``__all__``. Names whose modules need heavy packages (RDKit, polars,
+SQLAlchemy, pubchempy) are imported on first use, so ``import registry`` stays fast.
+
+>>> import registry
+>>> registry.cas.validate("101312-07-6")
+'101312-07-6'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from registry import cas, errors
+from registry.cas import CasCheck, CasStatus
+from registry.errors import (
+    Ambiguous,
+    DuplicateCompound,
+    InvalidChecksum,
+    InvalidFormat,
+    InvalidLength,
+    InvalidStructure,
+    NotFound,
+    PubChemError,
+    PubChemUnavailable,
+    RecordFileError,
+    RegistryError,
+    ValidationError,
+)
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it, imported when the name is first used.
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "Ambiguous",
+    "CasCheck",
+    "CasStatus",
+    "DuplicateCompound",
+    "InvalidChecksum",
+    "InvalidFormat",
+    "InvalidLength",
+    "InvalidStructure",
+    "NotFound",
+    "PubChemError",
+    "PubChemUnavailable",
+    "RecordFileError",
+    "RegistryError",
+    "ValidationError",
+    "__version__",
+    "cas",
+    "errors",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'registry' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,9 @@
+"""The ``registry`` command: a thin typer layer over the library.
+
+Each feature's commands live in their own module here and register on the one ``app``.
+"""
+
+from registry.cli import cas as _cas  # noqa: F401  (registers its commands)
+from registry.cli.app import app, main
+
+__all__ = ["app", "main"]
