@@ -1,0 +1,74 @@
+"""Settings: the one place that reads environment variables.
+
+A frozen :class:`Settings` is built once (``Settings.from_env()``, with command-line options as
+overrides) and passed down; no module keeps mutable configuration of its own.
+
+Environment variables:
+    REGISTRY_DB: SQLAlchemy URL of the registry database (default: SQLite in the user data dir).
+    REGISTRY_DATA_DIR: where the default database and the offline reference index live.
+    REGISTRY_CACHE_DIR: where the PubChem response cache lives.
+    REGISTRY_OFFLINE: "1"/"true"/"yes" to never open a network connection.
+    REGISTRY_PUBCHEM_URL: base URL of PUG-REST (tests and mirrors point it elsewhere).
+    REGISTRY_PUBCHEM_TIMEOUT: seconds to wait for one PubChem response.
+    REGISTRY_AUTHOR: who is recorded in the audit log (default: the OS user).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PUBCHEM_URL", "Settings"]
+
+PUBCHEM_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
+_APP = "registry"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _default_author() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers) and no USER variable
+        return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable, resolved once."""
+
+    data_dir: Path
+    cache_dir: Path
+    db_url: str
+    offline: bool = False
+    pubchem_url: str = PUBCHEM_URL
+    pubchem_timeout: float = 30.0
+    author: str = "unknown"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from the environment; keyword overrides that are not None win."""
+        env = os.environ if environ is None else environ
+        from platformdirs import user_cache_dir, user_data_dir
+
+        data_dir = Path(env.get("REGISTRY_DATA_DIR") or user_data_dir(_APP, appauthor=False))
+        cache_dir = Path(env.get("REGISTRY_CACHE_DIR") or user_cache_dir(_APP, appauthor=False))
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "cache_dir": cache_dir,
+            "db_url": env.get("REGISTRY_DB") or f"sqlite:///{data_dir / 'registry.sqlite'}",
+            "offline": env.get("REGISTRY_OFFLINE", "").strip().lower() in _TRUE,
+            "pubchem_url": (env.get("REGISTRY_PUBCHEM_URL") or PUBCHEM_URL).rstrip("/"),
+            "pubchem_timeout": float(env.get("REGISTRY_PUBCHEM_TIMEOUT") or 30.0),
+            "author": env.get("REGISTRY_AUTHOR") or _default_author(),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
