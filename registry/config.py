@@ -48,6 +48,13 @@ class Settings:
     pubchem_url: str = PUBCHEM_URL
     pubchem_timeout: float = 30.0
     author: str = "unknown"
+    # PubChem client (registry.pubchem): retries with exponential backoff and jitter, a bound
+    # on the total time one call may take, and PubChem's published request-rate limits.
+    pubchem_retries: int = 4
+    pubchem_backoff: float = 1.0
+    pubchem_max_wait: float = 120.0
+    pubchem_rate_per_second: float = 5.0
+    pubchem_rate_per_minute: float = 400.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,0 +1,169 @@
+"""The lookup chain: classify the query, then ask each source in turn.
+
+Sources are tried in order: the own registry (when one is plugged in), the offline reference
+index, then PubChem (unless offline). By default the chain stops at the first source that
+knows the query, so a common compound never costs a network request; ``exhaustive=True`` asks
+every source, which is what finds conflicts between them. A source that cannot answer (PubChem
+down or offline) becomes a warning on the result as long as another source answered.
+
+A source is any object with a ``name`` and ``find_many(queries) -> list[list[Candidate]]``
+(one list per query, in order); the registry store plugs in as the first one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from registry import cas
+from registry.config import Settings
+from registry.errors import NotFound, PubChemUnavailable
+from registry.models import Candidate, LookupResult
+from registry.query import Query, QueryKind, classify
+
+__all__ = ["Source", "default_sources", "flags", "lookup", "lookup_many"]
+
+
+class Source(Protocol):
+    """One step of the lookup chain."""
+
+    name: str
+
+    def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]: ...
+
+
+def default_sources(settings: Settings) -> list[Source]:
+    """The offline index, then PubChem unless offline (the registry store is added by callers).
+
+    PubChem's client (and pubchempy) is imported only here, and only when online.
+    """
+    from registry.reference import ReferenceSource
+
+    sources: list[Source] = [ReferenceSource(settings)]
+    if not settings.offline:
+        from registry.pubchem import PubChemSource
+
+        sources.append(PubChemSource(settings))
+    return sources
+
+
+def _salt_parent(candidates: Sequence[Candidate]) -> tuple[tuple[int, int], ...]:
+    """(salt, parent) index pairs: one candidate's SMILES is a component of another's."""
+    pairs = []
+    for i, salt in enumerate(candidates):
+        components = set(salt.smiles.split(".")) if "." in salt.smiles else set()
+        if not components:
+            continue
+        for j, parent in enumerate(candidates):
+            if (
+                i != j
+                and parent.smiles
+                and "." not in parent.smiles
+                and parent.smiles in components
+            ):
+                pairs.append((i, j))
+    return tuple(dict.fromkeys(pairs))
+
+
+def flags(
+    query: Query, candidates: Sequence[Candidate]
+) -> tuple[bool, bool, tuple[tuple[int, int], ...]]:
+    """(ambiguous, conflict, salt_parent) for a query's candidates.
+
+    Ambiguous: one source gives more than one distinct compound. Conflict: for a CAS number,
+    candidates (from any sources) that carry it disagree on the InChIKey.
+    """
+    per_source: dict[str, set[str]] = {}
+    for c in candidates:
+        per_source.setdefault(c.source, set()).add(c.inchikey or f"cid:{c.cid}")
+    ambiguous = any(len(keys) > 1 for keys in per_source.values())
+    conflict = False
+    if query.kind is QueryKind.CAS:
+        keys = {c.inchikey for c in candidates if c.inchikey and query.value in c.cas_numbers}
+        conflict = len(keys) > 1 and len(per_source) > 1
+    return ambiguous, conflict, _salt_parent(candidates)
+
+
+def lookup_many(
+    texts: Sequence[str],
+    settings: Settings,
+    sources: Sequence[Source] | None = None,
+    *,
+    exhaustive: bool = False,
+) -> list[LookupResult]:
+    """Look many queries up, each source asked once for all queries still open (batching).
+
+    Raises PubChemUnavailable only when a query found nothing and a source could not answer.
+    """
+    chain = list(sources) if sources is not None else default_sources(settings)
+    queries = [classify(text) for text in texts]
+    found: list[list[Candidate]] = [[] for _ in queries]
+    warnings: list[list[str]] = [[] for _ in queries]
+    failure: PubChemUnavailable | None = None
+    for source in chain:
+        open_ = [
+            i
+            for i, q in enumerate(queries)
+            if q.value
+            and (exhaustive or not found[i])
+            and (q.kind is not QueryKind.CAS or q.cas_valid)
+        ]
+        if not open_:
+            break
+        try:
+            answers = source.find_many([queries[i] for i in open_])
+        except PubChemUnavailable as error:
+            failure = error
+            for i in open_:
+                warnings[i].append(f"{source.name}: {error}")
+            continue
+        for i, answer in zip(open_, answers, strict=True):
+            found[i].extend(answer)
+    results = []
+    for i, query in enumerate(queries):
+        candidates = found[i]
+        suggestions: tuple[str, ...] = ()
+        if query.kind is QueryKind.CAS and not query.cas_valid:
+            suggestions = tuple(cas.suggest(query.value, known=_knows(chain)))
+        ambiguous, conflict, salt_parent = flags(query, candidates)
+        results.append(
+            LookupResult(
+                query=query.text,
+                kind=str(query.kind),
+                candidates=tuple(candidates),
+                ambiguous=ambiguous,
+                conflict=conflict,
+                salt_parent=salt_parent,
+                suggestions=suggestions,
+                sources=tuple(s.name for s in chain),
+                warnings=tuple(warnings[i]),
+            )
+        )
+    if failure is not None and any(not r.found and not r.suggestions for r in results):
+        missing = [r.query for r in results if not r.found]
+        raise PubChemUnavailable(f"{failure} (no offline answer for {', '.join(missing[:5])})")
+    return results
+
+
+def _knows(chain: Sequence[Source]) -> Callable[[str], bool]:
+    checkers = [k for s in chain if (k := getattr(s, "knows_cas", None)) is not None]
+    return lambda number: any(check(number) for check in checkers)
+
+
+def lookup(
+    text: str,
+    settings: Settings,
+    sources: Sequence[Source] | None = None,
+    *,
+    exhaustive: bool = False,
+) -> LookupResult:
+    """Look one query up through the chain.
+
+    Raises NotFound when no source knows it (a CAS number failing its checksum is not an
+    error: the result carries suggestions), PubChemUnavailable when PubChem was needed and
+    could not be reached.
+    """
+    result = lookup_many([text], settings, sources, exhaustive=exhaustive)[0]
+    if not result.found and not result.suggestions:
+        raise NotFound(f"nothing found for {text!r}")
+    return result
