@@ -70,12 +70,13 @@ def flags(
 ) -> tuple[bool, bool, tuple[tuple[int, int], ...]]:
     """(ambiguous, conflict, salt_parent) for a query's candidates.
 
-    Ambiguous: one source gives more than one distinct compound. Conflict: for a CAS number,
+    Ambiguous: one source gives more than one record (distinct CIDs). Conflict: for a CAS number,
     candidates (from any sources) that carry it disagree on the InChIKey.
     """
     per_source: dict[str, set[str]] = {}
     for c in candidates:
-        per_source.setdefault(c.source, set()).add(c.inchikey or f"cid:{c.cid}")
+        # Distinct records, by CID where there is one: PubChem gives water's InChIKey two CIDs.
+        per_source.setdefault(c.source, set()).add(f"cid:{c.cid}" if c.cid else c.inchikey)
     ambiguous = any(len(keys) > 1 for keys in per_source.values())
     conflict = False
     if query.kind is QueryKind.CAS:

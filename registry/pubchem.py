@@ -213,7 +213,7 @@ def _cache_path(settings: Settings) -> Path:
 
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    connection = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute(_SCHEMA)
     return connection
@@ -316,8 +316,10 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        return max(0.0, float(value))  # seconds (PubChem sends whole seconds)
+    except ValueError:
+        pass
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -378,6 +380,8 @@ class PubChemClient:
         if self.settings.offline:
             raise PubChemUnavailable(f"offline mode: no cached PubChem answer for {url}")
         response = self._send(url, body)
+        if response.status == 200 and url.upper().endswith("/JSON"):
+            response.json()  # a truncated or garbled answer raises here and is never cached
         self._cache.put(key, method, url, body, response)
         return response
 
