@@ -33,7 +33,19 @@ from registry.errors import (
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # lookup (issue 6)
+    "Candidate": "registry.models",
+    "CasNumber": "registry.models",
+    "LookupResult": "registry.models",
+    "Query": "registry.query",
+    "QueryKind": "registry.query",
+    "classify": "registry.query",
+    "lookup": "registry.lookup",
+    "lookup_many": "registry.lookup",
+    "PubChemClient": "registry.pubchem",
+    "ReferenceIndex": "registry.reference",
+}
 
 __all__ = [
     "Ambiguous",

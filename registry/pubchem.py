@@ -526,6 +526,8 @@ class PubChemClient:
                 if isinstance(error, PubChemUnavailable):
                     raise
                 found = []  # e.g. 400 BadRequest for a SMILES PubChem cannot parse
+            if not found and query.kind is QueryKind.SMILES and query.value.isalnum():
+                found = self.cids("name", query.value)  # "nsc94017" reads as SMILES too
             cids_per_query.append(found[:MAX_CIDS_PER_QUERY])
         every = [cid for cids in cids_per_query for cid in cids]
         if not every:

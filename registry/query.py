@@ -43,6 +43,7 @@ _EC_SHAPE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
 # Characters that occur in SMILES but (almost) never in a name, and that names need.
 _SMILES_CHARS = re.compile(r"[A-Za-z0-9@+\-\[\]\(\)\\/%=#$:.*]+").fullmatch
 _SMILES_ONLY = re.compile(r"[=#@\[\]]|^[BCNOSPFI][a-z]?[0-9(=]|[a-z][0-9]|^c1|[()][A-Z]")
+_BRACKET_ATOM = re.compile(r"\[[^\]]*\]")
 _ATOMS_ONLY = re.compile(r"(?:Cl|Br|[BCNOSPFI]|[cnops])+").fullmatch
 _ORGANIC_ATOM = re.compile(r"Cl|Br|[BCNOSPFI]|[bcnops]")
 
@@ -77,11 +78,14 @@ class Query:
 def _looks_like_smiles(text: str) -> bool:
     if " " in text or not _SMILES_CHARS(text) or not _ORGANIC_ATOM.search(text):
         return False
+    # Outside bracket atoms, every letter must belong to an organic-subset atom symbol, so
+    # "Benzene", "NaCl", "ac1l1hbs" and "nu2058" stay names while "CCCBr" is a SMILES.
+    letters = "".join(re.findall(r"[A-Za-z]+", _BRACKET_ATOM.sub("", text)))
+    if letters and _ATOMS_ONLY(letters) is None:
+        return False
     if text.isalpha():
-        # Plain letters: a SMILES only if every letter is an atom symbol ("CCO", "CCCBr"), so
-        # "Benzene", "NaCl" and "water" stay names.
-        return _ATOMS_ONLY(text) is not None and len(text) > 1
-    return _SMILES_ONLY.search(text) is not None
+        return len(text) > 1
+    return _SMILES_ONLY.search(text) is not None or "[" in text
 
 
 def classify(text: str) -> Query:
