@@ -94,13 +94,13 @@ def lookup_many(
 ) -> list[LookupResult]:
     """Look many queries up, each source asked once for all queries still open (batching).
 
-    Raises PubChemUnavailable only when a query found nothing and a source could not answer.
+    Never raises for a source that cannot answer (PubChem down, offline cache miss): each
+    affected result carries a warning instead, so the other answers are not lost.
     """
     chain = list(sources) if sources is not None else default_sources(settings)
     queries = [classify(text) for text in texts]
     found: list[list[Candidate]] = [[] for _ in queries]
     warnings: list[list[str]] = [[] for _ in queries]
-    failure: PubChemUnavailable | None = None
     for source in chain:
         open_ = [
             i
@@ -114,7 +114,6 @@ def lookup_many(
         try:
             answers = source.find_many([queries[i] for i in open_])
         except PubChemUnavailable as error:
-            failure = error
             for i in open_:
                 warnings[i].append(f"{source.name}: {error}")
             continue
@@ -140,9 +139,6 @@ def lookup_many(
                 warnings=tuple(warnings[i]),
             )
         )
-    if failure is not None and any(not r.found and not r.suggestions for r in results):
-        missing = [r.query for r in results if not r.found]
-        raise PubChemUnavailable(f"{failure} (no offline answer for {', '.join(missing[:5])})")
     return results
 
 
@@ -166,5 +162,7 @@ def lookup(
     """
     result = lookup_many([text], settings, sources, exhaustive=exhaustive)[0]
     if not result.found and not result.suggestions:
+        if result.warnings:
+            raise PubChemUnavailable("; ".join(result.warnings))
         raise NotFound(f"nothing found for {text!r}")
     return result

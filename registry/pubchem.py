@@ -582,6 +582,15 @@ class PubChemSource:
 
     def __init__(self, settings: Settings, client: PubChemClient | None = None) -> None:
         self.client = client or PubChemClient(settings)
+        self._down: PubChemUnavailable | None = None
 
     def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]:
-        return self.client.candidates(queries)
+        """Candidates per query; once PubChem proved unavailable, fail at once (no new waits)."""
+        if self._down is not None:
+            raise PubChemUnavailable(f"{self._down} (not retried in this run)")
+        try:
+            return self.client.candidates(queries)
+        except PubChemUnavailable as error:
+            if not self.client.settings.offline:
+                self._down = error
+            raise

@@ -37,6 +37,9 @@ def env(reference_dir: Path, tmp_path: Path, pubchem: FakePubChem) -> dict[str, 
         "REGISTRY_PUBCHEM_URL": pubchem.url,
         "REGISTRY_PUBCHEM_TIMEOUT": "0.5",
         "REGISTRY_OFFLINE": "",
+        "REGISTRY_PUBCHEM_RETRIES": "2",
+        "REGISTRY_PUBCHEM_BACKOFF": "0.01",
+        "REGISTRY_PUBCHEM_MAX_WAIT": "3",
     }
 
 
@@ -109,8 +112,10 @@ def test_pubchem_down_is_one_error_line(env: dict[str, str], pubchem: FakePubChe
     pubchem.fail("503-html", times=100)
     done = run("lookup", "unknown-to-the-index-xyz", env={**env, "REGISTRY_PUBCHEM_TIMEOUT": "0.2"})
     assert done.returncode == 1
-    assert done.stderr.startswith("error: PubChem unavailable")
-    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: pubchem: PubChem unavailable after 3 attempt(s)")
+    assert "503" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert len(pubchem.requests) == 3
 
 
 def test_reference_info(env: dict[str, str]) -> None:

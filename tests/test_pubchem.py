@@ -284,3 +284,21 @@ def test_real_pubchem(tmp_path: Path) -> None:
     [candidates] = PubChemClient(settings).candidates([classify("aspirin")])
     assert candidates[0].cid == 2244
     assert "50-78-2" in candidates[0].cas_numbers
+
+
+def test_many_queries_with_pubchem_down_keep_the_answers(
+    settings: Settings, pubchem: FakePubChem
+) -> None:
+    pubchem.fail("504", times=100)
+    source = PubChemSource(settings, client(settings))
+    chain = [ReferenceSource(settings), source]
+    first = lookup_many(["caffeine", "unknown thing 1", "unknown thing 2"], settings, chain)
+    assert first[0].candidates[0].cid == 2519
+    assert not first[0].warnings  # answered by the index: PubChem not asked
+    assert not first[1].found
+    assert "504" in first[1].warnings[0]
+    assert len(pubchem.requests) == settings.pubchem_retries + 1
+    # PubChem proved down: later batches of the same run fail at once, without new waits.
+    again = lookup_many(["unknown thing 3"], settings, chain)
+    assert "not retried" in again[0].warnings[0]
+    assert len(pubchem.requests) == settings.pubchem_retries + 1

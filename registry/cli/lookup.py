@@ -12,7 +12,7 @@ import typer
 from registry.cli.app import app
 from registry.cli.output import OutputFormat, render
 from registry.config import Settings
-from registry.errors import InputFileError
+from registry.errors import InputFileError, PubChemUnavailable
 from registry.models import LookupResult
 
 _COLUMNS = ("query", "source", "name", "cas", "formula", "inchikey", "cid", "flags")
@@ -47,7 +47,9 @@ def _rows(result: LookupResult) -> Iterator[dict[str, Any]]:
         yield {
             "query": result.query,
             "source": "",
-            "name": "(not found)" if not result.suggestions else "(invalid CAS checksum)",
+            "name": "(invalid CAS checksum)"
+            if result.suggestions
+            else ("(source unavailable)" if result.warnings else "(not found)"),
             "cas": [],
             "flags": [f"did you mean {', '.join(result.suggestions[:3])}"]
             if result.suggestions
@@ -155,9 +157,15 @@ def lookup_command(
             results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
     rows = [row for result in results for row in _rows(result)]
     typer.echo(render(rows, fmt, _COLUMNS))
+    unanswered = [r for r in results if not r.found and r.warnings]
     for result in results:
-        for warning in result.warnings:
-            typer.echo(f"warning: {result.query}: {warning}", err=True)
+        if result.found:  # answered offline while a source could not answer
+            for warning in result.warnings:
+                typer.echo(f"warning: {result.query}: {warning}", err=True)
+    if unanswered:
+        names = ", ".join(repr(r.query) for r in unanswered[:5])
+        more = f" and {len(unanswered) - 5} more" if len(unanswered) > 5 else ""
+        raise PubChemUnavailable(f"{unanswered[0].warnings[-1]} (unanswered: {names}{more})")
     if not all(r.found for r in results):
         raise typer.Exit(1)
 
