@@ -32,14 +32,14 @@ class Source(Protocol):
     def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]: ...
 
 
-def default_sources(settings: Settings) -> list[Source]:
-    """The offline index, then PubChem unless offline (the registry store is added by callers).
+def default_sources(settings: Settings, first: Sequence[Source] = ()) -> list[Source]:
+    """``first`` (the own registry, when there is one), the offline index, then PubChem.
 
-    PubChem's client (and pubchempy) is imported only here, and only when online.
+    PubChem is left out when offline; its client (and pubchempy) is imported only when online.
     """
     from registry.reference import ReferenceSource
 
-    sources: list[Source] = [ReferenceSource(settings)]
+    sources: list[Source] = [*first, ReferenceSource(settings)]
     if not settings.offline:
         from registry.pubchem import PubChemSource
 

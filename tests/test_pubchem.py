@@ -302,3 +302,39 @@ def test_many_queries_with_pubchem_down_keep_the_answers(
     again = lookup_many(["unknown thing 3"], settings, chain)
     assert "not retried" in again[0].warnings[0]
     assert len(pubchem.requests) == settings.pubchem_retries + 1
+
+
+def test_full_records_parsed_by_pubchempy(settings: Settings, pubchem: FakePubChem) -> None:
+    # The recorded body of GET compound/name/benzene/json, asked pubchempy's way (POST).
+    [benzene] = client(settings).compounds("name", "benzene")
+    assert benzene.cid == 241
+    assert benzene.molecular_formula == "C6H6"
+    assert len(benzene.atoms) == 12
+    # A SMILES PubChem has no compound for: a record without a CID, as recorded.
+    [unknown] = client(settings).compounds("smiles", "COOOOOOOOOOC")
+    assert unknown.cid is None
+
+
+def test_a_registry_source_plugs_in_first(settings: Settings) -> None:
+    from registry.lookup import default_sources
+    from registry.models import Candidate
+    from registry.query import Query
+
+    class Mine:
+        name = "registry"
+
+        def find_many(self, queries: list[Query]) -> list[list[Candidate]]:
+            return [
+                [Candidate("registry", "2026-01-01", "my caffeine", cid=2519)]
+                if q.value == "caffeine"
+                else []
+                for q in queries
+            ]
+
+    chain = default_sources(settings.replace(offline=True), first=[Mine()])
+    assert [s.name for s in chain] == ["registry", "reference"]
+    own, other = lookup_many(["caffeine", "aspirin"], settings, chain)
+    assert [c.source for c in own.candidates] == ["registry"]
+    assert [c.source for c in other.candidates] == ["reference"]
+    both = lookup("caffeine", settings, chain, exhaustive=True)
+    assert [c.source for c in both.candidates] == ["registry", "reference"]
