@@ -356,7 +356,6 @@ class PubChemClient:
         if _is_loopback(settings.pubchem_url):
             handlers.append(urllib.request.ProxyHandler({}))  # never proxy a local server
         self._opener = urllib.request.build_opener(*handlers)
-        self.requests_made = 0
 
     # -- transport ----------------------------------------------------------------------------
 
@@ -367,9 +366,10 @@ class PubChemClient:
     def fetch(self, url: str, form: Sequence[tuple[str, str]] | None = None) -> Response:
         """One GET (or POST with ``form``), from the cache when possible.
 
-        Returns a 200 or 404 :class:`Response` (both are cached). Raises PubChemUnavailable when
-        offline with a cache miss, or when PubChem stays busy, times out or is unreachable past
-        the retries and the time budget; PubChemError for any other fault.
+        Returns a 200 or 404 :class:`Response` (both are cached) or a 400 one (not cached).
+        Raises PubChemUnavailable when offline with a cache miss, or when PubChem stays busy,
+        times out or is unreachable past the retries and the time budget; PubChemError for any
+        other fault.
         """
         body = urllib.parse.urlencode(form) if form is not None else None
         method = "POST" if body is not None else "GET"
@@ -380,6 +380,8 @@ class PubChemClient:
         if self.settings.offline:
             raise PubChemUnavailable(f"offline mode: no cached PubChem answer for {url}")
         response = self._send(url, body)
+        if response.status == 400:
+            return response  # a bad request may be PubChem's passing fault: not cached
         if response.status == 200 and url.upper().endswith("/JSON"):
             response.json()  # a truncated or garbled answer raises here and is never cached
         self._cache.put(key, method, url, body, response)
@@ -399,7 +401,6 @@ class PubChemClient:
             if data is not None:
                 request.add_header("Content-Type", "application/x-www-form-urlencoded")
             retry_after: float | None = None
-            self.requests_made += 1
             try:
                 with self._opener.open(
                     request, timeout=min(settings.pubchem_timeout, remaining)
@@ -412,8 +413,8 @@ class PubChemClient:
                     content = _read_quietly(error)
                     self.limiter.observe(error.headers.get("X-Throttling-Control"))
                     problem = _fault_message(error.code, str(error.reason), content)
-                    if error.code == 404:
-                        return Response(404, content, _now())
+                    if error.code in (400, 404):  # the caller decides; 400 is never cached
+                        return Response(error.code, content, _now())
                     if error.code not in _RETRYABLE_STATUS:
                         raise PubChemError(f"PubChem refused the request: {problem}") from error
                     retry_after = _retry_after(error.headers.get("Retry-After"))
@@ -438,10 +439,16 @@ class PubChemClient:
         )
 
     def get_json(self, url: str, form: Sequence[tuple[str, str]] | None = None) -> Any | None:
-        """The decoded JSON answer, or None when PubChem answers 404 (not found)."""
+        """The decoded JSON answer, or None when PubChem answers 404 (not found).
+
+        Raises PubChemError when PubChem refuses the request (400 BadRequest).
+        """
         response = self.fetch(url, form)
         if response.status == 404:
             return None
+        if response.status == 400:
+            problem = _fault_message(400, "Bad Request", response.body)
+            raise PubChemError(f"PubChem refused the request: {problem}")
         return response.json()
 
     # -- operations ---------------------------------------------------------------------------
@@ -450,11 +457,12 @@ class PubChemClient:
         """CIDs for one identifier in a namespace (``name``, ``smiles``, ``inchikey``...)."""
         if namespace == "cid":
             return [int(identifier)]
-        data = self.get_json(
+        response = self.fetch(
             self.url("compound", namespace, "cids", "JSON"), [(namespace, identifier)]
         )
-        if data is None:
-            return []
+        if response.status in (400, 404):
+            return []  # 400: an identifier PubChem cannot parse in this namespace, found nowhere
+        data = response.json()
         try:
             return [int(c) for c in data["IdentifierList"]["CID"] if int(c) > 0]
         except (KeyError, TypeError, ValueError) as error:
@@ -516,16 +524,12 @@ class PubChemClient:
         """Candidates for many queries: one CID search per query, then batched details.
 
         A query PubChem does not know gives an empty list; a query it cannot parse (400) too.
+        Raises PubChemUnavailable (busy, down, offline) and PubChemError (garbled answers).
         """
         cids_per_query: list[list[int]] = []
         for query in queries:
             namespace = _NAMESPACE[query.kind]
-            try:
-                found = self.cids(namespace, query.value)
-            except PubChemError as error:
-                if isinstance(error, PubChemUnavailable):
-                    raise
-                found = []  # e.g. 400 BadRequest for a SMILES PubChem cannot parse
+            found = self.cids(namespace, query.value)
             if not found and query.kind is QueryKind.SMILES and query.value.isalnum():
                 found = self.cids("name", query.value)  # "nsc94017" reads as SMILES too
             cids_per_query.append(found[:MAX_CIDS_PER_QUERY])

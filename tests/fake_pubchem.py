@@ -228,6 +228,11 @@ class FakePubChem:
         else:
             cids = list(self.names.get((namespace, identifier), []))
         known = [c for c in cids if c in self.compounds]
+        unbalanced = identifier.count("[") != identifier.count("]") or identifier.count(
+            "("
+        ) != identifier.count(")")
+        if not known and namespace == "smiles" and unbalanced:
+            return _fault(400, "PUGREST.BadRequest", "Unable to standardize the given structure")
         if not known:
             return _fault(404, "PUGREST.NotFound", "No CID found")
         if not operation:

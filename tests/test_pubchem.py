@@ -338,3 +338,18 @@ def test_a_registry_source_plugs_in_first(settings: Settings) -> None:
     assert [c.source for c in other.candidates] == ["reference"]
     both = lookup("caffeine", settings, chain, exhaustive=True)
     assert [c.source for c in both.candidates] == ["registry", "reference"]
+
+
+def test_unparseable_smiles_is_not_found_and_garbage_is_an_error(
+    settings: Settings, pubchem: FakePubChem
+) -> None:
+    c = client(settings)
+    # The fake answers 400 for a SMILES it has no entry for, like PubChem for unparseable ones.
+    query = classify("C1CC[N")
+    assert query.kind == "smiles"
+    assert c.candidates([query]) == [[]]
+    assert c.candidates([query]) == [[]]
+    assert len(pubchem.requests) == 2  # a 400 is not cached: it may be a passing fault
+    pubchem.fail("malformed", times=1)
+    with pytest.raises(PubChemError, match="malformed"):
+        c.candidates([classify("benzene")])
