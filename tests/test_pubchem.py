@@ -353,3 +353,10 @@ def test_unparseable_smiles_is_not_found_and_garbage_is_an_error(
     pubchem.fail("malformed", times=1)
     with pytest.raises(PubChemError, match="malformed"):
         c.candidates([classify("benzene")])
+
+
+def test_plain_text_fault_body_is_translated(settings: Settings, pubchem: FakePubChem) -> None:
+    c = client(settings)
+    url = c.url("compound", "smiles", "%3Cunparseable%3E", "record", "SDF")
+    with pytest.raises(PubChemError, match="400 Bad Request"):
+        c.get_json(url)
