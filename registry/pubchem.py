@@ -22,12 +22,12 @@ and its :class:`pubchempy.Compound` record parsing, and sends every request thro
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import email.utils
 import hashlib
 import http.client
 import json
+import math
 import random
 import re
 import sqlite3
@@ -86,11 +86,23 @@ _THROTTLE_STATUS = re.compile(r"status:\s*(Green|Yellow|Red|Black)", re.IGNORECA
 _THROTTLE_PAUSE = {"green": 0.0, "yellow": 0.5, "red": 2.0, "black": 10.0}
 
 
+class _Slot:
+    """One request's place in the limiter's window: in flight (inf) until it completes."""
+
+    __slots__ = ("time",)
+
+    def __init__(self) -> None:
+        self.time = math.inf
+
+
 class RateLimiter:
     """A thread-safe sliding-window limiter over two windows (per second and per minute).
 
-    The windows are measured with a small margin so that network jitter between the client's
-    clock and the server's never puts more than the limit into any window the server sees.
+    A request counts from the moment it starts until one window length after it completes, so
+    that however long the network holds it, the server never sees more than the limit in any
+    window: PubChem receives a request somewhere between its start and its completion, and a
+    new request starts only when fewer than the limit completed (or are still in flight)
+    within the window before it. Use ``release(acquire())`` around every request.
     """
 
     def __init__(
@@ -100,7 +112,7 @@ class RateLimiter:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        margin: float = 0.05,
+        margin: float = 0.02,
     ) -> None:
         self.per_second = max(1, int(per_second))
         self.per_minute = max(1, int(per_minute))
@@ -108,36 +120,44 @@ class RateLimiter:
         self._sleep = sleep
         self._margin = margin
         self._lock = threading.Lock()
-        self._sent: collections.deque[float] = collections.deque()
+        self._slots: list[_Slot] = []
+        self._last_start = -math.inf
         self._pause = 0.0  # from X-Throttling-Control
         self.level = "green"
 
     def _wait_needed(self, now: float) -> float:
-        while self._sent and now - self._sent[0] >= 60.0 + self._margin:
-            self._sent.popleft()
-        waits = [0.0]
-        if len(self._sent) >= self.per_minute:
-            waits.append(self._sent[-self.per_minute] + 60.0 + self._margin - now)
-        if len(self._sent) >= self.per_second:
-            waits.append(self._sent[-self.per_second] + 1.0 + self._margin - now)
-        if self._sent and self._pause:
-            waits.append(self._sent[-1] + self._pause - now)
+        horizon = now - 60.0 - self._margin
+        self._slots = [slot for slot in self._slots if slot.time > horizon]
+        times = sorted(slot.time for slot in self._slots)
+        waits = [0.0, self._last_start + self._pause - now]
+        for limit, window in ((self.per_second, 1.0), (self.per_minute, 60.0)):
+            if len(times) >= limit:
+                oldest = times[-limit]
+                # All of the last `limit` still in flight: look again shortly.
+                waits.append(0.01 if oldest == math.inf else oldest + window + self._margin - now)
         return max(waits)
 
-    def acquire(self, deadline: float | None = None) -> None:
-        """Block until a request may be sent; raise PubChemUnavailable past ``deadline``."""
+    def acquire(self, deadline: float | None = None) -> _Slot:
+        """Block until a request may start; raise PubChemUnavailable past ``deadline``."""
         while True:
             with self._lock:
                 now = self._clock()
                 wait = self._wait_needed(now)
                 if wait <= 0:
-                    self._sent.append(now)
-                    return
+                    slot = _Slot()
+                    self._slots.append(slot)
+                    self._last_start = now
+                    return slot
             if deadline is not None and now + wait > deadline:
                 raise PubChemUnavailable(
                     "PubChem request budget exhausted while waiting for the rate limit"
                 )
             self._sleep(wait)
+
+    def release(self, slot: _Slot) -> None:
+        """Mark a request complete (answered, failed or timed out)."""
+        with self._lock:
+            slot.time = self._clock()
 
     def observe(self, header: str | None) -> None:
         """Adapt to PubChem's ``X-Throttling-Control`` header (absent: no change)."""
@@ -393,37 +413,18 @@ class PubChemClient:
         data = body.encode() if body is not None else None
         problem = "no attempt made"
         for attempt in range(settings.pubchem_retries + 1):
-            self.limiter.acquire(deadline)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            request = urllib.request.Request(url, data=data, headers={"User-Agent": _USER_AGENT})
-            if data is not None:
-                request.add_header("Content-Type", "application/x-www-form-urlencoded")
-            retry_after: float | None = None
+            slot = self.limiter.acquire(deadline)
             try:
-                with self._opener.open(
-                    request, timeout=min(settings.pubchem_timeout, remaining)
-                ) as answer:
-                    content = answer.read()
-                    self.limiter.observe(answer.headers.get("X-Throttling-Control"))
-                    return Response(answer.status, content, _now())
-            except urllib.error.HTTPError as error:
-                with error:
-                    content = _read_quietly(error)
-                    self.limiter.observe(error.headers.get("X-Throttling-Control"))
-                    problem = _fault_message(error.code, str(error.reason), content)
-                    if error.code in (400, 404):  # the caller decides; 400 is never cached
-                        return Response(error.code, content, _now())
-                    if error.code not in _RETRYABLE_STATUS:
-                        raise PubChemError(f"PubChem refused the request: {problem}") from error
-                    retry_after = _retry_after(error.headers.get("Retry-After"))
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-                # URLError wraps refused connections and timeouts while connecting; a stall while
-                # reading raises TimeoutError (an OSError); a dropped connection raises
-                # RemoteDisconnected or IncompleteRead (HTTPException) or ConnectionResetError.
-                reason = getattr(error, "reason", error)
-                problem = f"{type(reason).__name__}: {reason}" if str(reason) else repr(reason)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                response, problem, retry_after = self._attempt(
+                    url, data, min(settings.pubchem_timeout, remaining)
+                )
+            finally:
+                self.limiter.release(slot)
+            if response is not None:
+                return response
             if attempt == settings.pubchem_retries:
                 break
             # Full jitter on an exponential backoff; Retry-After, when given, is the floor.
@@ -437,6 +438,35 @@ class PubChemClient:
             f"PubChem unavailable after {attempt + 1} attempt(s) "
             f"(budget {settings.pubchem_max_wait:g} s): {problem}"
         )
+
+    def _attempt(
+        self, url: str, data: bytes | None, timeout: float
+    ) -> tuple[Response | None, str, float | None]:
+        """One request: (response, "", None), or (None, problem, Retry-After) to retry."""
+        request = urllib.request.Request(url, data=data, headers={"User-Agent": _USER_AGENT})
+        if data is not None:
+            request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            with self._opener.open(request, timeout=timeout) as answer:
+                content = answer.read()
+                self.limiter.observe(answer.headers.get("X-Throttling-Control"))
+                return Response(answer.status, content, _now()), "", None
+        except urllib.error.HTTPError as error:
+            with error:
+                content = _read_quietly(error)
+                self.limiter.observe(error.headers.get("X-Throttling-Control"))
+                problem = _fault_message(error.code, str(error.reason), content)
+                if error.code in (400, 404):  # the caller decides; 400 is never cached
+                    return Response(error.code, content, _now()), "", None
+                if error.code not in _RETRYABLE_STATUS:
+                    raise PubChemError(f"PubChem refused the request: {problem}") from error
+                return None, problem, _retry_after(error.headers.get("Retry-After"))
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+            # URLError wraps refused connections and timeouts while connecting; a stall while
+            # reading raises TimeoutError (an OSError); a dropped connection raises
+            # RemoteDisconnected or IncompleteRead (HTTPException) or ConnectionResetError.
+            reason = getattr(error, "reason", error)
+            return None, f"{type(reason).__name__}: {reason}" if str(reason) else repr(reason), None
 
     def get_json(self, url: str, form: Sequence[tuple[str, str]] | None = None) -> Any | None:
         """The decoded JSON answer, or None when PubChem answers 404 (not found).

@@ -179,8 +179,8 @@ def test_throttling_header_slows_down() -> None:
 
     paced = RateLimiter(5, 400, clock=lambda: clock[0], sleep=sleep)
     paced.observe("Request Count status: Yellow (60%)")
-    paced.acquire()
-    paced.acquire()
+    paced.release(paced.acquire())
+    paced.release(paced.acquire())
     assert slept
     assert slept[0] == pytest.approx(0.5)
 
@@ -195,8 +195,24 @@ def test_minute_limit_waits() -> None:
 
     limiter = RateLimiter(1000, 3, clock=lambda: clock[0], sleep=sleep, margin=0.0)
     for _ in range(4):
-        limiter.acquire()
+        limiter.release(limiter.acquire())
     assert slept == [pytest.approx(60.0)]
+
+
+def test_a_request_in_flight_counts_until_it_completes() -> None:
+    clock = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+        if clock[0] >= 5.0 and slow.time == float("inf"):  # the slow request completes
+            limiter.release(slow)
+
+    limiter = RateLimiter(1, 100, clock=lambda: clock[0], sleep=sleep, margin=0.0)
+    slow = limiter.acquire()
+    limiter.acquire()  # waits while the first is in flight, then a full second after it ends
+    assert clock[0] == pytest.approx(6.0, abs=0.02)
 
 
 # --- CAS numbers from synonyms (real synonym lists) -------------------------------------------
