@@ -27,13 +27,24 @@ from registry.errors import (
     PubChemUnavailable,
     RecordFileError,
     RegistryError,
+    StoreError,
     ValidationError,
 )
 
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # the compound registry (registry.service, registry.models)
+    "Registry": "registry.service",
+    "ImportReport": "registry.service",
+    "Compound": "registry.models",
+    "CasEntry": "registry.models",
+    "Identifier": "registry.models",
+    "Note": "registry.models",
+    "Property": "registry.models",
+    "SearchHit": "registry.models",
+}
 
 __all__ = [
     "Ambiguous",
@@ -49,6 +60,7 @@ __all__ = [
     "PubChemUnavailable",
     "RecordFileError",
     "RegistryError",
+    "StoreError",
     "ValidationError",
     "__version__",
     "cas",

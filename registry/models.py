@@ -4,3 +4,223 @@ Standard library only: every layer may import these without pulling anything hea
 """
 
 from __future__ import annotations
+
+# --- The compound registry (store, records, service) -------------------------------------------
+# (imports aliased so that this appended section cannot clash with the others in this module)
+import dataclasses as _dataclasses
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _field
+from typing import Any as _Any
+
+#: What a CAS number means for the compound it is attached to. ``unknown`` is a number that a
+#: source mentions next to the compound without establishing what it identifies: it is kept, but
+#: never used to find the compound.
+CAS_ROLES: tuple[str, ...] = (
+    "parent",
+    "salt",
+    "hydrate",
+    "stereoisomer",
+    "racemate",
+    "replaced",
+    "unknown",
+)
+
+#: Identifier kinds a compound can carry besides its structure.
+IDENTIFIER_KINDS: tuple[str, ...] = (
+    "cas",
+    "pubchem_cid",
+    "inchikey",
+    "unii",
+    "chembl",
+    "drugbank",
+    "synonym",
+)
+
+#: Note sections offered by ``registry note add --help``; any other section name is accepted.
+SUGGESTED_SECTIONS: tuple[str, ...] = (
+    "usage",
+    "mechanism",
+    "side effects",
+    "pharmacokinetics",
+    "research",
+    "FAQs",
+)
+
+
+def _frame(rows: list[dict[str, _Any]]) -> _Any:
+    import pandas as pd  # type: ignore[import-untyped]  # heavy: only for a DataFrame
+
+    return pd.DataFrame(rows)
+
+
+@_dataclass(frozen=True, slots=True)
+class CasEntry:
+    """A CAS Registry Number attached to a compound, with what it means for that compound.
+
+    >>> CasEntry("101152-94-7", "salt", form="hydrochloride").identifies
+    True
+    >>> CasEntry("507-60-8", "unknown", source="research-notes").identifies
+    False
+    """
+
+    number: str
+    role: str = "unknown"
+    form: str = ""
+    source: str = ""
+
+    @property
+    def identifies(self) -> bool:
+        """True when the number names this compound or one of its forms (role not unknown)."""
+        return self.role != "unknown"
+
+
+@_dataclass(frozen=True, slots=True)
+class Identifier:
+    """Any other identifier (PubChem CID, InChIKey, UNII, ChEMBL, DrugBank, synonym)."""
+
+    kind: str
+    value: str
+    source: str = ""
+
+
+@_dataclass(frozen=True, slots=True)
+class Note:
+    """A piece of free text about a compound, under a section such as ``mechanism``.
+
+    ``citations`` are the markers the text cites (``[^4]`` in the body gives ``"4"``).
+    """
+
+    section: str
+    body: str
+    source: str = ""
+    citations: tuple[str, ...] = ()
+    created_at: str = ""
+    updated_at: str = ""
+    author: str = ""
+
+
+@_dataclass(frozen=True, slots=True)
+class Property:
+    """A computed or measured property, with where it came from."""
+
+    name: str
+    value: float | None
+    unit: str = ""
+    source: str = ""
+    toolkit_version: str = ""
+
+
+@_dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change to the registry: what, to which record, when and by whom."""
+
+    at: str
+    author: str
+    action: str
+    registry_id: str = ""
+    detail: str = ""
+
+
+@_dataclass(frozen=True, slots=True)
+class Compound:
+    """A registered compound and everything known about it.
+
+    ``smiles`` is the standardised structure (what identity is decided on); ``submitted`` is the
+    structure exactly as it was given. ``parent_id`` is the registry id of the parent compound
+    when this record is a salt form; ``salt_forms`` lists the registry ids of its salt forms.
+    """
+
+    registry_id: str
+    name: str
+    smiles: str
+    submitted: str = ""
+    inchi: str = ""
+    inchikey: str = ""
+    formula: str = ""
+    registration_hash: str = ""
+    hash_layers: dict[str, str] = _field(default_factory=dict)
+    parent_id: str = ""
+    salt_forms: tuple[str, ...] = ()
+    is_salt: bool = False
+    cas: tuple[CasEntry, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    properties: tuple[Property, ...] = ()
+    history: tuple[AuditEntry, ...] = ()
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def identity_cas(self) -> tuple[CasEntry, ...]:
+        """The CAS numbers that identify this compound or its forms (role not unknown)."""
+        return tuple(entry for entry in self.cas if entry.identifies)
+
+    def to_dict(self) -> dict[str, _Any]:
+        """Everything as plain JSON-ready values."""
+        return _dataclasses.asdict(self)
+
+    def summary(self) -> dict[str, _Any]:
+        """One row for a table: id, name, formula, identity CAS numbers, parent, InChIKey."""
+        return {
+            "registry_id": self.registry_id,
+            "name": self.name,
+            "formula": self.formula,
+            "cas": [f"{e.number} ({e.role})" for e in self.identity_cas],
+            "parent_id": self.parent_id,
+            "inchikey": self.inchikey,
+            "smiles": self.smiles,
+        }
+
+    def to_frame(self) -> _Any:
+        """The identifiers (CAS numbers with roles, other identifiers, synonyms) as a DataFrame."""
+        rows = [
+            {"kind": "cas", "value": e.number, "role": e.role, "form": e.form, "source": e.source}
+            for e in self.cas
+        ]
+        rows += [
+            {"kind": i.kind, "value": i.value, "role": "", "form": "", "source": i.source}
+            for i in self.identifiers
+        ]
+        return _frame(rows)
+
+
+@_dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A compound found by a search, with why it matched and (for similarity) the score."""
+
+    registry_id: str
+    name: str
+    matched: str
+    score: float | None = None
+    smiles: str = ""
+
+
+def compounds_frame(compounds: tuple[Compound, ...] | list[Compound]) -> _Any:
+    """Compounds as a pandas DataFrame, one summary row each."""
+    return _frame([c.summary() for c in compounds])
+
+
+def hits_frame(hits: list[SearchHit] | tuple[SearchHit, ...]) -> _Any:
+    """Search hits as a pandas DataFrame."""
+    return _frame([_dataclasses.asdict(h) for h in hits])
+
+
+class SearchResults(tuple[SearchHit, ...]):
+    """Search hits, best first; ``to_frame()`` gives a pandas DataFrame."""
+
+    __slots__ = ()
+
+    def to_frame(self) -> _Any:
+        """The hits as a pandas DataFrame."""
+        return hits_frame(self)
+
+
+class CompoundList(tuple[Compound, ...]):
+    """Compounds in registry order; ``to_frame()`` gives one summary row each."""
+
+    __slots__ = ()
+
+    def to_frame(self) -> _Any:
+        """The compounds as a pandas DataFrame."""
+        return compounds_frame(self)
