@@ -33,7 +33,16 @@ from registry.errors import (
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    # structures and descriptors (RDKit): issue 4
+    "Descriptor": "registry.models",
+    "DescriptorRow": "registry.models",
+    "Descriptors": "registry.models",
+    "Identifiers": "registry.chem",
+    "RuleCheck": "registry.models",
+    "RuleCriterion": "registry.models",
+    "Standardised": "registry.chem",
+}
 
 __all__ = [
     "Ambiguous",
