@@ -35,6 +35,14 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
 _LAZY: dict[str, str] = {
+    # structures and descriptors (RDKit): issue 4
+    "Descriptor": "registry.models",
+    "DescriptorRow": "registry.models",
+    "Descriptors": "registry.models",
+    "Identifiers": "registry.chem",
+    "RuleCheck": "registry.models",
+    "RuleCriterion": "registry.models",
+    "Standardised": "registry.chem",
     # the compound registry (registry.service, registry.models)
     "Registry": "registry.service",
     "ImportReport": "registry.service",

@@ -5,12 +5,121 @@ Standard library only: every layer may import these without pulling anything hea
 
 from __future__ import annotations
 
-# --- The compound registry (store, records, service) -------------------------------------------
-# (imports aliased so that this appended section cannot clash with the others in this module)
 import dataclasses as _dataclasses
-from dataclasses import dataclass as _dataclass
-from dataclasses import field as _field
+from dataclasses import dataclass, field
 from typing import Any as _Any
+
+# --- descriptors (computed by registry.descriptors with RDKit; plain data here) ---------------
+
+DescriptorValue = float | int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """One computed property: its name, value and unit (``None`` when it has none).
+
+    ``value`` is ``None`` when RDKit could not compute it for this structure.
+    """
+
+    name: str
+    value: DescriptorValue
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCriterion:
+    """One criterion of a rule check, e.g. ``molecular_weight <= 500``."""
+
+    name: str
+    value: float
+    limit: float
+    passed: bool
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value:g} > {self.limit:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCheck:
+    """A rule of thumb such as Lipinski's rule of five or Veber's rules, applied to a structure.
+
+    ``passed`` is true when at most ``allowed_failures`` criteria fail (Lipinski tolerates one).
+    """
+
+    name: str
+    passed: bool
+    criteria: tuple[RuleCriterion, ...]
+    allowed_failures: int = 0
+
+    @property
+    def failed(self) -> tuple[RuleCriterion, ...]:
+        """The criteria that failed, each with its value and limit."""
+        return tuple(c for c in self.criteria if not c.passed)
+
+    def summary(self) -> str:
+        """``'pass'``, or ``'fail: name value > limit, ...'`` (also lists tolerated failures)."""
+        failed = ", ".join(str(c) for c in self.failed)
+        if self.passed:
+            return f"pass ({failed} tolerated)" if failed else "pass"
+        return f"fail: {failed}"
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptors:
+    """Descriptors of one structure with the toolkit version that computed them.
+
+    Attributes:
+        values: every descriptor in profile order.
+        rdkit_version: the RDKit version that computed them.
+        on: ``"parent"`` or ``"submitted"``: which form of the structure was measured.
+        smiles: canonical SMILES of the structure measured.
+        rules: rule checks (Lipinski, Veber) on that structure.
+    """
+
+    values: tuple[Descriptor, ...]
+    rdkit_version: str
+    on: str = "parent"
+    smiles: str = ""
+    rules: tuple[RuleCheck, ...] = ()
+
+    def __getitem__(self, name: str) -> DescriptorValue:
+        for descriptor in self.values:
+            if descriptor.name == name:
+                return descriptor.value
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(d.name == name for d in self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def as_dict(self) -> dict[str, DescriptorValue]:
+        """``{name: value}`` in profile order."""
+        return {d.name: d.value for d in self.values}
+
+    def units(self) -> dict[str, str | None]:
+        """``{name: unit}`` in profile order."""
+        return {d.name: d.unit for d in self.values}
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptorRow:
+    """One input of a batch: its position, the text given, and descriptors or the error."""
+
+    index: int
+    input: str
+    descriptors: Descriptors | None = None
+    error: str | None = None
+    name: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# --- The compound registry (store, records, service) -------------------------------------------
 
 #: What a CAS number means for the compound it is attached to. ``unknown`` is a number that a
 #: source mentions next to the compound without establishing what it identifies: it is kept, but
@@ -53,7 +162,7 @@ def _frame(rows: list[dict[str, _Any]]) -> _Any:
     return pd.DataFrame(rows)
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class CasEntry:
     """A CAS Registry Number attached to a compound, with what it means for that compound.
 
@@ -74,7 +183,7 @@ class CasEntry:
         return self.role != "unknown"
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Identifier:
     """Any other identifier (PubChem CID, InChIKey, UNII, ChEMBL, DrugBank, synonym)."""
 
@@ -83,7 +192,7 @@ class Identifier:
     source: str = ""
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """A piece of free text about a compound, under a section such as ``mechanism``.
 
@@ -99,7 +208,7 @@ class Note:
     author: str = ""
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Property:
     """A computed or measured property, with where it came from."""
 
@@ -110,7 +219,7 @@ class Property:
     toolkit_version: str = ""
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One change to the registry: what, to which record, when and by whom."""
 
@@ -121,7 +230,7 @@ class AuditEntry:
     detail: str = ""
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Compound:
     """A registered compound and everything known about it.
 
@@ -138,7 +247,7 @@ class Compound:
     inchikey: str = ""
     formula: str = ""
     registration_hash: str = ""
-    hash_layers: dict[str, str] = _field(default_factory=dict)
+    hash_layers: dict[str, str] = field(default_factory=dict)
     parent_id: str = ""
     salt_forms: tuple[str, ...] = ()
     is_salt: bool = False
@@ -185,7 +294,7 @@ class Compound:
         return _frame(rows)
 
 
-@_dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class SearchHit:
     """A compound found by a search, with why it matched and (for similarity) the score."""
 
