@@ -95,7 +95,7 @@ class Record:
     synonyms: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
-    order: tuple[str, ...] = ()
+    order: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def default_source(self) -> str:
@@ -249,10 +249,13 @@ def _front(data: Mapping[str, Any], node: Any, slug: str, offset: int) -> Record
         return offset + _node_line(node, *path) + 1
 
     name = _text(
-        data.get("name"), "'name'", at("name") if "name" in data else offset, required=True
+        data.get("name"), "'name'", at("name") if "name" in data else offset + 1, required=True
     )
     smiles = _text(
-        data.get("smiles"), "'smiles'", at("smiles") if "smiles" in data else offset, required=True
+        data.get("smiles"),
+        "'smiles'",
+        at("smiles") if "smiles" in data else offset + 1,
+        required=True,
     )
     default = f"compounds/{slug}.md"
 

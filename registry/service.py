@@ -544,12 +544,26 @@ class Registry:
                 if candidates:
                     break
         if not candidates:
-            raise NotFound(f"{query!r} is not in the registry (searched {what} and identifiers)")
+            candidates = self._ids_by_structure(conn, query)
+        if not candidates:
+            raise NotFound(
+                f"{query!r} is not in the registry (searched {what}, identifiers and structures)"
+            )
         if len(candidates) > 1:
             names = self.store.names(conn, candidates)
             listed = ", ".join(f"{format_registry_id(i)} ({names[i][0]})" for i in candidates)
             raise Ambiguous(f"{query!r} matches {len(candidates)} compounds: {listed}")
         return candidates[0]
+
+    def _ids_by_structure(self, conn: Any, query: str) -> list[int]:
+        from registry import chem
+
+        try:
+            std = chem.standardise(query)
+        except InvalidStructure:
+            return []  # not a structure either: the query is simply unknown
+        found = self.store.id_by_hash(conn, chem.identifiers(std.standardised).registration_hash)
+        return [found] if found is not None else []
 
     def get(self, query: str, *, history: bool = False) -> Compound:
         """The compound a registry id, CAS number, InChIKey, name or synonym names.
@@ -754,16 +768,25 @@ class Registry:
         meta = {"slug": record.slug, "extra": record.extra, "order": list(record.order)}
         origin = f"record:{record.slug}"
         existing = self.store.id_by_hash(conn, item.registration_hash)
+        rows: list[tuple[str, str, str | None, str, str]] = [
+            ("cas", e.number, e.role, e.form, e.source) for e in record.cas
+        ]
+        rows += [(i.kind, i.value, None, "", i.source) for i in record.identifiers]
+        rows += [("synonym", s, None, "", record.default_source) for s in record.synonyms]
         if existing is not None:
             state = self.store.record_state(conn, existing)
-            if (
-                state["digest"] == digest
-                and state["text"] == text
-                and self._as_record(conn, existing) == record
-            ):
+            if state["digest"] == digest and state["text"] == text:
+                # The file is as it was at its last import: nothing to apply. (What was added
+                # to the record since then stays; export writes it.)
                 report.unchanged.append(record.slug)
                 return
-            self.store.remove_by_origin(conn, existing, origin)
+            self.store.remove_by_origin(
+                conn,
+                existing,
+                origin,
+                identifiers_like=[(r[0], r[1]) for r in rows],
+                notes_like=[(n.section, n.body, n.source) for n in record.notes],
+            )
             self.store.update_compound(
                 conn,
                 existing,
@@ -780,11 +803,6 @@ class Registry:
             [compound_id] = self.store.insert_compounds(conn, [row])
             report.added.append(record.slug)
             action = "import-add"
-        rows: list[tuple[str, str, str | None, str, str]] = [
-            ("cas", e.number, e.role, e.form, e.source) for e in record.cas
-        ]
-        rows += [(i.kind, i.value, None, "", i.source) for i in record.identifiers]
-        rows += [("synonym", s, None, "", record.default_source) for s in record.synonyms]
         self.store.add_identifiers(conn, compound_id, rows, origin=origin)
         for note in record.notes:
             self.store.add_note(conn, compound_id, replace(note, author=self.author), origin=origin)

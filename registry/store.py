@@ -786,8 +786,21 @@ class Store:
             added += 1
         return added
 
-    def remove_by_origin(self, connection: Connection, compound_id: int, origin: str) -> None:
-        """Delete the identifiers and notes a record file contributed (before re-importing it)."""
+    def remove_by_origin(
+        self,
+        connection: Connection,
+        compound_id: int,
+        origin: str,
+        *,
+        identifiers_like: Iterable[tuple[str, str]] = (),
+        notes_like: Iterable[tuple[str, str, str]] = (),
+    ) -> None:
+        """Delete what a record file contributed before importing a new version of it.
+
+        Removes the identifiers and notes with ``origin``, and also those equal to one the new
+        version holds (``(kind, value)`` and ``(section, body, source)``), so that the file's
+        items go back in the file's order. Anything else (added since) stays.
+        """
         connection.execute(
             delete(identifiers).where(
                 identifiers.c.compound_id == compound_id, identifiers.c.origin == origin
@@ -796,6 +809,23 @@ class Store:
         connection.execute(
             delete(notes).where(notes.c.compound_id == compound_id, notes.c.origin == origin)
         )
+        for kind, value in identifiers_like:
+            connection.execute(
+                delete(identifiers).where(
+                    identifiers.c.compound_id == compound_id,
+                    identifiers.c.kind == kind,
+                    identifiers.c.value_key == key(value),
+                )
+            )
+        for section, body, source in notes_like:
+            connection.execute(
+                delete(notes).where(
+                    notes.c.compound_id == compound_id,
+                    notes.c.section == section,
+                    notes.c.body == body,
+                    notes.c.source == source,
+                )
+            )
 
     def add_note(
         self, connection: Connection, compound_id: int, note: Note, *, origin: str = ""

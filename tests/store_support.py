@@ -1,0 +1,68 @@
+"""Fixtures shared by the registry tests (imported by name into each test module).
+
+``db_url`` yields a fresh database URL per test. It is SQLite today; a PostgreSQL URL can be
+added to its parameters (issue 7) and every store test then runs on both.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from registry.config import Settings
+from registry.service import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOUNDS = ROOT / "compounds"
+MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
+MILNACIPRAN_HCL = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1.Cl"
+
+
+@pytest.fixture(params=["sqlite"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty registry database that no other test uses."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'registry.sqlite'}"
+    else:  # pragma: no cover - PostgreSQL arrives with issue 7
+        raise NotImplementedError(request.param)
+
+
+@pytest.fixture
+def registry_settings(tmp_path: Path) -> Settings:
+    """Settings that point every directory into the test's temporary directory."""
+    return Settings.from_env(
+        {"REGISTRY_DATA_DIR": str(tmp_path / "data"), "REGISTRY_CACHE_DIR": str(tmp_path / "c")},
+        author="tester",
+        offline=True,
+    )
+
+
+@pytest.fixture
+def registry(db_url: str, registry_settings: Settings) -> Iterator[Registry]:
+    """An open, empty registry (no bundled records)."""
+    with Registry.open(db_url, settings=registry_settings, seed=False) as reg:
+        yield reg
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for a ``python -m registry`` subprocess with a private data directory."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "REGISTRY_DATA_DIR": str(tmp_path / "data"),
+            "REGISTRY_CACHE_DIR": str(tmp_path / "cache"),
+            "REGISTRY_OFFLINE": "1",
+            "REGISTRY_AUTHOR": "tester",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
+    env.pop("REGISTRY_DB", None)
+    env.update(extra)
+    return env
+
+
+PYTHON = sys.executable
