@@ -370,6 +370,10 @@ class Registry:
                         )
                     compound_id = existing
                     action = "link"
+                    current = self.store.load(conn, existing).name
+                    if name_value and name_value.casefold() != current.casefold():
+                        # the name it was given here becomes another name of the record
+                        ident_rows.append(("synonym", name_value, None, "", source))
                 else:
                     [compound_id] = self.store.insert_compounds(conn, [prepared.row])
                     action = "register"
