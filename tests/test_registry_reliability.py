@@ -235,7 +235,7 @@ def test_installed_wheel_shows_milnacipran_offline(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import registry, sys; sys.argv[0] = 'registry'; print(registry.__file__, file=sys.stderr);"
+            "import registry, sys; print(registry.__file__, file=sys.stderr);"
             "from registry.cli import main; main()",
             "show",
             "milnacipran",
