@@ -460,36 +460,45 @@ class Registry:
         structure that was not registered (already registered, duplicated in the batch, or
         unreadable). ``timings`` accumulates seconds per stage, as in :func:`prepare`.
         """
-        prepared: list[tuple[int, Prepared]] = []
-        skipped: list[tuple[int, str]] = []
-        for index, (smiles, name) in enumerate(structures):
+        prepared: list[Prepared | None] = []
+        for smiles, name in structures:
             try:
                 prepared.append(
-                    (
-                        index,
-                        prepare(
-                            smiles, name=name, with_descriptors=with_descriptors, timings=timings
-                        ),
-                    )
+                    prepare(smiles, name=name, with_descriptors=with_descriptors, timings=timings)
                 )
-            except InvalidStructure as error:
-                skipped.append((index, f"invalid structure: {error}"))
+            except InvalidStructure:
+                prepared.append(None)
+        return self.add_prepared(prepared, source=source, timings=timings)
+
+    def add_prepared(
+        self,
+        prepared: Sequence[Prepared | None],
+        *,
+        source: str = "user",
+        timings: dict[str, float] | None = None,
+    ) -> tuple[list[str], list[tuple[int, str]]]:
+        """Insert structures :func:`prepare` made (None: unreadable), in one transaction.
+
+        Same result as :meth:`add_many`; lets callers prepare in parallel processes.
+        """
+        valid = [(i, p) for i, p in enumerate(prepared) if p is not None]
+        invalid = [(i, "invalid structure") for i, p in enumerate(prepared) if p is None]
 
         def work() -> tuple[list[str], list[tuple[int, str]]]:
             start = time.perf_counter()
-            duplicates = list(skipped)
+            skipped = list(invalid)
             with self.store.write() as conn:
-                known = self.store.ids_by_hashes(conn, [p.registration_hash for _, p in prepared])
+                known = self.store.ids_by_hashes(conn, [p.registration_hash for _, p in valid])
                 fresh: list[Prepared] = []
                 seen: dict[str, int] = {}
-                for index, item in prepared:
+                for index, item in valid:
                     h = item.registration_hash
                     if h in known:
-                        duplicates.append(
+                        skipped.append(
                             (index, f"already registered as {format_registry_id(known[h])}")
                         )
                     elif h in seen:
-                        duplicates.append((index, f"same structure as input {seen[h] + 1}"))
+                        skipped.append((index, f"same structure as input {seen[h] + 1}"))
                     else:
                         seen[h] = index
                         fresh.append(item)
@@ -507,7 +516,7 @@ class Registry:
                     ],
                 )
             _stage(timings, "insert", start)
-            return [format_registry_id(i) for i in ids], sorted(duplicates)
+            return [format_registry_id(i) for i in ids], sorted(skipped)
 
         return self._retrying(work)
 
@@ -568,6 +577,14 @@ class Registry:
             return []  # not a structure either: the query is simply unknown
         found = self.store.id_by_hash(conn, chem.identifiers(std.standardised).registration_hash)
         return [found] if found is not None else []
+
+    def resolve(self, query: str) -> str:
+        """The registry id that a registry id, CAS number, InChIKey, name or SMILES names.
+
+        The same resolution as :meth:`get`, without loading the record.
+        """
+        with self.store.read() as conn:
+            return format_registry_id(self._find_id(conn, query))
 
     def get(self, query: str, *, history: bool = False) -> Compound:
         """The compound a registry id, CAS number, InChIKey, name or synonym names.
