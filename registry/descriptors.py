@@ -114,10 +114,11 @@ def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> A
 
 
 def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    values = tuple(
-        Descriptor(name, _compute(name, function, mol), unit)
-        for name, (unit, function) in DEFAULT_PROFILE.items()
-    )
+    with chem._quiet():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
+        values = tuple(
+            Descriptor(name, _compute(name, function, mol), unit)
+            for name, (unit, function) in DEFAULT_PROFILE.items()
+        )
     return Descriptors(
         values=values,
         rdkit_version=chem.rdkit_version(),
