@@ -114,16 +114,18 @@ def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> A
 
 
 def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    values = tuple(
-        Descriptor(name, _compute(name, function, mol), unit)
-        for name, (unit, function) in DEFAULT_PROFILE.items()
-    )
+    with chem._quiet():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
+        values = tuple(
+            Descriptor(name, _compute(name, function, mol), unit)
+            for name, (unit, function) in DEFAULT_PROFILE.items()
+        )
+    known = {d.name: d.value for d in values}
     return Descriptors(
         values=values,
         rdkit_version=chem.rdkit_version(),
         on=on,
         smiles=Chem.MolToSmiles(mol),
-        rules=_rules_of(mol) if rules else (),
+        rules=_rules_of(mol, known) if rules else (),
     )
 
 
@@ -175,19 +177,30 @@ def _criterion(name: str, value: float, limit: float) -> RuleCriterion:
     return RuleCriterion(name=name, value=value, limit=limit, passed=value <= limit)
 
 
-def _rules_of(mol: Chem.Mol) -> tuple[RuleCheck, ...]:
+def _rules_of(mol: Chem.Mol, known: dict[str, Any] | None = None) -> tuple[RuleCheck, ...]:
+    known = known or {}
+
+    def value(name: str, function: Callable[[Chem.Mol], Any]) -> float:
+        # reuse what the profile already computed; the functions are the same
+        cached = known.get(name)
+        return float(cached if isinstance(cached, int | float) else function(mol))
+
     # Lipinski et al. 1997 count donors as OH + NH and acceptors as N + O, not RDKit's
     # pharmacophore-based HBD/HBA, so the criteria say which count they use.
     lipinski = (
-        _criterion("molecular_weight", _mol_wt(mol), 500),
-        _criterion("logp", _logp(mol), 5),
+        _criterion("molecular_weight", value("molecular_weight", _mol_wt), 500),
+        _criterion("logp", value("logp", _logp), 5),
         _criterion("nh_oh_count", rdMolDescriptors.CalcNumLipinskiHBD(mol), 5),
         _criterion("n_o_count", rdMolDescriptors.CalcNumLipinskiHBA(mol), 10),
     )
     # Veber et al. 2002: good oral bioavailability in rats needs both.
     veber = (
-        _criterion("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds(mol), 10),
-        _criterion("tpsa", rdMolDescriptors.CalcTPSA(mol), 140),
+        _criterion(
+            "rotatable_bonds",
+            value("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds),
+            10,
+        ),
+        _criterion("tpsa", value("tpsa", rdMolDescriptors.CalcTPSA), 140),
     )
     return (
         RuleCheck(

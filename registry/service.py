@@ -135,7 +135,9 @@ def _stage(timings: dict[str, float] | None, name: str, start: float) -> float:
 def _properties(value: Any) -> tuple[Property, ...]:
     from registry import descriptors
 
-    profile = descriptors.profile(value, on="parent")
+    # ``value`` is the standardised parent already: measure it as given (no second
+    # standardisation) and leave the rule checks to ``registry descriptors``.
+    profile = descriptors.profile(value, on="submitted", rules=False)
     version = f"RDKit {profile.rdkit_version}"
     found: list[Property] = []
     for d in profile.values:

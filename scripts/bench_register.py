@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -87,10 +88,8 @@ def register(n: int, folder: Path, workers: int) -> dict[str, Any]:
     ) as registry:
         one_start = time.perf_counter()
         for smiles, name in items[:baseline_n]:
-            try:
+            with contextlib.suppress(Exception):
                 registry.add(smiles, name=name, source="bench", link=True)
-            except Exception:
-                pass
         one_elapsed = time.perf_counter() - one_start
 
     return {

@@ -359,3 +359,63 @@ def test_public_names_resolve_lazily() -> None:
     from registry.models import Descriptors
 
     assert registry.Descriptors is Descriptors
+
+
+CLEANUP_CASES = [
+    MILNACIPRAN_HCL,
+    "O=C(O[Na])c1ccccc1",
+    "C[N+](=O)[O-].CN(=O)=O",
+    "[NH3+]CC(=O)[O-]",
+    "OC(=O)/C=C/C(=O)O.CN1CCC[C@H]1c1cccnc1",
+    "[2H]C([2H])([2H])Oc1ccccc1",
+    "C[S+]([O-])C",
+    "O=C([O-])CC(=O)O",
+    "[Na+].[Cl-]",
+    "CC(C)(C)[N+]([O-])=Cc1ccccc1",
+    "Oc1ccc(cc1)S(=O)(=O)[O-].[K+]",
+    "C1=CC=CC=C1[Mg]Br",
+]
+
+
+@pytest.mark.parametrize("smiles", CLEANUP_CASES)
+def test_cleanup_equals_rdkits_cleanup(smiles: str) -> None:
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    mol = Chem.MolFromSmiles(smiles)
+    assert Chem.MolToSmiles(chem.cleanup(mol)) == Chem.MolToSmiles(rdMolStandardize.Cleanup(mol))
+
+
+def _pubchem_sample() -> list[str]:
+    from registry.chemicals_data import iter_pubchem_rows
+
+    salts: list[str] = []
+    others: list[str] = []
+    for row in iter_pubchem_rows():
+        bucket = salts if "." in row.smiles else others
+        if row.smiles and len(bucket) < 150 and row.cid % 7 == 0:
+            bucket.append(row.smiles)
+        if len(salts) == len(others) == 150:
+            break
+    return salts + others
+
+
+def test_cleanup_and_parent_on_real_pubchem_structures() -> None:
+    from rdkit.Chem.MolStandardize import rdMolStandardize
+
+    sample = _pubchem_sample()
+    assert len(sample) == 300
+    split = 0
+    for smiles in sample:
+        try:
+            mol = chem.parse(smiles)
+        except InvalidStructure:
+            continue
+        expected = Chem.MolToSmiles(rdMolStandardize.Cleanup(mol))
+        assert Chem.MolToSmiles(chem.cleanup(mol)) == expected, smiles
+        result = chem.standardise(mol)
+        assert result.parent.GetNumAtoms() > 0, smiles  # nothing vanishes
+        fragments = len(Chem.GetMolFrags(result.standardised))
+        assert result.parent_count + sum(n for _, n in result.counterions) == fragments, smiles
+        assert "." not in result.parent_smiles, smiles
+        split += result.is_salt
+    assert split >= 140  # the multi-component half really splits
