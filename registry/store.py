@@ -762,7 +762,11 @@ class Store:
             if exclusive:
                 holders = self.ids_by_identifier(connection, kind, value)
                 others = [h for h in holders if h != compound_id]
-                if others:
+                if others and set(others) <= self._family(connection, compound_id):
+                    # A salt's CAS recorded on its parent (role salt) and on the salt's own
+                    # record: both keep it; lookups find the record that had it first.
+                    exclusive = False
+                elif others:
                     raise DuplicateCompound(
                         f"{kind} {value} already identifies {format_registry_id(others[0])}"
                     )
@@ -785,6 +789,15 @@ class Store:
             existing.add((kind, value_key))
             added += 1
         return added
+
+    def _family(self, connection: Connection, compound_id: int) -> set[int]:
+        """The compound's parent and salt forms (and the parent's other salt forms)."""
+        parent = connection.execute(
+            select(compounds.c.parent_id).where(compounds.c.id == compound_id)
+        ).scalar()
+        root = parent if parent is not None else compound_id
+        salts = connection.execute(select(compounds.c.id).where(compounds.c.parent_id == root))
+        return {root, *(row[0] for row in salts)} - {compound_id}
 
     def remove_by_origin(
         self,

@@ -46,21 +46,14 @@ def test_fresh_registry_shows_milnacipran(run) -> None:  # type: ignore[no-untyp
 
 
 def test_add_duplicate_link_and_salt(run) -> None:  # type: ignore[no-untyped-def]
-    out = run(
-        "add",
-        "milnacipran hydrochloride",
-        "--smiles",
-        MILNACIPRAN_HCL,
-        "--cas",
-        "101152-94-7",
-        "--cas-role",
-        "salt",
-        expect=1,
-    )
-    assert "101152-94-7 already identifies REG-000001" in out  # milnacipran.md holds it
-    out = run("add", "milnacipran hydrochloride", "--smiles", MILNACIPRAN_HCL)
+    args = ["milnacipran hydrochloride", "--smiles", MILNACIPRAN_HCL, "--cas", "101152-94-7"]
+    out = run("add", *args, "--cas-role", "salt")
     assert "REG-000002" in out
-    assert "REG-000001" in out
+    assert "REG-000001" in out  # the new salt and its parent
+    assert "101152-94-7 (salt)" in out
+    out = run("add", *args, expect=1)
+    assert "already registered as REG-000002 (milnacipran hydrochloride)" in out
+    assert "salt forms: REG-000002" in run("show", "milnacipran")
     out = run("add", MILNACIPRAN, expect=1)
     assert "already registered as REG-000001 (milnacipran)" in out
     assert "--link" in out

@@ -116,6 +116,21 @@ def test_salt_links_to_parent_registered_before(registry: Registry) -> None:
     assert registry.get("101152-94-7").registry_id == salt.registry_id
 
 
+def test_salt_cas_on_parent_and_salt_records(tmp_path: Path) -> None:
+    """milnacipran.md lists the hydrochloride's CAS; registering the salt itself may use it."""
+    with Registry.open(f"sqlite:///{tmp_path / 'r.sqlite'}", settings=_settings(tmp_path)) as reg:
+        salt = reg.add(
+            MILNACIPRAN_HCL,
+            name="milnacipran hydrochloride",
+            cas=[CasEntry("101152-94-7", "salt", "hydrochloride")],
+        )
+        assert salt.parent_id == "REG-000001"
+        assert [e.number for e in salt.cas] == ["101152-94-7"]
+        assert reg.get("101152-94-7").registry_id == "REG-000001"  # first holder
+        with pytest.raises(DuplicateCompound, match="REG-000001"):
+            reg.add("CCO", name="ethanol", cas=["101152-94-7"])  # unrelated: refused
+
+
 def test_parent_registered_after_its_salt_links_them(registry: Registry) -> None:
     salt = registry.add(MILNACIPRAN_HCL, name="milnacipran hydrochloride")
     assert salt.parent_id == ""
