@@ -194,6 +194,13 @@ def prepare(
     return Prepared(row=row, is_salt=std.is_salt)
 
 
+def _no_nul(*values: str) -> None:
+    # PostgreSQL text cannot hold NUL characters; refuse them on every backend alike.
+    for value in values:
+        if "\x00" in value:
+            raise ValidationError(f"text contains a NUL character: {value[:40]!r}")
+
+
 def _check_kind(kind: str) -> None:
     if kind not in IDENTIFIER_KINDS:
         raise ValidationError(
@@ -339,6 +346,16 @@ class Registry:
             name_value = query.strip()
         elif query and cas_numbers.is_valid(query):
             cas_list.append(CasEntry(cas_numbers.validate(query), "parent", "", source))
+        synonyms = [s for s in synonyms if s.strip()]
+        identifiers = list(identifiers)
+        notes = list(notes)
+        _no_nul(
+            name_value,
+            source,
+            *synonyms,
+            *(i.value for i in identifiers),
+            *(n.body + n.section + n.source for n in notes),
+        )
         prepared = prepare(structure, name=name_value)
         new_ids = [(e.number, e) for e in cas_list]
         ident_rows: list[tuple[str, str, str | None, str, str]] = [
@@ -347,7 +364,7 @@ class Registry:
         for ident in identifiers:
             _check_kind(ident.kind)
             ident_rows.append((ident.kind, ident.value, None, "", ident.source or source))
-        ident_rows += [("synonym", s, None, "", source) for s in synonyms if s.strip()]
+        ident_rows += [("synonym", s, None, "", source) for s in synonyms]
         note_list = [
             replace(
                 n,
@@ -705,6 +722,7 @@ class Registry:
             raise ValidationError("a note needs a section name")
         if "\n" in section or section.strip().startswith("#"):
             raise ValidationError("a section name is one line of text, without '#'")
+        _no_nul(section, body, source)
         text = records.check_note_body(body)
         note = Note(
             section=section.strip(),

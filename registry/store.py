@@ -381,6 +381,7 @@ class Store:
             return  # the common case, without importing Alembic
         from alembic import command
         from alembic.config import Config
+        from alembic.util import CommandError
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -391,7 +392,12 @@ class Store:
                 else None
             )
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            try:
+                command.upgrade(config, "head")
+            except CommandError as error:  # e.g. a database made by a newer registry
+                raise StoreError(
+                    f"cannot bring the registry database to schema {SCHEMA_REVISION}: {error}"
+                ) from error
         self.created = before is None
 
     # --- lookups --------------------------------------------------------------------------------

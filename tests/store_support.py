@@ -22,13 +22,34 @@ MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
 MILNACIPRAN_HCL = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1.Cl"
 
 
-@pytest.fixture(params=["sqlite"])
+# REGISTRY_TEST_POSTGRES_URL (an admin URL such as postgresql://postgres@/postgres?host=/tmp)
+# adds PostgreSQL: each test then also runs on a database of its own on that server.
+_POSTGRES = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "")
+_BACKENDS = ["sqlite", *(["postgresql"] if _POSTGRES else [])]
+
+
+@pytest.fixture(params=_BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty registry database that no other test uses."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'db' / 'registry.sqlite'}"
-    else:  # pragma: no cover - PostgreSQL arrives with issue 7
-        raise NotImplementedError(request.param)
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(_POSTGRES).set(drivername="postgresql+psycopg")
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from store_support import COMPOUNDS, ROOT, cli_env
+from store_support import COMPOUNDS, ROOT, cli_env, db_url  # noqa: F401  (fixture)
 
 from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
@@ -126,10 +126,10 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_four_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+def test_four_concurrent_writers_lose_nothing(tmp_path: Path, db_url: str) -> None:
     pool = _pubchem_smiles(24, skip=1000)
     lists = [pool[0:12], pool[6:18], pool[12:24], pool[0:24:2]]
-    db_path = tmp_path / "shared.sqlite"  # created by the race itself
+    # The database is created (and migrated, and seeded) by the race itself.
     go = tmp_path / "go"
     processes = [
         subprocess.Popen(
@@ -137,7 +137,7 @@ def test_four_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
                 sys.executable,
                 "-c",
                 WRITER,
-                f"sqlite:///{db_path}",
+                db_url,
                 str(i),
                 json.dumps(items),
                 str(go),
@@ -158,7 +158,7 @@ def test_four_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
         assert out.strip() == f"done {i}"
 
     settings = Settings.from_env({"REGISTRY_DATA_DIR": str(tmp_path)}, author="tester")
-    with Registry.open(f"sqlite:///{db_path}", settings=settings) as registry:
+    with Registry.open(db_url, settings=settings) as registry:
         compounds = [c for c in registry.list_compounds() if c.name != "milnacipran"]
         assert sorted(c.name for c in compounds) == sorted(name for _, name in pool)
         assert registry.count() == len(pool) + 1  # each once, plus the bundled milnacipran

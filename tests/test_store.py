@@ -68,6 +68,17 @@ def test_database_errors_become_store_errors(tmp_path: Path) -> None:
         open_store(f"sqlite:///{not_a_db}")
 
 
+def test_a_newer_schema_is_refused(db_url: str) -> None:
+    store = open_store(db_url)
+    try:
+        with store.write() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        store.close()
+    with pytest.raises(StoreError, match="cannot bring the registry database to schema"):
+        open_store(db_url)
+
+
 def test_a_failed_write_rolls_back(db_url: str) -> None:
     store = open_store(db_url)
     try:
