@@ -313,7 +313,7 @@ def batch(
         return rows
     # Chunks small enough for a smooth progress bar and even load, large enough to keep the
     # per-task pickling overhead well under the work (~1 ms per structure).
-    size = max(1, min(50, total // (workers * 8)))
+    size = max(1, min(25, total // (workers * 8)))
     chunks = [jobs[start : start + size] for start in range(0, total, size)]
     results: list[DescriptorRow | None] = [None] * total
     done = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 # --- descriptors (computed by registry.descriptors with RDKit; plain data here) ---------------
 from dataclasses import dataclass, field
+from typing import Any
 
 DescriptorValue = float | int | str | None
 
@@ -98,6 +99,60 @@ class Descriptors:
     def units(self) -> dict[str, str | None]:
         """``{name: unit}`` in profile order."""
         return {d.name: d.unit for d in self.values}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Batches send results between processes: three flat tuples pickle ~10x faster than
+        # hundreds of slotted dataclass instances, each pickled through Python-level hooks.
+        return (
+            _rebuild_descriptors,
+            (
+                tuple(d.name for d in self.values),
+                tuple(d.value for d in self.values),
+                tuple(d.unit for d in self.values),
+                self.rdkit_version,
+                self.on,
+                self.smiles,
+                tuple(_flat_rule(rule) for rule in self.rules),
+            ),
+        )
+
+
+_FlatRule = tuple[str, bool, int, tuple[tuple[str, float, float, bool], ...]]
+
+
+def _flat_rule(rule: RuleCheck) -> _FlatRule:
+    return (
+        rule.name,
+        rule.passed,
+        rule.allowed_failures,
+        tuple((c.name, c.value, c.limit, c.passed) for c in rule.criteria),
+    )
+
+
+def _rebuild_descriptors(
+    names: tuple[str, ...],
+    values: tuple[DescriptorValue, ...],
+    units: tuple[str | None, ...],
+    rdkit_version: str,
+    on: str,
+    smiles: str,
+    rules: tuple[_FlatRule, ...],
+) -> Descriptors:
+    return Descriptors(
+        values=tuple(map(Descriptor, names, values, units)),
+        rdkit_version=rdkit_version,
+        on=on,
+        smiles=smiles,
+        rules=tuple(
+            RuleCheck(
+                name=name,
+                passed=passed,
+                criteria=tuple(RuleCriterion(*c) for c in criteria),
+                allowed_failures=allowed,
+            )
+            for name, passed, allowed, criteria in rules
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
