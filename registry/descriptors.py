@@ -114,7 +114,7 @@ def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> A
 
 
 def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    with chem._quiet():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
+    with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
         values = tuple(
             Descriptor(name, _compute(name, function, mol), unit)
             for name, (unit, function) in DEFAULT_PROFILE.items()
@@ -130,7 +130,9 @@ def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
 
 
 def _full_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    with chem._quiet():  # some descriptors log warnings (e.g. missing Gasteiger parameters)
+    with (
+        chem.capture_rdkit_log()
+    ):  # some descriptors log warnings (e.g. missing Gasteiger parameters)
         computed: dict[str, Any] = RDDescriptors.CalcMolDescriptors(  # type: ignore[no-untyped-call]
             mol, missingVal=None, silent=True
         )
