@@ -152,7 +152,10 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
     if not text.strip():
         raise InvalidStructure("empty structure")
     if fmt == "inchi":
-        result: tuple[Chem.Mol | None, int, str, str] = rdinchi.InchiToMol(text.strip(), True, True)
+        with capture_rdkit_log():  # the message comes back in the result; keep stderr clean
+            result: tuple[Chem.Mol | None, int, str, str] = rdinchi.InchiToMol(
+                text.strip(), True, True
+            )
         inchi_mol, code, message, log_text = result
         if inchi_mol is None:
             detail = message.strip() or next(
