@@ -40,9 +40,11 @@ __all__ = [
     "FINGERPRINT_BITS",
     "FINGERPRINT_RADIUS",
     "Identifiers",
+    "RDKitLog",
     "Standardised",
     "StructureFormat",
     "canonical_smiles",
+    "capture_rdkit_log",
     "cleanup",
     "detect_format",
     "draw",
@@ -50,6 +52,7 @@ __all__ = [
     "fingerprint_from_bytes",
     "identifiers",
     "parse",
+    "parse_smarts",
     "rdkit_version",
     "standardise",
     "substructure_match",
@@ -71,7 +74,7 @@ def rdkit_version() -> str:
     return str(rdBase.rdkitVersion)
 
 
-class _Log:
+class RDKitLog:
     """RDKit's error log captured as text while a block runs."""
 
     def __init__(self) -> None:
@@ -101,9 +104,15 @@ def _messages(capture: rdBase.CaptureErrorLog) -> str:
 
 
 @contextmanager
-def _quiet() -> Iterator[_Log]:
-    """Silence RDKit's log and collect its error messages (they name what went wrong)."""
-    log = _Log()
+def capture_rdkit_log() -> Iterator[RDKitLog]:
+    """Silence RDKit's log while a block runs and collect its error messages.
+
+    >>> with capture_rdkit_log() as log:
+    ...     _ = Chem.MolFromSmiles("C1CC")
+    >>> log.message("")
+    "unclosed ring for input: 'C1CC'"
+    """
+    log = RDKitLog()
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as capture:
         try:
             yield log
@@ -127,7 +136,7 @@ def detect_format(text: str) -> StructureFormat:
 
 def _sanitise(mol: Chem.Mol, text: str) -> Chem.Mol:
     try:
-        with _quiet():
+        with capture_rdkit_log():
             Chem.SanitizeMol(mol)
     except Exception as error:  # RDKit raises MolSanitizeException subclasses and ValueError
         raise InvalidStructure(f"cannot sanitise {_short(text)}: {error}") from error
@@ -143,7 +152,10 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
     if not text.strip():
         raise InvalidStructure("empty structure")
     if fmt == "inchi":
-        result: tuple[Chem.Mol | None, int, str, str] = rdinchi.InchiToMol(text.strip(), True, True)
+        with capture_rdkit_log():  # the message comes back in the result; keep stderr clean
+            result: tuple[Chem.Mol | None, int, str, str] = rdinchi.InchiToMol(
+                text.strip(), True, True
+            )
         inchi_mol, code, message, log_text = result
         if inchi_mol is None:
             detail = message.strip() or next(
@@ -154,7 +166,7 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
                 f"cannot read InChI {_short(text)}: {detail or f'InChI error code {code}'}"
             )
         return inchi_mol
-    with _quiet() as log:
+    with capture_rdkit_log() as log:
         # cast: RDKit's stubs omit the None these return on failure
         if fmt == "smiles":
             mol = cast("Chem.Mol | None", Chem.MolFromSmiles(text.strip(), sanitize=False))
@@ -169,7 +181,7 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
         )
     mol = _sanitise(mol, text)
     if fmt == "molblock":
-        with _quiet():
+        with capture_rdkit_log():
             mol = Chem.RemoveHs(mol)
     if mol.GetNumAtoms() == 0:
         raise InvalidStructure(f"structure {_short(text)} has no atoms")
@@ -323,7 +335,7 @@ def standardise(value: Structure) -> Standardised:
     """
     submitted = parse(value)
     try:
-        with _quiet():
+        with capture_rdkit_log():
             standardised = cleanup(submitted)
             fragments = list(Chem.GetMolFrags(standardised, asMols=True, sanitizeFrags=True))
             others: Counter[str] = Counter()
@@ -396,7 +408,7 @@ def identifiers(value: Structure) -> Identifiers:
     True
     """
     mol = parse(value)
-    with _quiet():
+    with capture_rdkit_log():
         inchi, _code, message, _log, _aux = rdinchi.MolToInchi(mol, "")
         inchikey = str(rdinchi.InchiToInchiKey(inchi)) if inchi else ""
         layers = RegistrationHash.GetMolLayers(mol)
@@ -471,7 +483,7 @@ def parse_smarts(smarts: str) -> Chem.Mol:
     """A SMARTS query; a pattern RDKit cannot read raises :class:`InvalidStructure`."""
     if not smarts.strip():
         raise InvalidStructure("empty SMARTS pattern")
-    with _quiet() as log:
+    with capture_rdkit_log() as log:
         query = cast("Chem.Mol | None", Chem.MolFromSmarts(smarts.strip()))
     if query is None:
         raise InvalidStructure(
@@ -533,7 +545,7 @@ def draw(
         canvas = rdMolDraw2D.MolDraw2DSVG(width * columns, height * rows, width, height)
     else:
         canvas = rdMolDraw2D.MolDraw2DCairo(width * columns, height * rows, width, height)
-    with _quiet():
+    with capture_rdkit_log():
         if len(mols) == 1:
             canvas.DrawMolecule(mols[0], legend=legends[0])
         else:

@@ -114,7 +114,7 @@ def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> A
 
 
 def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    with chem._quiet():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
+    with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
         values = tuple(
             Descriptor(name, _compute(name, function, mol), unit)
             for name, (unit, function) in DEFAULT_PROFILE.items()
@@ -130,7 +130,9 @@ def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
 
 
 def _full_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    with chem._quiet():  # some descriptors log warnings (e.g. missing Gasteiger parameters)
+    with (
+        chem.capture_rdkit_log()
+    ):  # some descriptors log warnings (e.g. missing Gasteiger parameters)
         computed: dict[str, Any] = RDDescriptors.CalcMolDescriptors(  # type: ignore[no-untyped-call]
             mol, missingVal=None, silent=True
         )
@@ -313,7 +315,7 @@ def batch(
         return rows
     # Chunks small enough for a smooth progress bar and even load, large enough to keep the
     # per-task pickling overhead well under the work (~1 ms per structure).
-    size = max(1, min(50, total // (workers * 8)))
+    size = max(1, min(25, total // (workers * 8)))
     chunks = [jobs[start : start + size] for start in range(0, total, size)]
     results: list[DescriptorRow | None] = [None] * total
     done = 0

@@ -230,3 +230,14 @@ def test_small_batches_run_without_a_pool(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(descriptors, "_pool", no_pool)
     rows = descriptors.batch(BATCH, workers=4)
     assert len(rows) == len(BATCH)
+
+
+def test_results_survive_pickling_unchanged() -> None:
+    import pickle
+
+    for result in (descriptors.profile(RITONAVIR), descriptors.full(MILNACIPRAN_HCL)):
+        copy = pickle.loads(pickle.dumps(result))
+        assert copy == result
+        assert copy.values == result.values
+        assert copy.rules == result.rules
+        assert copy.rules[0].failed == result.rules[0].failed
