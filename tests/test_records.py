@@ -240,3 +240,42 @@ def test_render_then_parse_round_trips(
     back = parse(text, slug="generated")
     assert back == record
     assert render(back) == text
+
+
+_lines = st.sampled_from(
+    [
+        "---",
+        "name: x",
+        "smiles: CCO",
+        "cas:",
+        "- number: 50-78-2",
+        "  role: parent",
+        "- 64-17-5",
+        "synonyms: [a, b]",
+        "identifiers: {}",
+        "# Title",
+        "## Usage",
+        "<!-- source: s -->",
+        "```",
+        "text[^1]",
+        "",
+        "key: [unclosed",
+        "  - bad indent",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(_lines, max_size=25).map("\n".join), st.text(max_size=400)))
+def test_any_text_parses_or_fails_with_path_and_line(text: str) -> None:
+    outcome: Record | RecordFileError
+    try:
+        outcome = parse(text, slug="fuzz", path="compounds/fuzz.md")
+    except RecordFileError as error:
+        outcome = error
+    if isinstance(outcome, RecordFileError):
+        assert re.match(r"compounds/fuzz\.md:\d+: \S", str(outcome)), str(outcome)
+    else:
+        assert outcome.name
+        assert outcome.smiles
+        assert parse(render(outcome), slug="fuzz") == outcome

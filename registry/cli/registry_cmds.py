@@ -57,6 +57,7 @@ def add_command(
         typer.Argument(
             help="A SMILES, or a name or CAS number (then give the structure with --smiles).",
             show_default=False,
+            metavar="SMILES|NAME|CAS",
         ),
     ],
     smiles: Annotated[
@@ -187,7 +188,8 @@ def _show_text(compound: Compound, history: bool) -> str:
 @app.command("show")
 def show_command(
     query: Annotated[
-        str, typer.Argument(help="Registry id, CAS number, name, synonym or InChIKey.")
+        str,
+        typer.Argument(help="Registry id, CAS number, name, synonym or InChIKey.", metavar="QUERY"),
     ],
     history: Annotated[
         bool, typer.Option("--history", help="Also print the audit trail of the record.")
@@ -241,7 +243,9 @@ def list_command(
 def search_command(
     text: Annotated[
         str | None,
-        typer.Argument(help="Text to find in names, synonyms, identifiers and notes."),
+        typer.Argument(
+            help="Text to find in names, synonyms, identifiers and notes.", metavar="TEXT"
+        ),
     ] = None,
     similar: Annotated[
         str | None, typer.Option("--similar", help="SMILES: compounds similar to it.")
@@ -291,7 +295,9 @@ app.add_typer(note_app, name="note")
 
 @note_app.command("add")
 def note_add_command(
-    query: Annotated[str, typer.Argument(help="Registry id, CAS number, name or InChIKey.")],
+    query: Annotated[
+        str, typer.Argument(help="Registry id, CAS number, name or InChIKey.", metavar="QUERY")
+    ],
     section: Annotated[
         str,
         typer.Option(
@@ -337,7 +343,9 @@ def note_add_command(
 
 @note_app.command("show")
 def note_show_command(
-    query: Annotated[str, typer.Argument(help="Registry id, CAS number, name or InChIKey.")],
+    query: Annotated[
+        str, typer.Argument(help="Registry id, CAS number, name or InChIKey.", metavar="QUERY")
+    ],
     section: Annotated[str | None, typer.Option("--section", help="Only this section.")] = None,
     db: Db = None,
     fmt: Annotated[
@@ -380,7 +388,9 @@ def note_show_command(
 def import_command(
     directory: Annotated[
         Path | None,
-        typer.Argument(help="Directory of *.md record files (default: the bundled records)."),
+        typer.Argument(
+            help="Directory of *.md record files (default: the bundled records).", metavar="DIR"
+        ),
     ] = None,
     progress: Annotated[
         bool, typer.Option("--progress", help="Report each record on stderr as it goes in.")
@@ -419,7 +429,8 @@ def export_command(
         typer.Option("--out", help="Directory to write into (md needs one; others: stdout)."),
     ] = None,
     query: Annotated[
-        list[str] | None, typer.Argument(help="Only these compounds (default: all).")
+        list[str] | None,
+        typer.Argument(help="Only these compounds (default: all).", metavar="QUERY"),
     ] = None,
     db: Db = None,
 ) -> None:
