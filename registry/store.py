@@ -431,10 +431,13 @@ class Store:
     def ids_by_inchikey(self, connection: Connection, inchikey: str) -> list[int]:
         """Compounds with this InChIKey (the structure's own, or one recorded as identifier)."""
         own = select(compounds.c.id).where(compounds.c.inchikey == inchikey.upper())
-        recorded = select(identifiers.c.compound_id).where(
-            identifiers.c.kind == "inchikey", identifiers.c.value_key == key(inchikey)
-        )
-        return sorted({row[0] for row in connection.execute(own.union(recorded))})
+        found = {row[0] for row in connection.execute(own)}
+        if not found:  # only then the (rarer) InChIKeys recorded as identifiers
+            recorded = select(identifiers.c.compound_id).where(
+                identifiers.c.kind == "inchikey", identifiers.c.value_key == key(inchikey)
+            )
+            found = {row[0] for row in connection.execute(recorded)}
+        return sorted(found)
 
     def ids_by_identifier(
         self, connection: Connection, kind: str, value: str, *, exclusive_only: bool = True
