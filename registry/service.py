@@ -126,8 +126,13 @@ def bundled_records_dir() -> Path:
     return Path(__file__).parent.parent / "compounds"
 
 
-def _stage(timings: dict[str, float] | None, name: str, start: float) -> float:
-    end = time.perf_counter()
+def _stage(
+    timings: dict[str, float] | None,
+    name: str,
+    start: float,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
+    end = clock()
     if timings is not None:
         timings[name] = timings.get(name, 0.0) + end - start
     return end
@@ -157,7 +162,7 @@ def prepare(
 ) -> Prepared:
     """Standardise, hash, fingerprint and profile one structure (no database involved).
 
-    ``timings``, when given, accumulates seconds per stage (standardise, hash, fingerprint,
+    ``timings``, when given, accumulates CPU seconds per stage (standardise, hash, fingerprint,
     descriptors), which is what the registration benchmark reports.
 
     Raises:
@@ -165,16 +170,19 @@ def prepare(
     """
     from registry import chem
 
-    start = time.perf_counter()
+    # CPU time, not wall time: the stages are CPU-bound, and CPU time does not grow when other
+    # processes share the machine.
+    clock = time.process_time
+    start = clock()
     std = chem.standardise(structure)
-    start = _stage(timings, "standardise", start)
+    start = _stage(timings, "standardise", start, clock)
     ids = chem.identifiers(std.standardised)
     parent_hash = chem.identifiers(std.parent).registration_hash if std.is_salt else None
-    start = _stage(timings, "hash", start)
+    start = _stage(timings, "hash", start, clock)
     fingerprint = chem.fingerprint(std.parent)
-    start = _stage(timings, "fingerprint", start)
+    start = _stage(timings, "fingerprint", start, clock)
     props = _properties(std.parent) if with_descriptors else ()
-    _stage(timings, "descriptors", start)
+    _stage(timings, "descriptors", start, clock)
     row = CompoundRow(
         name=name.strip() or ids.smiles,
         submitted=structure,
@@ -238,8 +246,8 @@ def prepare_many(
     """:func:`prepare` for many ``(smiles, name)`` pairs; None where a structure is unreadable.
 
     The RDKit work is CPU-bound: with ``workers`` > 1 (default: the CPUs this process may use)
-    and at least :data:`MIN_PARALLEL` structures, it is spread over worker processes. Stage
-    timings are then the wall-clock share (CPU seconds divided by the workers).
+    and at least :data:`MIN_PARALLEL` structures, it is spread over worker processes.
+    ``timings`` accumulates the CPU seconds of every stage over all workers.
     """
     if workers is None:
         from registry.descriptors import available_cpus
@@ -247,7 +255,6 @@ def prepare_many(
         workers = available_cpus()
     if workers <= 1 or len(structures) < MIN_PARALLEL:
         out, spent = _prepare_chunk(structures, with_descriptors)
-        workers = 1
     else:
         import multiprocessing
         import sys
@@ -267,7 +274,7 @@ def prepare_many(
                     spent[stage] = spent.get(stage, 0.0) + seconds
     if timings is not None:
         for stage, seconds in spent.items():
-            timings[stage] = timings.get(stage, 0.0) + seconds / workers
+            timings[stage] = timings.get(stage, 0.0) + seconds
     return out
 
 
