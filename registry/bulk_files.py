@@ -1,0 +1,624 @@
+"""Validating the CAS column of whole files: CSV/TSV streamed in chunks, and Excel workbooks.
+
+:func:`validate_csv` sniffs the file (:mod:`registry.sniff`), reads it in chunks, classifies the
+CAS cell of every row (:func:`registry.bulk.classify_cells`), optionally writes every input row
+with four added columns, and returns a :class:`Report`.
+
+Two readers give the same answers: polars (fast, used whenever it can parse the file) and the
+csv module (for files polars refuses, such as rows with more fields than the header). Memory
+stays flat: only one chunk, the first problems and the per-number duplicate tallies are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import polars as pl
+
+from registry.bulk import Cell, CellStatus, classify_cell, classify_cells
+from registry.errors import InputFileError, RegistryError
+from registry.sniff import SAMPLE_BYTES, Dialect, detect_encoding, find_cas_column, sniff_text
+
+__all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
+
+ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
+_ZIP_MAGIC = b"PK\x03\x04"
+_DUPLICATE_ROWS_KEPT = 10
+
+Engine = Literal["auto", "polars", "csv"]
+OutputKind = Literal["csv", "jsonl"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row whose CAS cell needs fixing; ``row`` is the row number a spreadsheet shows."""
+
+    row: int
+    value: str
+    status: str
+    reason: str
+    suggestion: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A CAS number found on more than one row (``rows`` lists the first few)."""
+
+    canonical: str
+    count: int
+    rows: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of validating one file.
+
+    Attributes:
+        path: the file validated.
+        rows: data rows read (and written, when there was an output).
+        counts: rows per :class:`~registry.bulk.CellStatus` value.
+        settings: what was detected or given: encoding, delimiter, preamble lines, header,
+            CAS column and how it was chosen, reader engine, sheet.
+        problems: the first invalid rows, in file order.
+        duplicates: CAS numbers that occur on several rows, most frequent first.
+        output: where the annotated rows went, if anywhere.
+    """
+
+    path: str
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    output: str | None = None
+
+    @property
+    def invalid(self) -> int:
+        """Rows whose status a data steward has to fix."""
+        return sum(n for status, n in self.counts.items() if CellStatus(status).is_invalid)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        data = asdict(self)
+        data["invalid"] = self.invalid
+        return data
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _unique_names(columns: Sequence[str]) -> list[str]:
+    """Column names usable as keys: blanks named by position, repeats numbered."""
+    seen: Counter[str] = Counter()
+    names = []
+    for index, name in enumerate(columns):
+        base = name.strip() or f"column_{index + 1}"
+        seen[base] += 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
+def _added_names(columns: Sequence[str]) -> list[str]:
+    taken = set(columns)
+    return [name if name not in taken else f"{name}_added" for name in ADDED_COLUMNS]
+
+
+def _polars_chunks(
+    path: Path, dialect: Dialect, width: int, chunk_rows: int
+) -> Iterator[list[list[str]] | pl.DataFrame]:
+    names = [f"c{i}" for i in range(width)]
+    frame = pl.scan_csv(
+        path,
+        has_header=False,
+        separator=dialect.delimiter,
+        skip_lines=dialect.skip_lines + int(dialect.header),
+        schema=dict.fromkeys(names, pl.String),
+        empty_string_is_null=False,
+        missing_columns="insert",
+        raise_if_empty=False,
+    )
+    for chunk in frame.collect_batches(chunk_size=chunk_rows):
+        yield chunk.fill_null("")
+
+
+def _csv_chunks(
+    path: Path, dialect: Dialect, width: int, chunk_rows: int
+) -> Iterator[list[list[str]] | pl.DataFrame]:
+    with path.open(encoding=dialect.encoding, newline="") as handle:
+        for _ in range(dialect.skip_lines + int(dialect.header)):
+            handle.readline()
+        chunk: list[list[str]] = []
+        try:
+            for row in csv.reader(handle, delimiter=dialect.delimiter):
+                # Pad short rows as polars does, so both readers give the same rows.
+                chunk.append(row + [""] * (width - len(row)) if len(row) < width else row)
+                if len(chunk) >= chunk_rows:
+                    yield chunk
+                    chunk = []
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise InputFileError(f"{path}: cannot read as CSV: {error}") from error
+        if chunk:
+            yield chunk
+
+
+def _transcode(path: Path, encoding: str, target: IO[bytes]) -> None:
+    """Copy ``path`` to ``target`` as UTF-8, in blocks, so polars can read it."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as source:
+        while block := source.read(1 << 20):
+            target.write(decoder.decode(block).encode("utf-8"))
+        target.write(decoder.decode(b"", final=True).encode("utf-8"))
+    target.flush()
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes annotated rows as CSV (input delimiter) or JSON Lines, counting them."""
+
+    def __init__(
+        self, handle: IO[str], kind: OutputKind, columns: Sequence[str], delimiter: str
+    ) -> None:
+        self.handle = handle
+        self.kind = kind
+        self.delimiter = delimiter
+        self.columns = list(columns)
+        self.keys = _unique_names(columns)
+        self.added = _added_names(self.keys)
+        self.written = 0
+        if kind == "csv":
+            csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerow(
+                [*self.columns, *ADDED_COLUMNS]
+            )
+
+    def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame) -> None:
+        width = len(self.columns)
+        original = chunk.select(chunk.columns[:width])
+        out = pl.concat(
+            [
+                original.rename(dict(zip(original.columns, self.keys, strict=True))),
+                cells.rename(dict(zip(cells.columns, self.added, strict=True))),
+            ],
+            how="horizontal",
+        )
+        if self.kind == "csv":
+            # polars quotes an empty string to tell it from null; the csv module does not.
+            out = out.with_columns(pl.all().replace("", None))
+            self.handle.write(
+                out.write_csv(
+                    include_header=False,
+                    separator=self.delimiter,
+                    line_terminator="\n",
+                    null_value="",
+                )
+            )
+        else:
+            self.handle.write(out.write_ndjson())
+        self.written += out.height
+
+    def rows(self, rows: list[list[str]], cells: list[Cell]) -> None:
+        width = len(self.columns)
+        if self.kind == "csv":
+            writer = csv.writer(self.handle, delimiter=self.delimiter, lineterminator="\n")
+            for row, cell in zip(rows, cells, strict=True):
+                added = [
+                    cell.canonical or "",
+                    cell.status.value,
+                    cell.reason,
+                    cell.suggestion or "",
+                ]
+                # Fields beyond the header go after the added columns, so nothing is lost.
+                writer.writerow([*row[:width], *added, *row[width:]])
+        else:
+            for row, cell in zip(rows, cells, strict=True):
+                record: dict[str, Any] = dict(zip(self.keys, row[:width], strict=False))
+                record.update(
+                    zip(
+                        self.added,
+                        [cell.canonical, cell.status.value, cell.reason, cell.suggestion],
+                        strict=True,
+                    )
+                )
+                if len(row) > width:
+                    record["extra_fields"] = row[width:]
+                self.handle.write(
+                    json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+                )
+        self.written += len(rows)
+
+
+# --- tallying ------------------------------------------------------------------------------
+
+
+class _Tally:
+    """Counts, first problems and duplicates, kept small however long the file."""
+
+    def __init__(self, first_row: int, max_problems: int) -> None:
+        self.first_row = first_row
+        self.rows = 0
+        self.counts: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+        self.max_problems = max_problems
+        self.seen = pl.DataFrame(
+            schema={"canonical": pl.String, "count": pl.UInt32, "rows": pl.List(pl.UInt32)}
+        )
+
+    def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
+        start = self.first_row + self.rows
+        frame = cells.with_columns(
+            value=values, row=pl.int_range(start, start + cells.height, dtype=pl.UInt32)
+        )
+        grouped = frame.group_by("status").len()
+        self.counts.update(
+            dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
+        )
+        room = self.max_problems - len(self.problems)
+        if room > 0:
+            invalid = [s.value for s in CellStatus if s.is_invalid]
+            for row in (
+                frame.filter(pl.col("status").is_in(invalid)).head(room).iter_rows(named=True)
+            ):
+                self.problems.append(
+                    Problem(
+                        row["row"], row["value"], row["status"], row["reason"], row["suggestion"]
+                    )
+                )
+        numbers = (
+            frame.select(pl.col("canonical").str.split("; "), "row")
+            .explode("canonical")
+            .drop_nulls("canonical")
+            .group_by("canonical", maintain_order=True)
+            .agg(count=pl.len().cast(pl.UInt32), rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT))
+        )
+        self.seen = (
+            pl.concat([self.seen, numbers])
+            .group_by("canonical", maintain_order=True)
+            .agg(
+                pl.col("count").sum(),
+                pl.col("rows")
+                .list.explode(keep_nulls=False, empty_as_null=False)
+                .head(_DUPLICATE_ROWS_KEPT),
+            )
+        )
+        self.rows += cells.height
+
+    def duplicates(self) -> list[Duplicate]:
+        repeated = self.seen.filter(pl.col("count") > 1).sort(
+            ["count", "canonical"], descending=[True, False]
+        )
+        return [
+            Duplicate(row["canonical"], row["count"], tuple(row["rows"]))
+            for row in repeated.iter_rows(named=True)
+        ]
+
+
+def _cells_frame(cells: list[Cell]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "canonical": [c.canonical for c in cells],
+            "status": [c.status.value for c in cells],
+            "reason": [c.reason for c in cells],
+            "suggestion": [c.suggestion for c in cells],
+        },
+        schema=dict.fromkeys(("canonical", "status", "reason", "suggestion"), pl.String),
+    )
+
+
+def _run(
+    chunks: Iterator[list[list[str]] | pl.DataFrame],
+    dialect: Dialect,
+    tally: _Tally,
+    writer: _Writer | None,
+    progress: Progress | None,
+    estimate: int,
+) -> None:
+    column = dialect.cas_column
+    for chunk in chunks:
+        if isinstance(chunk, pl.DataFrame):
+            values = chunk.get_column(chunk.columns[column])
+            cells = classify_cells(values)
+            if writer is not None:
+                writer.frame(chunk, cells)
+        else:
+            texts = [row[column] if column < len(row) else "" for row in chunk]
+            verdicts = [classify_cell(text) for text in texts]
+            values = pl.Series(texts, dtype=pl.String)
+            cells = _cells_frame(verdicts)
+            if writer is not None:
+                writer.rows(chunk, verdicts)
+        if cells.height != values.len():  # a join that fanned out would lose the row order
+            raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
+        tally.add(values, cells)
+        if progress is not None:
+            progress(tally.rows, max(estimate, tally.rows))
+
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+def validate_csv(
+    path: str | os.PathLike[str],
+    *,
+    column: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    skip_lines: int | None = None,
+    header: bool | None = None,
+    sheet: str | None = None,
+    output: str | os.PathLike[str] | IO[str] | None = None,
+    output_format: OutputKind = "csv",
+    max_problems: int = 20,
+    engine: Engine = "auto",
+    chunk_rows: int = 250_000,
+    progress: Progress | None = None,
+) -> Report:
+    """Validate the CAS column of a CSV/TSV file or an Excel workbook.
+
+    Args:
+        path: the file (``.csv``, ``.tsv``, ``.txt`` or ``.xlsx``).
+        column: the CAS column by name or 0-based index (default: detected).
+        encoding, delimiter, skip_lines, header: override what sniffing detects.
+        sheet: the worksheet of a workbook (default: the first).
+        output: where to write every input row plus ``cas_canonical``, ``cas_status``,
+            ``cas_reason`` and ``cas_suggestion``, in input order (a path or a text handle).
+        output_format: ``csv`` (the input's delimiter) or ``jsonl``.
+        max_problems: how many invalid rows the report lists.
+        engine: ``polars``, ``csv`` (the csv module), or ``auto`` (polars, and the csv module
+            when polars cannot parse the file).
+        chunk_rows: rows per chunk; memory use follows this, not the file size.
+        progress: called with (rows done, estimated total rows) after each chunk.
+
+    Raises:
+        InputFileError: the file is missing, binary, empty, or has no recognisable CAS column.
+    """
+    source = Path(path)
+    try:
+        with source.open("rb") as handle:
+            sample = handle.read(SAMPLE_BYTES)
+        size = source.stat().st_size
+    except OSError as error:
+        raise InputFileError(f"{source}: {error.strerror or error}") from error
+    if sample.startswith(_ZIP_MAGIC):
+        from registry.bulk_xlsx import read_workbook
+
+        rows, settings = read_workbook(source, sheet)
+        return _validate_rows(
+            source, rows, settings, column, header, output, output_format, max_problems
+        )
+    if not sample:
+        raise InputFileError(f"{source}: the file is empty")
+    try:
+        detected = encoding or detect_encoding(sample)
+        text = codecs.getincrementaldecoder(detected)(errors="replace").decode(sample)
+    except InputFileError as error:
+        raise InputFileError(f"{source}: {error}") from None
+    except LookupError as error:
+        raise InputFileError(f"unknown encoding {encoding!r}") from error
+    if len(sample) == SAMPLE_BYTES and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # drop the line cut at the sample's end
+    try:
+        dialect = sniff_text(
+            text,
+            encoding=detected,
+            delimiter=delimiter,
+            skip_lines=skip_lines,
+            header=header,
+            column=column,
+        )
+    except InputFileError as error:
+        raise InputFileError(f"{source}: {error}") from None
+    width = len(dialect.columns)
+    # Bytes per line in the sample give a fair estimate of the row count for the progress bar.
+    estimate = int(size / max(1, len(sample) / max(1, text.count("\n"))))
+    report = Report(
+        path=str(source),
+        settings={
+            "encoding": dialect.encoding,
+            "delimiter": dialect.delimiter,
+            "skip_lines": dialect.skip_lines,
+            "header": dialect.header,
+            "column": dialect.cas_column_name,
+            "column_index": dialect.cas_column,
+            "column_by": dialect.cas_column_by,
+        },
+    )
+    first_row = dialect.skip_lines + int(dialect.header) + 1
+    if output is not None and not isinstance(output, str | os.PathLike) and not output.seekable():
+        # A retry with the csv module must not repeat rows on a pipe: spool, then copy.
+        with tempfile.TemporaryDirectory() as spool:
+            spooled = Path(spool) / "out"
+            report = validate_csv(
+                source,
+                column=column,
+                encoding=encoding,
+                delimiter=delimiter,
+                skip_lines=skip_lines,
+                header=header,
+                output=spooled,
+                output_format=output_format,
+                max_problems=max_problems,
+                engine=engine,
+                chunk_rows=chunk_rows,
+                progress=progress,
+            )
+            with spooled.open(encoding="utf-8", newline="") as handle:
+                shutil.copyfileobj(handle, output)
+            output.flush()
+        report.output = _output_name(output)
+        return report
+    utf8 = codecs.lookup(dialect.encoding).name in ("utf-8", "utf-8-sig", "ascii")
+    with contextlib.ExitStack() as stack:
+        polars_source = source
+        if engine != "csv" and not utf8:
+            temp = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".csv"))
+            _transcode(source, dialect.encoding, temp)
+            polars_source = Path(temp.name)
+        attempts: list[Literal["polars", "csv"]] = (
+            ["csv"] if engine == "csv" else ["polars"] if engine == "polars" else ["polars", "csv"]
+        )
+        for attempt in attempts:
+            tally = _Tally(first_row, max_problems)
+            with _output(output) as handle:
+                writer = (
+                    None
+                    if handle is None
+                    else _Writer(handle, output_format, dialect.columns, dialect.delimiter)
+                )
+                try:
+                    if attempt == "polars":
+                        chunks = _polars_chunks(polars_source, dialect, width, chunk_rows)
+                    else:
+                        chunks = _csv_chunks(source, dialect, width, chunk_rows)
+                    _run(chunks, dialect, tally, writer, progress, estimate)
+                except pl.exceptions.PolarsError as error:
+                    if attempt == attempts[-1]:
+                        raise InputFileError(f"{source}: cannot read as CSV: {error}") from error
+                    continue
+                if writer is not None and writer.written != tally.rows:
+                    raise RegistryError(
+                        f"internal error: read {tally.rows} rows but wrote {writer.written}"
+                    )
+            report.settings["engine"] = attempt
+            break
+    report.rows = tally.rows
+    report.counts = _sorted_counts(tally.counts)
+    report.problems = tally.problems
+    report.duplicates = tally.duplicates()
+    report.output = _output_name(output)
+    return report
+
+
+def _output_name(output: str | os.PathLike[str] | IO[str] | None) -> str | None:
+    if output is None:
+        return None
+    if isinstance(output, str | os.PathLike):
+        return str(output)
+    return str(getattr(output, "name", "<stream>"))
+
+
+@contextlib.contextmanager
+def _output(output: str | os.PathLike[str] | IO[str] | None) -> Iterator[IO[str] | None]:
+    """A text handle for the output; a path is written anew (and truncated on a retry)."""
+    if output is None:
+        yield None
+        return
+    if isinstance(output, str | os.PathLike):
+        try:
+            handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as error:
+            raise InputFileError(f"{output}: {error.strerror or error}") from error
+        with handle:
+            yield handle
+        return
+    if output.seekable():
+        output.seek(0)
+        output.truncate()
+    yield output
+
+
+def _validate_rows(
+    source: Path,
+    rows: list[list[object]],
+    settings: dict[str, Any],
+    column: str | int | None,
+    header: bool | None,
+    output: str | os.PathLike[str] | IO[str] | None,
+    output_format: OutputKind,
+    max_problems: int,
+) -> Report:
+    """Validate rows already in memory as typed values (a worksheet)."""
+    if not rows:
+        raise InputFileError(f"{source}: the sheet is empty")
+    as_text = [["" if v is None else _text(v) for v in row] for row in rows]
+    first = as_text[0]
+    if header is None:
+        header = not any(isinstance(v, int | float) for v in rows[0]) and not any(
+            classify_cell(v).status.value in ("valid", "normalised") for v in first
+        )
+    columns = tuple(first) if header else tuple(f"column_{i + 1}" for i in range(len(first)))
+    data = rows[1:] if header else rows
+    data_text = as_text[1:] if header else as_text
+    if column is None:
+        index, by = find_cas_column(columns, data_text[:200], header)
+    else:
+        from registry.sniff import _resolve_column
+
+        try:
+            index, by = _resolve_column(column, columns), "option"
+        except InputFileError as error:
+            raise InputFileError(f"{source}: {error}") from None
+    dialect = Dialect("xlsx", ",", 0, header, columns, index, by)
+    report = Report(
+        path=str(source),
+        settings={
+            **settings,
+            "header": header,
+            "column": columns[index],
+            "column_index": index,
+            "column_by": by,
+            "engine": "openpyxl",
+        },
+    )
+    tally = _Tally(int(header) + 1, max_problems)
+    verdicts = [_cell_verdict(row[index] if index < len(row) else None) for row in data]
+    values = pl.Series(
+        [row[index] if index < len(row) else "" for row in data_text], dtype=pl.String
+    )
+    with _output(output) as handle:
+        if handle is not None:
+            writer = _Writer(handle, output_format, dialect.columns, ",")
+            writer.rows(data_text, verdicts)
+    tally.add(values, _cells_frame(verdicts))
+    report.rows = tally.rows
+    report.counts = _sorted_counts(tally.counts)
+    report.problems = tally.problems
+    report.duplicates = tally.duplicates()
+    report.output = _output_name(output)
+    return report
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _cell_verdict(value: object) -> Cell:
+    """A worksheet cell: Excel's numbers and dates are reported as such."""
+    if isinstance(value, bool):
+        return Cell(None, CellStatus.INVALID_FORMAT, f"a true/false value ({value})")
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return Cell(
+            None,
+            CellStatus.DATE,
+            f"Excel stored a date or time ({_text(value)}); the CAS number is lost",
+        )
+    if isinstance(value, float):
+        if not value.is_integer():
+            return Cell(None, CellStatus.INVALID_FORMAT, f"Excel stored the decimal number {value}")
+        value = int(value)
+    if isinstance(value, int):
+        return classify_cell(value)
+    return classify_cell(None if value is None else str(value))
+
+
+def _sorted_counts(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
