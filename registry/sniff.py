@@ -178,7 +178,7 @@ def sniff_text(
         delimiter = _guess_delimiter(lines)
     if skip_lines is None:
         # The header is the first line with as many fields as most lines below it have.
-        widths = [len(row) for row in (_rows(line, delimiter) or [[]] for line in lines)]
+        widths = [len((_rows(line, delimiter) or [[]])[0]) for line in lines]
         typical = Counter(w for w in widths if w > 1).most_common(1)
         width = typical[0][0] if typical else 1
         skip_lines = next((i for i, w in enumerate(widths) if w >= width), 0)
