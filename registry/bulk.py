@@ -93,7 +93,11 @@ def _as_frame(values: Any) -> pl.DataFrame:
     """``values`` as a frame of ``input`` (text) and ``number`` (it was an integer)."""
     if not isinstance(values, pl.Series):
         items = values.tolist() if hasattr(values, "tolist") else list(values)
-        return _frame_from_objects(items)
+        try:  # all text (or None): polars builds the column without a Python loop
+            series = pl.Series(items, dtype=pl.String, strict=True)
+        except (TypeError, pl.exceptions.PolarsError):
+            return _frame_from_objects(items)
+        return pl.DataFrame({"input": series.fill_null(""), "number": False})
     series = values
     if series.dtype == pl.String:
         return pl.DataFrame({"input": series.fill_null(""), "number": False})
@@ -125,71 +129,157 @@ def _frame_from_objects(items: Sequence[object]) -> pl.DataFrame:
     )
 
 
-def _checksum(shaped: pl.Expr) -> pl.Expr:
-    """Weighted digit sum of the body of a hyphenated number, modulo 10."""
-    body = shaped.str.replace_all("-", "", literal=True).str.head(-1).str.zfill(9)
-    total = pl.sum_horizontal([body.str.slice(i, 1).cast(pl.UInt16) * (9 - i) for i in range(9)])
+_STRIPPED, _INSERTED, _NUMBER, _DASHED = 1, 2, 4, 8
+# What cas.check reports, in its order, for each combination of the fast path's changes.
+_CHANGES = {
+    code: [
+        text
+        for bit, text in (
+            (_NUMBER, "read from a number"),
+            (_DASHED, "replaced Unicode dashes with hyphens"),
+            (_STRIPPED, "removed surrounding whitespace"),
+            (_INSERTED, "inserted hyphens"),
+        )
+        if code & bit
+    ]
+    for code in range(16)
+}
+_UNICODE_DASHES = list(cas._DASHES)
+# Normalisations are kept joined by a unit separator, which no message contains.
+_SEP = "\x1f"
+_CHECKSUM_REASON = {
+    found * 10 + expected: f"check digit is {found}, expected {expected}"
+    for found in range(10)
+    for expected in range(10)
+}
+
+
+def _digit(shaped: pl.Expr, index: int) -> pl.Expr:
+    """The digit at ``index`` (from the end when negative) of a hyphenated number, or 0."""
+    return (shaped.bin.get(index, null_on_oob=True).fill_null(48) - 48).cast(pl.UInt16)
+
+
+def _checksum(hyphenated: pl.Expr) -> pl.Expr:
+    """The expected check digit of ``N-NN-N`` text, from the digits' bytes.
+
+    Weights count from the right of the body: the middle group has 1 and 2, the first group
+    3 upwards; positions before the start of the text read as 0.
+    """
+    raw = hyphenated.cast(pl.Binary)
+    total = _digit(raw, -3) + 2 * _digit(raw, -4)
+    total = total + pl.sum_horizontal([_digit(raw, -6 - k) * (3 + k) for k in range(7)])
     return (total % 10).cast(pl.UInt8)
 
 
 def _fast(frame: pl.DataFrame) -> pl.DataFrame:
-    """Columns for the values settled by expressions; ``fast`` is False for the rest."""
-    text = pl.col("input")
-    core = text.str.strip_chars(_FAST_SPACE)
-    stripped = (core.str.len_bytes() != text.str.len_bytes()) & ~pl.col("number")
-    canonical_shape = core.str.contains(_FAST_CANONICAL)
-    digits = core.str.contains(_FAST_DIGITS)
-    empty = text.str.len_bytes() == 0
-    hyphenated = (
-        pl.when(canonical_shape)
-        .then(core)
-        .when(digits)
-        .then(
-            pl.concat_str(
-                core.str.head(-3),
-                pl.lit("-"),
-                core.str.slice(-3, 2),
-                pl.lit("-"),
-                core.str.slice(-1, 1),
+    """Columns for the values settled without Python; ``fast`` is False for the rest.
+
+    Canonical-shaped values (nearly all of a real column) are recognised by one regex; only
+    the others are stripped and tried as hyphen-less integers, on their own subset.
+    """
+    text = frame.get_column("input")
+    lengths = text.str.len_bytes()
+    canonical_shape = text.str.contains(_FAST_CANONICAL)
+    hyphenated = frame.select(pl.when(canonical_shape).then(pl.col("input"))).to_series()
+    changes = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
+    rest = (~canonical_shape & (lengths > 0)).arg_true()
+    if rest.len():
+        sub = (
+            frame[rest]
+            .with_columns(
+                dashed=pl.col("input").str.replace_many(
+                    _UNICODE_DASHES, ["-"] * len(_UNICODE_DASHES)
+                )
             )
+            .select(
+                "number",
+                core=pl.col("dashed").str.strip_chars(_FAST_SPACE),
+                size=pl.col("dashed").str.len_bytes(),
+                was_dashed=pl.col("dashed") != pl.col("input"),
+            )
+            .with_columns(
+                canonical_shape=pl.col("core").str.contains(_FAST_CANONICAL),
+                digits=pl.col("core").str.contains(_FAST_DIGITS),
+            )
+            .with_columns(
+                index=rest,
+                hyphenated=pl.when(pl.col("canonical_shape"))
+                .then(pl.col("core"))
+                .when(pl.col("digits"))
+                .then(pl.col("core").str.replace(r"^([0-9]+)([0-9]{2})([0-9])$", "${1}-${2}-${3}")),
+                code=(
+                    pl.when(pl.col("size") != pl.col("core").str.len_bytes())
+                    .then(_STRIPPED)
+                    .otherwise(0)
+                    + pl.when(pl.col("digits")).then(_INSERTED).otherwise(0)
+                    + pl.when(pl.col("number")).then(_NUMBER).otherwise(0)
+                    + pl.when(pl.col("was_dashed")).then(_DASHED).otherwise(0)
+                ).cast(pl.UInt8),
+            )
+            .filter(pl.col("hyphenated").is_not_null())
+        )
+        if sub.height:
+            hyphenated = hyphenated.scatter(sub.get_column("index"), sub.get_column("hyphenated"))
+            changes = changes.scatter(sub.get_column("index"), sub.get_column("code"))
+    ok = pl.col("expected") == pl.col("found")
+    # Messages are picked from small tables by index: gathering string views is far cheaper
+    # than building a million strings with when/then.
+    return (
+        frame.with_columns(
+            digits=hyphenated,
+            code=changes,
+            empty=(lengths == 0) & ~frame.get_column("number"),
+        )
+        .with_columns(
+            fast=pl.col("digits").is_not_null() | pl.col("empty"),
+            expected=_checksum(pl.col("digits")),
+            found=(pl.col("digits").cast(pl.Binary).bin.get(-1, null_on_oob=True) - 48).cast(
+                pl.UInt8
+            ),
+        )
+        .with_columns(
+            canonical=pl.when(ok).then(pl.col("digits")),
+            status=_STATUS_NAMES.gather(
+                pl.when(pl.col("empty"))
+                .then(3)
+                .when(~ok)
+                .then(2)
+                .when(pl.col("code") > 0)
+                .then(1)
+                .otherwise(0)
+            ),
+            reason=_REASONS.gather(
+                pl.when(pl.col("empty"))
+                .then(0)
+                .when(~ok)
+                .then(1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"))
+                .otherwise(101 + pl.col("code").cast(pl.UInt16))
+            ),
+            normalisations=_NORMALISATIONS.gather(pl.col("code")),
+            expected_check_digit=pl.when(~ok).then(pl.col("expected")),
         )
     )
-    changes = pl.concat_list(
-        pl.when(pl.col("number"))
-        .then(pl.lit(["read from a number"]))
-        .otherwise(pl.lit([], pl.List(pl.String))),
-        pl.when(stripped)
-        .then(pl.lit(["removed surrounding whitespace"]))
-        .otherwise(pl.lit([], pl.List(pl.String))),
-        pl.when(digits & ~canonical_shape)
-        .then(pl.lit(["inserted hyphens"]))
-        .otherwise(pl.lit([], pl.List(pl.String))),
+
+
+_STATUS_NAMES = pl.lit(
+    pl.Series(
+        [
+            CasStatus.VALID.value,
+            CasStatus.NORMALISED.value,
+            CasStatus.INVALID_CHECKSUM.value,
+            CasStatus.EMPTY.value,
+        ]
     )
-    out = frame.with_columns(
-        digits=hyphenated,
-        fast=(canonical_shape | digits | (empty & ~pl.col("number"))),
-    ).with_columns(
-        expected=_checksum(pl.col("digits")),
-        found=pl.col("digits").str.slice(-1, 1).cast(pl.UInt8),
-        normalisations=pl.when(empty).then(pl.lit([], pl.List(pl.String))).otherwise(changes),
+)
+_REASONS = pl.lit(
+    pl.Series(
+        ["empty"]
+        + [_CHECKSUM_REASON[i] for i in range(100)]
+        # An empty reason is null: cheaper, and written as an empty field either way.
+        + ["; ".join(_CHANGES[code]) or None for code in range(16)]
     )
-    ok = pl.col("expected") == pl.col("found")
-    return out.with_columns(
-        canonical=pl.when(ok).then(pl.col("digits")),
-        status=pl.when(empty)
-        .then(pl.lit(CasStatus.EMPTY.value))
-        .when(~ok)
-        .then(pl.lit(CasStatus.INVALID_CHECKSUM.value))
-        .when(pl.col("normalisations").list.len() > 0)
-        .then(pl.lit(CasStatus.NORMALISED.value))
-        .otherwise(pl.lit(CasStatus.VALID.value)),
-        reason=pl.when(empty)
-        .then(pl.lit("empty"))
-        .when(~ok)
-        .then(pl.format("check digit is {}, expected {}", pl.col("found"), pl.col("expected")))
-        .otherwise(pl.col("normalisations").list.join("; ")),
-        expected_check_digit=pl.when(~ok).then(pl.col("expected")),
-    )
+)
+_NORMALISATIONS = pl.lit(pl.Series([_SEP.join(_CHANGES[code]) for code in range(16)]))
 
 
 _RESULT_SCHEMA: dict[str, Any] = {
@@ -198,7 +288,7 @@ _RESULT_SCHEMA: dict[str, Any] = {
     "canonical": pl.String,
     "status": pl.String,
     "reason": pl.String,
-    "normalisations": pl.List(pl.String),
+    "normalisations": pl.String,
     "expected_check_digit": pl.UInt8,
     "digits": pl.String,
 }
@@ -211,8 +301,8 @@ def _slow_rows(checks: list[CasCheck], inputs: list[str], numbers: list[bool]) -
             "number": numbers,
             "canonical": [c.canonical for c in checks],
             "status": [c.status.value for c in checks],
-            "reason": [c.reason for c in checks],
-            "normalisations": [list(c.normalisations) for c in checks],
+            "reason": [c.reason or None for c in checks],
+            "normalisations": [_SEP.join(c.normalisations) for c in checks],
             "expected_check_digit": [c.expected_check_digit for c in checks],
             "digits": [c.digits for c in checks],
         },
@@ -225,26 +315,27 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
     settled = _fast(frame)
     columns = list(_RESULT_SCHEMA)
     fast = settled.get_column("fast")
+    settled = settled.select(columns)
     if bool(fast.all()):
-        return settled.select(columns)
-    rest = settled.filter(~fast).select("input", "number").unique(maintain_order=True)
-    inputs = rest.get_column("input").to_list()
-    numbers = rest.get_column("number").to_list()
+        return settled
+    # The rest goes through cas.check once per distinct value, and back into place by index.
+    rest = settled.select("input", "number").with_row_index("index").filter(~fast)
+    distinct = rest.select("input", "number").unique(maintain_order=True)
+    inputs = distinct.get_column("input").to_list()
+    numbers = distinct.get_column("number").to_list()
     checks = [
         cas.check(int(text) if number else text)
         for text, number in zip(inputs, numbers, strict=True)
     ]
-    looked_up = _slow_rows(checks, inputs, numbers)
-    joined = settled.join(
-        looked_up, on=["input", "number"], how="left", suffix="_slow", maintain_order="left"
+    looked_up = rest.join(
+        _slow_rows(checks, inputs, numbers),
+        on=["input", "number"],
+        how="left",
+        maintain_order="left",
     )
-    return joined.select(
-        "input",
-        "number",
-        *(
-            pl.when(pl.col("fast")).then(pl.col(name)).otherwise(pl.col(f"{name}_slow")).alias(name)
-            for name in columns[2:]
-        ),
+    index = looked_up.get_column("index")
+    return settled.with_columns(
+        settled.get_column(name).scatter(index, looked_up.get_column(name)) for name in columns[2:]
     )
 
 
@@ -270,8 +361,10 @@ class CasResults(Sequence[CasCheck]):
             input=row["input"],
             canonical=row["canonical"],
             status=status,
-            reason=row["reason"],
-            normalisations=tuple(row["normalisations"]),
+            reason=row["reason"] or "",
+            normalisations=tuple(row["normalisations"].split(_SEP))
+            if row["normalisations"]
+            else (),
             expected_check_digit=row["expected_check_digit"],
             digits=row["digits"],
         )
@@ -320,6 +413,9 @@ _PLACEHOLDER = re.compile(
     r"nocas(?:[_-]?[0-9a-z]+)?",
     re.IGNORECASE,
 )
+# The same pattern for polars (Rust regex), and the ASCII characters str.strip() removes.
+_PLACEHOLDER_RUST = f"(?i)^(?:{_PLACEHOLDER.pattern})$"
+_PYTHON_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _SEPARATORS = re.compile(r"[/,;\s]+")
 _NUMBERISH = re.compile(r"[0-9][0-9-]*[0-9]").fullmatch
 _EMBEDDED = re.compile(r"(?<![0-9-])[0-9]{2,7}-[0-9]{2}-[0-9](?![0-9-])")
@@ -391,54 +487,72 @@ def classify_cell(value: str | int | None) -> Cell:
 
 
 def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
-    """Columns ``canonical``, ``status``, ``reason``, ``suggestion`` for each cell, in order."""
+    """Columns ``canonical``, ``status``, ``reason``, ``suggestion`` for each cell, in order.
+
+    Row ``i`` holds what :func:`classify_cell` says about ``values[i]``; an empty reason and a
+    missing canonical form or suggestion are null.
+    """
     frame = _check_frame(_as_frame(values))
-    suggestion = pl.when(pl.col("status") == CasStatus.INVALID_CHECKSUM.value).then(
-        pl.concat_str(
-            pl.col("digits").str.head(-1),
-            pl.col("expected_check_digit").cast(pl.String),
+    status = pl.col("status")
+    number = pl.col("number")
+    checksum = status == CasStatus.INVALID_CHECKSUM.value
+    from_number = number & status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+    odd = (status == CasStatus.INVALID_FORMAT.value) & ~number
+    # Only the few rows that differ from cas.check are touched, then put back by index.
+    patch = (
+        frame.with_row_index("index")
+        .filter(checksum | from_number | odd)
+        .with_columns(odd=odd)
+        .with_columns(
+            suggestion=pl.when(checksum).then(
+                pl.concat_str(
+                    pl.col("digits").str.head(-1),
+                    pl.col("expected_check_digit").cast(pl.String),
+                )
+            ),
+            status=pl.when(from_number).then(pl.lit(CellStatus.NUMBER.value)).otherwise(status),
+            reason=pl.when(from_number)
+            .then(pl.format("stored as the number {}", pl.col("input")))
+            .otherwise(pl.col("reason")),
         )
     )
-    status = (
-        pl.when(pl.col("number") & pl.col("status").is_in(["valid", "normalised"]))
-        .then(pl.lit(CellStatus.NUMBER.value))
-        .otherwise(pl.col("status"))
+    columns = ("canonical", "status", "reason", "suggestion")
+    # Placeholders in plain ASCII are common enough to settle without Python; the rest of
+    # the odd cells (several numbers, text around a number) go through classify_cell.
+    core = pl.col("input").str.strip_chars(_PYTHON_ASCII_SPACE)
+    placeholder = (
+        pl.col("odd")
+        & ~pl.col("input").str.contains(r"[^\x00-\x7f]")
+        & core.str.contains(_PLACEHOLDER_RUST)
     )
-    reason = (
-        pl.when(pl.col("number") & pl.col("status").is_in(["valid", "normalised"]))
-        .then(pl.format("stored as the number {}", pl.col("input")))
-        .otherwise(pl.col("reason"))
+    patch = patch.with_columns(
+        status=pl.when(placeholder)
+        .then(pl.lit(CellStatus.PLACEHOLDER.value))
+        .otherwise(pl.col("status")),
+        reason=pl.when(placeholder)
+        .then(pl.concat_str(pl.lit("placeholder '"), core, pl.lit("'")))
+        .otherwise(pl.col("reason")),
+        odd=pl.col("odd") & ~placeholder,
     )
-    out = frame.select(
-        "input",
-        "canonical",
-        status.alias("status"),
-        reason.alias("reason"),
-        suggestion.alias("suggestion"),
-        odd=(pl.col("status") == CasStatus.INVALID_FORMAT.value) & ~pl.col("number"),
-    )
-    odd = out.get_column("odd")
-    if bool(odd.any()):
-        texts = out.filter(odd).get_column("input").unique(maintain_order=True).to_list()
+    if patch.get_column("odd").any():
+        texts = patch.filter("odd").get_column("input").unique(maintain_order=True).to_list()
         cells = [classify_cell(text) for text in texts]
         looked_up = pl.DataFrame(
             {
                 "input": texts,
                 "canonical_odd": [c.canonical for c in cells],
                 "status_odd": [c.status.value for c in cells],
-                "reason_odd": [c.reason for c in cells],
+                "reason_odd": [c.reason or None for c in cells],
                 "suggestion_odd": [c.suggestion for c in cells],
             },
-            schema={
-                "input": pl.String,
-                "canonical_odd": pl.String,
-                "status_odd": pl.String,
-                "reason_odd": pl.String,
-                "suggestion_odd": pl.String,
-            },
+            schema={"input": pl.String, **{f"{n}_odd": pl.String for n in columns}},
         )
-        out = out.join(looked_up, on="input", how="left", maintain_order="left").with_columns(
+        patch = patch.join(looked_up, on="input", how="left", maintain_order="left").with_columns(
             pl.when(pl.col("odd")).then(pl.col(f"{n}_odd")).otherwise(pl.col(n)).alias(n)
-            for n in ("canonical", "status", "reason", "suggestion")
+            for n in columns
         )
-    return out.select("canonical", "status", "reason", "suggestion")
+    out = frame.select("canonical", "status", "reason", suggestion=pl.lit(None, dtype=pl.String))
+    if patch.height == 0:
+        return out
+    index = patch.get_column("index")
+    return out.with_columns(out.get_column(n).scatter(index, patch.get_column(n)) for n in columns)

@@ -82,7 +82,7 @@ def test_classify_cells_equals_classify_cell(values: list[str]) -> None:
     assert frame.height == len(values)
     for value, row in zip(values, frame.iter_rows(named=True), strict=True):
         cell = classify_cell(value)
-        assert (row["canonical"], row["status"], row["reason"], row["suggestion"]) == (
+        assert (row["canonical"], row["status"], row["reason"] or "", row["suggestion"]) == (
             cell.canonical,
             cell.status.value,
             cell.reason,

@@ -94,7 +94,7 @@ def _summary_rows(report: Report) -> list[dict[str, Any]]:
         {"item": key, "value": repr(v) if key == "delimiter" else v}
         for key, v in report.settings.items()
     ]
-    rows.append({"item": "duplicate numbers", "value": len(report.duplicates)})
+    rows.append({"item": "duplicate numbers", "value": report.duplicate_numbers})
     return rows
 
 
@@ -110,7 +110,10 @@ def _print_table(report: Report, shown: int) -> None:
             render(problems, OutputFormat.table, ("row", "value", "status", "reason", "suggestion"))
         )
     if report.duplicates:
-        typer.echo(f"\nDuplicate CAS numbers ({len(report.duplicates)}; first rows listed):")
+        typer.echo(
+            f"\nDuplicate CAS numbers ({report.duplicate_numbers}; the most frequent "
+            f"{len(report.duplicates)} with their first rows):"
+        )
         duplicates = [
             {"canonical": d.canonical, "count": d.count, "rows": ", ".join(map(str, d.rows))}
             for d in report.duplicates[:shown]
@@ -248,6 +251,7 @@ def validate_command(
                 output=sys.stdout if destination == "-" else destination,
                 output_format="jsonl" if kind == "jsonl" else "csv",
                 max_problems=show,
+                max_duplicates=show,
                 engine=engine.value,
                 progress=progress,
             )
