@@ -129,7 +129,7 @@ def _frame_from_objects(items: Sequence[object]) -> pl.DataFrame:
     )
 
 
-_STRIPPED, _INSERTED, _NUMBER, _DASHED = 1, 2, 4, 8
+_STRIPPED, _INSERTED, _NUMBER, _DASHED, _PREFIXED = 1, 2, 4, 8, 16
 # What cas.check reports, in its order, for each combination of the fast path's changes.
 _CHANGES = {
     code: [
@@ -145,6 +145,7 @@ _CHANGES = {
     for code in range(16)
 }
 _UNICODE_DASHES = list(cas._DASHES)
+_PREFIX_RUST = f"(?i)^({cas._PREFIX.pattern})"
 # Normalisations are kept joined by a unit separator, which no message contains.
 _SEP = "\x1f"
 _CHECKSUM_REASON = {
@@ -182,7 +183,16 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
     canonical_shape = text.str.contains(_FAST_CANONICAL)
     hyphenated = frame.select(pl.when(canonical_shape).then(pl.col("input"))).to_series()
     changes = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
+    # Check digits straight from the input's bytes (string views: cheap); the few values
+    # reshaped below get theirs computed on their own and put in place.
+    digit_frame = frame.select(
+        expected=_checksum(pl.col("input")),
+        found=(pl.col("input").cast(pl.Binary).bin.get(-1, null_on_oob=True) - 48).cast(pl.UInt8),
+    )
+    expected = digit_frame.get_column("expected")
+    found = digit_frame.get_column("found")
     rest = (~canonical_shape & (lengths > 0)).arg_true()
+    prefix_rows: tuple[pl.Series, pl.Series, pl.Series] | None = None
     if rest.len():
         sub = (
             frame[rest]
@@ -193,9 +203,21 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
             )
             .select(
                 "number",
-                core=pl.col("dashed").str.strip_chars(_FAST_SPACE),
+                stripped=pl.col("dashed").str.strip_chars(_FAST_SPACE),
                 size=pl.col("dashed").str.len_bytes(),
                 was_dashed=pl.col("dashed") != pl.col("input"),
+            )
+            .with_columns(
+                # A "CAS No." prefix, found by cas's own pattern, on printable ASCII only
+                # (where Rust's and Python's ideas of whitespace agree).
+                prefix=pl.when(pl.col("stripped").str.contains(r"^[\x20-\x7e]*$")).then(
+                    pl.col("stripped").str.extract(_PREFIX_RUST, 1)
+                )
+            )
+            .with_columns(
+                core=pl.when(pl.col("prefix").is_not_null())
+                .then(pl.col("stripped").str.slice(pl.col("prefix").str.len_bytes()))
+                .otherwise(pl.col("stripped"))
             )
             .with_columns(
                 canonical_shape=pl.col("core").str.contains(_FAST_CANONICAL),
@@ -208,9 +230,10 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
                 .when(pl.col("digits"))
                 .then(pl.col("core").str.replace(r"^([0-9]+)([0-9]{2})([0-9])$", "${1}-${2}-${3}")),
                 code=(
-                    pl.when(pl.col("size") != pl.col("core").str.len_bytes())
+                    pl.when(pl.col("size") != pl.col("stripped").str.len_bytes())
                     .then(_STRIPPED)
                     .otherwise(0)
+                    + pl.when(pl.col("prefix").is_not_null()).then(_PREFIXED).otherwise(0)
                     + pl.when(pl.col("digits")).then(_INSERTED).otherwise(0)
                     + pl.when(pl.col("number")).then(_NUMBER).otherwise(0)
                     + pl.when(pl.col("was_dashed")).then(_DASHED).otherwise(0)
@@ -219,12 +242,25 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
             .filter(pl.col("hyphenated").is_not_null())
         )
         if sub.height:
-            hyphenated = hyphenated.scatter(sub.get_column("index"), sub.get_column("hyphenated"))
-            changes = changes.scatter(sub.get_column("index"), sub.get_column("code"))
+            index = sub.get_column("index")
+            sub = sub.with_columns(
+                expected=_checksum(pl.col("hyphenated")),
+                found=(
+                    pl.col("hyphenated").cast(pl.Binary).bin.get(-1, null_on_oob=True) - 48
+                ).cast(pl.UInt8),
+            )
+            prefixed = sub.filter(pl.col("prefix").is_not_null())
+            if prefixed.height:
+                prefix_rows = _prefix_messages(prefixed)
+            hyphenated = hyphenated.scatter(index, sub.get_column("hyphenated"))
+            changes = changes.scatter(index, sub.get_column("code"))
+            expected = expected.scatter(index, sub.get_column("expected"))
+            found = found.scatter(index, sub.get_column("found"))
     ok = pl.col("expected") == pl.col("found")
+    code = pl.col("code") % 16  # the prefix bit has no table entry; those rows are patched
     # Messages are picked from small tables by index: gathering string views is far cheaper
     # than building a million strings with when/then.
-    return (
+    out = (
         frame.with_columns(
             digits=hyphenated,
             code=changes,
@@ -232,10 +268,9 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns(
             fast=pl.col("digits").is_not_null() | pl.col("empty"),
-            expected=_checksum(pl.col("digits")),
-            found=(pl.col("digits").cast(pl.Binary).bin.get(-1, null_on_oob=True) - 48).cast(
-                pl.UInt8
-            ),
+            # Only rows with digits have a check digit; elsewhere the bytes meant nothing.
+            expected=pl.when(pl.col("digits").is_not_null()).then(expected),
+            found=pl.when(pl.col("digits").is_not_null()).then(found),
         )
         .with_columns(
             canonical=pl.when(ok).then(pl.col("digits")),
@@ -253,12 +288,33 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
                 .then(0)
                 .when(~ok)
                 .then(1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"))
-                .otherwise(101 + pl.col("code").cast(pl.UInt16))
+                .otherwise(101 + code.cast(pl.UInt16))
             ),
-            normalisations=_NORMALISATIONS.gather(pl.col("code")),
+            normalisations=_NORMALISATIONS.gather(code),
             expected_check_digit=pl.when(~ok).then(pl.col("expected")),
         )
     )
+    if prefix_rows is None:
+        return out
+    rows, reasons, normalisations = prefix_rows
+    valid = out.get_column("canonical").gather(rows).is_not_null()
+    return out.with_columns(
+        reason=out.get_column("reason").scatter(rows.filter(valid), reasons.filter(valid)),
+        normalisations=out.get_column("normalisations").scatter(rows, normalisations),
+    )
+
+
+def _prefix_messages(prefixed: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Row indices, reasons and normalisations of values that had a ``CAS`` prefix."""
+    reasons: list[str] = []
+    normalisations: list[str] = []
+    for code, prefix in zip(prefixed["code"].to_list(), prefixed["prefix"].to_list(), strict=True):
+        changes = _CHANGES[code & (_DASHED | _STRIPPED)] + [f"removed prefix {prefix.strip()!r}"]
+        if code & _INSERTED:
+            changes.append("inserted hyphens")
+        reasons.append("; ".join(changes))
+        normalisations.append(_SEP.join(changes))
+    return prefixed["index"], pl.Series(reasons), pl.Series(normalisations)
 
 
 _STATUS_NAMES = pl.lit(

@@ -37,7 +37,7 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_GROUPS = 1_000_000  # per-chunk duplicate tallies kept before they are folded
+_PENDING_GROUPS = 250_000  # per-chunk duplicate tallies kept before they are folded
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
@@ -121,21 +121,69 @@ def _added_names(columns: Sequence[str]) -> list[str]:
     return [name if name not in taken else f"{name}_added" for name in ADDED_COLUMNS]
 
 
+def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Iterator[bytes]:
+    """The file after ``skip_lines`` lines, as UTF-8 blocks that each end at a record's end.
+
+    A block ends at the last line break outside quotes (an even number of quote characters
+    before it; a doubled quote counts twice, so it keeps the parity). Reading blocks ourselves,
+    rather than letting polars map the whole file, keeps memory flat, and decoding here lets
+    polars (UTF-8 only) read UTF-16 and Latin-1 files without a temporary copy.
+    """
+    utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "ascii")
+    decoder = None if utf8 else codecs.getincrementaldecoder(encoding)()
+    carry = b""
+    first = True
+    with path.open("rb") as source:
+        while True:
+            raw = source.read(size)
+            if decoder is not None:
+                data = decoder.decode(raw, final=not raw).encode("utf-8")
+            else:
+                data = raw
+            if first and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            first = False
+            if carry:
+                data = carry + data
+            while skip_lines and data:
+                end = data.find(b"\n")
+                if end < 0:
+                    break
+                data = data[end + 1 :]
+                skip_lines -= 1
+            if not raw:
+                if data and not skip_lines:
+                    yield data
+                return
+            if skip_lines:
+                carry = data
+                continue
+            cut = data.rfind(b"\n")
+            while cut >= 0 and data.count(b'"', 0, cut) % 2:
+                cut = data.rfind(b"\n", 0, cut)
+            if cut < 0:  # one record longer than a block: read on
+                carry = data
+                continue
+            carry = data[cut + 1 :]
+            yield data[: cut + 1]
+
+
 def _polars_chunks(
     path: Path, dialect: Dialect, width: int, chunk_rows: int
 ) -> Iterator[list[list[str]] | pl.DataFrame]:
     names = [f"c{i}" for i in range(width)]
-    frame = pl.scan_csv(
-        path,
-        has_header=False,
-        separator=dialect.delimiter,
-        skip_lines=dialect.skip_lines + int(dialect.header),
-        schema=dict.fromkeys(names, pl.String),
-        missing_columns="insert",
-        raise_if_empty=False,
-    )
-    # Empty fields are null: written back as empty fields, as the csv module writes "".
-    yield from frame.collect_batches(chunk_size=chunk_rows)
+    skip = dialect.skip_lines + int(dialect.header)
+    # Blocks of about 32 bytes per requested row (4 KiB at least), 8 MiB with the default.
+    for block in _utf8_blocks(path, dialect.encoding, skip, max(4096, chunk_rows * 32)):
+        # Empty fields are null: written back as empty fields, as the csv module writes "".
+        yield pl.read_csv(
+            block,
+            has_header=False,
+            separator=dialect.delimiter,
+            schema=dict.fromkeys(names, pl.String),
+            missing_columns="insert",
+            raise_if_empty=False,
+        )
 
 
 def _csv_chunks(
@@ -156,16 +204,6 @@ def _csv_chunks(
             raise InputFileError(f"{path}: cannot read as CSV: {error}") from error
         if chunk:
             yield chunk
-
-
-def _transcode(path: Path, encoding: str, target: IO[bytes]) -> None:
-    """Copy ``path`` to ``target`` as UTF-8, in blocks, so polars can read it."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as source:
-        while block := source.read(1 << 20):
-            target.write(decoder.decode(block).encode("utf-8"))
-        target.write(decoder.decode(b"", final=True).encode("utf-8"))
-    target.flush()
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -510,40 +548,33 @@ def validate_csv(
             output.flush()
         report.output = _output_name(output)
         return report
-    utf8 = codecs.lookup(dialect.encoding).name in ("utf-8", "utf-8-sig", "ascii")
-    with contextlib.ExitStack() as stack:
-        polars_source = source
-        if engine != "csv" and not utf8:
-            temp = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".csv"))
-            _transcode(source, dialect.encoding, temp)
-            polars_source = Path(temp.name)
-        attempts: list[Literal["polars", "csv"]] = (
-            ["csv"] if engine == "csv" else ["polars"] if engine == "polars" else ["polars", "csv"]
-        )
-        for attempt in attempts:
-            tally = _Tally(first_row, max_problems)
-            with _output(output) as handle:
-                writer = (
-                    None
-                    if handle is None
-                    else _Writer(handle, output_format, dialect.columns, dialect.delimiter)
+    attempts: list[Literal["polars", "csv"]] = (
+        ["csv"] if engine == "csv" else ["polars"] if engine == "polars" else ["polars", "csv"]
+    )
+    for attempt in attempts:
+        tally = _Tally(first_row, max_problems)
+        with _output(output) as handle:
+            writer = (
+                None
+                if handle is None
+                else _Writer(handle, output_format, dialect.columns, dialect.delimiter)
+            )
+            try:
+                if attempt == "polars":
+                    chunks = _polars_chunks(source, dialect, width, chunk_rows)
+                else:
+                    chunks = _csv_chunks(source, dialect, width, chunk_rows)
+                _run(chunks, dialect, tally, writer, progress, estimate)
+            except pl.exceptions.PolarsError as error:
+                if attempt == attempts[-1]:
+                    raise InputFileError(f"{source}: cannot read as CSV: {error}") from error
+                continue
+            if writer is not None and writer.written != tally.rows:
+                raise RegistryError(
+                    f"internal error: read {tally.rows} rows but wrote {writer.written}"
                 )
-                try:
-                    if attempt == "polars":
-                        chunks = _polars_chunks(polars_source, dialect, width, chunk_rows)
-                    else:
-                        chunks = _csv_chunks(source, dialect, width, chunk_rows)
-                    _run(chunks, dialect, tally, writer, progress, estimate)
-                except pl.exceptions.PolarsError as error:
-                    if attempt == attempts[-1]:
-                        raise InputFileError(f"{source}: cannot read as CSV: {error}") from error
-                    continue
-                if writer is not None and writer.written != tally.rows:
-                    raise RegistryError(
-                        f"internal error: read {tally.rows} rows but wrote {writer.written}"
-                    )
-            report.settings["engine"] = attempt
-            break
+        report.settings["engine"] = attempt
+        break
     report.rows = tally.rows
     report.counts = _sorted_counts(tally.counts)
     report.problems = tally.problems
