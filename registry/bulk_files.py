@@ -37,7 +37,18 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_GROUPS = 250_000  # per-chunk duplicate tallies kept before they are folded
+_PENDING_GROUPS = 250_000
+# Cells whose canonical form can list several numbers ("a; b"): all-valid multi-number cells,
+# and multi-number cells with an invalid part (they take that part's status).
+_SEVERAL_POSSIBLE = [
+    s.value
+    for s in (
+        CellStatus.MULTIPLE,
+        CellStatus.INVALID_FORMAT,
+        CellStatus.INVALID_LENGTH,
+        CellStatus.INVALID_CHECKSUM,
+    )
+]  # per-chunk duplicate tallies kept before they are folded
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
@@ -347,7 +358,9 @@ class _Tally:
                         row["row"], row["value"], row["status"], row["reason"], row["suggestion"]
                     )
                 )
-        several = pl.col("canonical").str.contains("; ", literal=True)
+        # Only multi-number cells can hold several numbers; they are few, and a status test
+        # is cheaper than searching every canonical form for a separator.
+        several = frame.get_column("status").is_in(_SEVERAL_POSSIBLE)
         # Grouped by a 64-bit hash of the number, which is several times cheaper than by text.
         numbers = (
             pl.concat(

@@ -328,3 +328,20 @@ def test_cli_output_and_stdin(generated: dict[str, Path], tmp_path: Path) -> Non
         "ubiq_CompTox_P65.validated.csv",
         "ubiq_NTP_ROC15.validated.csv",
     ]
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_blocks_end_at_record_ends(tmp_path: Path, size: int) -> None:
+    from registry.bulk_files import _utf8_blocks
+
+    text = 'title\nName,CAS\n"a\nb",50-00-0\n"say ""hi""\n",7732-18-5\nlast,71-43-2'
+    path = tmp_path / "blocks.csv"
+    path.write_bytes(("\ufeff" + text).encode("utf-8"))
+    blocks = list(_utf8_blocks(path, "utf-8-sig", 2, size))
+    assert b"".join(blocks).decode() == text.split("\n", 2)[2]
+    for block in blocks[:-1]:
+        assert block.endswith(b"\n")
+        assert block.count(b'"') % 2 == 0
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Name;CAS\n\u00b5-thing;50-00-0\n".encode("cp1252"))
+    assert b"".join(_utf8_blocks(latin, "cp1252", 1, size)) == "\u00b5-thing;50-00-0\n".encode()
