@@ -469,9 +469,6 @@ _PLACEHOLDER = re.compile(
     r"nocas(?:[_-]?[0-9a-z]+)?",
     re.IGNORECASE,
 )
-# The same pattern for polars (Rust regex), and the ASCII characters str.strip() removes.
-_PLACEHOLDER_RUST = f"(?i)^(?:{_PLACEHOLDER.pattern})$"
-_PYTHON_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _SEPARATORS = re.compile(r"[/,;\s]+")
 _NUMBERISH = re.compile(r"[0-9][0-9-]*[0-9]").fullmatch
 _EMBEDDED = re.compile(r"(?<![0-9-])[0-9]{2,7}-[0-9]{2}-[0-9](?![0-9-])")
@@ -548,66 +545,65 @@ def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
     Row ``i`` holds what :func:`classify_cell` says about ``values[i]``; an empty reason and a
     missing canonical form or suggestion are null.
     """
-    frame = _check_frame(_as_frame(values))
+    settled = _fast(_as_frame(values))
     status = pl.col("status")
-    number = pl.col("number")
-    checksum = status == CasStatus.INVALID_CHECKSUM.value
-    from_number = number & status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
-    odd = (status == CasStatus.INVALID_FORMAT.value) & ~number
-    # Only the few rows that differ from cas.check are touched, then put back by index.
+    fast = pl.col("fast")
+    checksum = fast & (status == CasStatus.INVALID_CHECKSUM.value)
+    from_number = (
+        fast & pl.col("number") & status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+    )
+    columns = ("canonical", "status", "reason", "suggestion")
+    # Only the few rows that differ from the fast columns are worked on, then put in place.
     patch = (
-        frame.with_row_index("index")
-        .filter(checksum | from_number | odd)
-        .with_columns(odd=odd)
-        .with_columns(
+        settled.with_row_index("index")
+        .filter(checksum | from_number | ~fast)
+        .select(
+            "index",
+            "input",
+            "number",
+            "fast",
+            "canonical",
+            status=pl.when(from_number).then(pl.lit(CellStatus.NUMBER.value)).otherwise(status),
+            reason=pl.when(from_number)
+            .then(pl.format("stored as the number {}", pl.col("input")))
+            .otherwise(pl.col("reason")),
             suggestion=pl.when(checksum).then(
                 pl.concat_str(
                     pl.col("digits").str.head(-1),
                     pl.col("expected_check_digit").cast(pl.String),
                 )
             ),
-            status=pl.when(from_number).then(pl.lit(CellStatus.NUMBER.value)).otherwise(status),
-            reason=pl.when(from_number)
-            .then(pl.format("stored as the number {}", pl.col("input")))
-            .otherwise(pl.col("reason")),
         )
     )
-    columns = ("canonical", "status", "reason", "suggestion")
-    # Placeholders in plain ASCII are common enough to settle without Python; the rest of
-    # the odd cells (several numbers, text around a number) go through classify_cell.
-    core = pl.col("input").str.strip_chars(_PYTHON_ASCII_SPACE)
-    placeholder = (
-        pl.col("odd")
-        & ~pl.col("input").str.contains(r"[^\x00-\x7f]")
-        & core.str.contains(_PLACEHOLDER_RUST)
-    )
-    patch = patch.with_columns(
-        status=pl.when(placeholder)
-        .then(pl.lit(CellStatus.PLACEHOLDER.value))
-        .otherwise(pl.col("status")),
-        reason=pl.when(placeholder)
-        .then(pl.concat_str(pl.lit("placeholder '"), core, pl.lit("'")))
-        .otherwise(pl.col("reason")),
-        odd=pl.col("odd") & ~placeholder,
-    )
-    if patch.get_column("odd").any():
-        texts = patch.filter("odd").get_column("input").unique(maintain_order=True).to_list()
-        cells = [classify_cell(text) for text in texts]
+    slow = patch.filter(~fast).select("input", "number").unique(maintain_order=True)
+    if slow.height:
+        inputs = slow.get_column("input").to_list()
+        numbers = slow.get_column("number").to_list()
+        cells = [
+            classify_cell(int(text) if number else text)
+            for text, number in zip(inputs, numbers, strict=True)
+        ]
         looked_up = pl.DataFrame(
             {
-                "input": texts,
-                "canonical_odd": [c.canonical for c in cells],
-                "status_odd": [c.status.value for c in cells],
-                "reason_odd": [c.reason or None for c in cells],
-                "suggestion_odd": [c.suggestion for c in cells],
+                "input": inputs,
+                "number": numbers,
+                "canonical_slow": [c.canonical for c in cells],
+                "status_slow": [c.status.value for c in cells],
+                "reason_slow": [c.reason or None for c in cells],
+                "suggestion_slow": [c.suggestion for c in cells],
             },
-            schema={"input": pl.String, **{f"{n}_odd": pl.String for n in columns}},
+            schema={
+                "input": pl.String,
+                "number": pl.Boolean,
+                **{f"{n}_slow": pl.String for n in columns},
+            },
         )
-        patch = patch.join(looked_up, on="input", how="left", maintain_order="left").with_columns(
-            pl.when(pl.col("odd")).then(pl.col(f"{n}_odd")).otherwise(pl.col(n)).alias(n)
-            for n in columns
+        patch = patch.join(
+            looked_up, on=["input", "number"], how="left", maintain_order="left"
+        ).with_columns(
+            pl.when(fast).then(pl.col(n)).otherwise(pl.col(f"{n}_slow")).alias(n) for n in columns
         )
-    out = frame.select("canonical", "status", "reason", suggestion=pl.lit(None, dtype=pl.String))
+    out = settled.select("canonical", "status", "reason", suggestion=pl.lit(None, dtype=pl.String))
     if patch.height == 0:
         return out
     index = patch.get_column("index")
