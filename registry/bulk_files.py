@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import datetime as dt
 import io
 import json
 import os
@@ -30,7 +29,7 @@ import polars as pl
 
 from registry.bulk import Cell, CellStatus, classify_cell, classify_cells
 from registry.errors import InputFileError, RegistryError
-from registry.sniff import SAMPLE_BYTES, Dialect, detect_encoding, find_cas_column, sniff_text
+from registry.sniff import SAMPLE_BYTES, Dialect, detect_encoding, sniff_text
 
 __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 
@@ -485,10 +484,10 @@ def validate_csv(
     except OSError as error:
         raise InputFileError(f"{source}: {error.strerror or error}") from error
     if sample.startswith(_ZIP_MAGIC):
-        from registry.bulk_xlsx import read_workbook
+        from registry.bulk_xlsx import read_workbook, validate_rows
 
         rows, settings = read_workbook(source, sheet)
-        return _validate_rows(
+        return validate_rows(
             source,
             rows,
             settings,
@@ -622,97 +621,6 @@ def _output(output: str | os.PathLike[str] | IO[str] | None) -> Iterator[IO[str]
         output.seek(0)
         output.truncate()
     yield output
-
-
-def _validate_rows(
-    source: Path,
-    rows: list[list[object]],
-    settings: dict[str, Any],
-    column: str | int | None,
-    header: bool | None,
-    output: str | os.PathLike[str] | IO[str] | None,
-    output_format: OutputKind,
-    max_problems: int,
-    max_duplicates: int,
-) -> Report:
-    """Validate rows already in memory as typed values (a worksheet)."""
-    if not rows:
-        raise InputFileError(f"{source}: the sheet is empty")
-    as_text = [["" if v is None else _text(v) for v in row] for row in rows]
-    first = as_text[0]
-    if header is None:
-        header = not any(isinstance(v, int | float) for v in rows[0]) and not any(
-            classify_cell(v).status.value in ("valid", "normalised") for v in first
-        )
-    columns = tuple(first) if header else tuple(f"column_{i + 1}" for i in range(len(first)))
-    data = rows[1:] if header else rows
-    data_text = as_text[1:] if header else as_text
-    if column is None:
-        index, by = find_cas_column(columns, data_text[:200], header)
-    else:
-        from registry.sniff import _resolve_column
-
-        try:
-            index, by = _resolve_column(column, columns), "option"
-        except InputFileError as error:
-            raise InputFileError(f"{source}: {error}") from None
-    dialect = Dialect("xlsx", ",", 0, header, columns, index, by)
-    report = Report(
-        path=str(source),
-        settings={
-            **settings,
-            "header": header,
-            "column": columns[index],
-            "column_index": index,
-            "column_by": by,
-            "engine": "openpyxl",
-        },
-    )
-    tally = _Tally(int(header) + 1, max_problems)
-    verdicts = [_cell_verdict(row[index] if index < len(row) else None) for row in data]
-    values = pl.Series(
-        [row[index] if index < len(row) else "" for row in data_text], dtype=pl.String
-    )
-    with _output(output) as handle:
-        if handle is not None:
-            writer = _Writer(handle, output_format, dialect.columns, ",")
-            writer.rows(data_text, verdicts)
-    tally.add(values, _cells_frame(verdicts))
-    report.rows = tally.rows
-    report.counts = _sorted_counts(tally.counts)
-    report.problems = tally.problems
-    report.duplicate_numbers, report.duplicates = tally.duplicates(max_duplicates)
-    report.output = _output_name(output)
-    return report
-
-
-def _text(value: object) -> str:
-    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
-        return value.date().isoformat()
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _cell_verdict(value: object) -> Cell:
-    """A worksheet cell: Excel's numbers and dates are reported as such."""
-    if isinstance(value, bool):
-        return Cell(None, CellStatus.INVALID_FORMAT, f"a true/false value ({value})")
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return Cell(
-            None,
-            CellStatus.DATE,
-            f"Excel stored a date or time ({_text(value)}); the CAS number is lost",
-        )
-    if isinstance(value, float):
-        if not value.is_integer():
-            return Cell(None, CellStatus.INVALID_FORMAT, f"Excel stored the decimal number {value}")
-        value = int(value)
-    if isinstance(value, int):
-        return classify_cell(value)
-    return classify_cell(None if value is None else str(value))
 
 
 def _sorted_counts(counts: Counter[str]) -> dict[str, int]:

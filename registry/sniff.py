@@ -16,12 +16,12 @@ import csv
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from registry import cas
 from registry.errors import InputFileError
 
-__all__ = ["Dialect", "detect_encoding", "find_cas_column", "sniff_text"]
+__all__ = ["Dialect", "detect_encoding", "find_cas_column", "resolve_column", "sniff_text"]
 
 SAMPLE_BYTES = 256 * 1024
 _SAMPLE_ROWS = 200
@@ -194,11 +194,11 @@ def sniff_text(
     if column is None:
         index, by = find_cas_column(columns, data, header)
     else:
-        index, by = _resolve_column(column, columns), "option"
+        index, by = resolve_column(column, columns), "option"
     return Dialect(encoding, delimiter, skip_lines, header, columns, index, by)
 
 
-def _resolve_column(column: str | int, columns: tuple[str, ...]) -> int:
+def resolve_column(column: str | int, columns: tuple[str, ...]) -> int:
     if isinstance(column, int) or column.isdigit():
         index = int(column)
         if not 0 <= index < len(columns):
@@ -211,8 +211,3 @@ def _resolve_column(column: str | int, columns: tuple[str, ...]) -> int:
     if column.strip().lower() in lowered:
         return lowered.index(column.strip().lower())
     raise InputFileError(f"no column named {column!r} (columns: {', '.join(columns)})")
-
-
-def with_columns(dialect: Dialect, columns: tuple[str, ...]) -> Dialect:
-    """The dialect with other column names (e.g. from a worksheet)."""
-    return replace(dialect, columns=columns)

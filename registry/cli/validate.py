@@ -104,7 +104,7 @@ def _print_table(report: Report, shown: int) -> None:
     if report.problems:
         typer.echo(f"\nFirst {len(report.problems)} of {report.invalid} invalid rows:")
         problems = [
-            {**vars_of(p), "suggestion": p.suggestion or ""} for p in report.problems[:shown]
+            {**_fields(p), "suggestion": p.suggestion or ""} for p in report.problems[:shown]
         ]
         typer.echo(
             render(problems, OutputFormat.table, ("row", "value", "status", "reason", "suggestion"))
@@ -121,7 +121,7 @@ def _print_table(report: Report, shown: int) -> None:
         typer.echo(render(duplicates, OutputFormat.table, ("canonical", "count", "rows")))
 
 
-def vars_of(problem: Any) -> dict[str, Any]:
+def _fields(problem: Any) -> dict[str, Any]:
     return {name: getattr(problem, name) for name in problem.__slots__}
 
 
@@ -285,7 +285,7 @@ def _print_reports(
             json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False), err=err
         )
         return
-    problems = [{"file": r.path, **vars_of(p)} for r in reports for p in r.problems]
+    problems = [{"file": r.path, **_fields(p)} for r in reports for p in r.problems]
     typer.echo(
         render(
             problems, OutputFormat.csv, ("file", "row", "value", "status", "reason", "suggestion")
