@@ -33,7 +33,11 @@ from registry.errors import (
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "validate_many": "registry.bulk",
+    "validate_csv": "registry.bulk_files",
+    "Report": "registry.bulk_files",
+}
 
 __all__ = [
     "Ambiguous",
