@@ -52,6 +52,9 @@ _LAZY: dict[str, str] = {
     "Note": "registry.models",
     "Property": "registry.models",
     "SearchHit": "registry.models",
+    "validate_many": "registry.bulk",
+    "validate_csv": "registry.bulk_files",
+    "Report": "registry.bulk_files",
 }
 
 __all__ = [
