@@ -42,11 +42,11 @@ from registry.models import (
     CompoundList,
     Identifier,
     Note,
-    Property,
     SearchHit,
     SearchResults,
 )
-from registry.store import CompoundRow, Conflict, Store, format_registry_id, open_store
+from registry.registration import Prepared, prepare, prepare_many
+from registry.store import Conflict, Store, format_registry_id, open_store
 from registry.store import parse_registry_id as _parse_id
 
 __all__ = [
@@ -84,18 +84,6 @@ class Resolver(Protocol):
     def __call__(self, query: str) -> Resolved | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A structure standardised, hashed, fingerprinted and profiled, ready to insert."""
-
-    row: CompoundRow
-    is_salt: bool
-
-    @property
-    def registration_hash(self) -> str:
-        return self.row.registration_hash
-
-
 @dataclass(slots=True)
 class ImportReport:
     """What an import did, file by file."""
@@ -126,83 +114,6 @@ def bundled_records_dir() -> Path:
     return Path(__file__).parent.parent / "compounds"
 
 
-def _stage(
-    timings: dict[str, float] | None,
-    name: str,
-    start: float,
-    clock: Callable[[], float] = time.perf_counter,
-) -> float:
-    end = clock()
-    if timings is not None:
-        timings[name] = timings.get(name, 0.0) + end - start
-    return end
-
-
-def _properties(value: Any) -> tuple[Property, ...]:
-    from registry import descriptors
-
-    # ``value`` is the standardised parent already: measure it as given (no second
-    # standardisation) and leave the rule checks to ``registry descriptors``.
-    profile = descriptors.profile(value, on="submitted", rules=False)
-    version = f"RDKit {profile.rdkit_version}"
-    found: list[Property] = []
-    for d in profile.values:
-        if isinstance(d.value, bool) or not isinstance(d.value, int | float):
-            continue
-        found.append(Property(d.name, float(d.value), d.unit or "", "rdkit", version))
-    return tuple(found)
-
-
-def prepare(
-    structure: str,
-    *,
-    name: str = "",
-    with_descriptors: bool = True,
-    timings: dict[str, float] | None = None,
-) -> Prepared:
-    """Standardise, hash, fingerprint and profile one structure (no database involved).
-
-    ``timings``, when given, accumulates CPU seconds per stage (standardise, hash, fingerprint,
-    descriptors), which is what the registration benchmark reports.
-
-    Raises:
-        InvalidStructure: the structure cannot be read or standardised.
-    """
-    from registry import chem
-
-    # CPU time, not wall time: the stages are CPU-bound, and CPU time does not grow when other
-    # processes share the machine.
-    clock = time.process_time
-    start = clock()
-    std = chem.standardise(structure)
-    start = _stage(timings, "standardise", start, clock)
-    ids = chem.identifiers(std.standardised)
-    parent_hash = chem.identifiers(std.parent).registration_hash if std.is_salt else None
-    start = _stage(timings, "hash", start, clock)
-    fingerprint = chem.fingerprint(std.parent)
-    start = _stage(timings, "fingerprint", start, clock)
-    props = _properties(std.parent) if with_descriptors else ()
-    _stage(timings, "descriptors", start, clock)
-    row = CompoundRow(
-        name=name.strip() or ids.smiles,
-        submitted=structure,
-        smiles=ids.smiles,
-        inchi=ids.inchi,
-        inchikey=ids.inchikey,
-        formula=ids.formula,
-        registration_hash=ids.registration_hash,
-        tautomer_hash=ids.tautomer_hash,
-        no_stereo_hash=ids.no_stereo_hash,
-        hash_layers=dict(ids.hash_layers),
-        is_salt=std.is_salt,
-        counterions=tuple(std.counterions),
-        parent_hash=parent_hash,
-        fingerprint=fingerprint,
-        properties=props,
-    )
-    return Prepared(row=row, is_salt=std.is_salt)
-
-
 def _check_text(*values: str) -> None:
     # PostgreSQL text cannot hold NUL characters, and no database holds lone surrogates (not
     # Unicode text at all): refuse both on every backend alike.
@@ -215,67 +126,6 @@ def _check_text(*values: str) -> None:
             raise ValidationError(
                 f"text is not valid Unicode (lone surrogate): {value[:40]!r}"
             ) from error
-
-
-#: Below this many structures, preparing runs in this process (workers cost more than they save).
-MIN_PARALLEL = 400
-
-
-def _prepare_chunk(
-    items: Sequence[tuple[str, str]], with_descriptors: bool
-) -> tuple[list[Prepared | None], dict[str, float]]:
-    timings: dict[str, float] = {}
-    out: list[Prepared | None] = []
-    for smiles, name in items:
-        try:
-            out.append(
-                prepare(smiles, name=name, with_descriptors=with_descriptors, timings=timings)
-            )
-        except InvalidStructure:
-            out.append(None)
-    return out, timings
-
-
-def prepare_many(
-    structures: Sequence[tuple[str, str]],
-    *,
-    with_descriptors: bool = True,
-    workers: int | None = None,
-    timings: dict[str, float] | None = None,
-) -> list[Prepared | None]:
-    """:func:`prepare` for many ``(smiles, name)`` pairs; None where a structure is unreadable.
-
-    The RDKit work is CPU-bound: with ``workers`` > 1 (default: the CPUs this process may use)
-    and at least :data:`MIN_PARALLEL` structures, it is spread over worker processes.
-    ``timings`` accumulates the CPU seconds of every stage over all workers.
-    """
-    if workers is None:
-        from registry.descriptors import available_cpus
-
-        workers = available_cpus()
-    if workers <= 1 or len(structures) < MIN_PARALLEL:
-        out, spent = _prepare_chunk(structures, with_descriptors)
-    else:
-        import multiprocessing
-        import sys
-        from concurrent.futures import ProcessPoolExecutor
-
-        # fork starts a worker in milliseconds with RDKit already imported
-        method = "fork" if sys.platform.startswith("linux") else None
-        size = max(50, len(structures) // (workers * 4))
-        chunks = [structures[i : i + size] for i in range(0, len(structures), size)]
-        out, spent = [], {}
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-            for chunk_out, chunk_spent in pool.map(
-                _prepare_chunk, chunks, [with_descriptors] * len(chunks)
-            ):
-                out.extend(chunk_out)
-                for stage, seconds in chunk_spent.items():
-                    spent[stage] = spent.get(stage, 0.0) + seconds
-    if timings is not None:
-        for stage, seconds in spent.items():
-            timings[stage] = timings.get(stage, 0.0) + seconds
-    return out
 
 
 def _check_kind(kind: str) -> None:
@@ -608,7 +458,8 @@ class Registry:
                         for i in ids
                     ],
                 )
-            _stage(timings, "insert", start)
+            if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
+                timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - start
             return [format_registry_id(i) for i in ids], sorted(skipped)
 
         return self._retrying(work)
@@ -981,7 +832,9 @@ class Registry:
                 path.write_bytes(text.encode("utf-8"))
                 written.append(path)
             return written
-        text = _table_export(compounds, fmt)
+        from registry.exports import table_export
+
+        text = table_export(compounds, fmt)
         if out is None:
             return text
         folder = Path(out)
@@ -1011,64 +864,3 @@ def _record_of(compound: Compound, meta: dict[str, Any]) -> records.Record:
         extra=dict(meta.get("extra") or {}),
         order=tuple(meta.get("order") or ()),
     )
-
-
-def _table_export(compounds: Sequence[Compound], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps([c.to_dict() for c in compounds], indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        import csv
-        import io
-
-        buffer = io.StringIO()
-        columns = [
-            "registry_id",
-            "name",
-            "smiles",
-            "inchikey",
-            "formula",
-            "cas",
-            "parent_id",
-            "synonyms",
-        ]
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for c in compounds:
-            writer.writerow(
-                {
-                    "registry_id": c.registry_id,
-                    "name": c.name,
-                    "smiles": c.smiles,
-                    "inchikey": c.inchikey,
-                    "formula": c.formula,
-                    "cas": "; ".join(f"{e.number} ({e.role})" for e in c.identity_cas),
-                    "parent_id": c.parent_id,
-                    "synonyms": "; ".join(c.synonyms),
-                }
-            )
-        return buffer.getvalue()
-    if fmt == "sdf":
-        return _sdf(compounds)
-    raise ValidationError(f"unknown export format {fmt!r} (md, json, csv, sdf)")
-
-
-def _sdf(compounds: Sequence[Compound]) -> str:
-    import io
-
-    from rdkit import Chem  # only for writing SD files; parsing goes through registry.chem
-
-    from registry import chem
-
-    buffer = io.StringIO()
-    writer = Chem.SDWriter(buffer)
-    for c in compounds:
-        mol = chem.parse(c.smiles)
-        mol.SetProp("_Name", c.name)
-        mol.SetProp("registry_id", c.registry_id)
-        mol.SetProp("name", c.name)
-        mol.SetProp("inchikey", c.inchikey)
-        mol.SetProp("cas", "; ".join(f"{e.number} ({e.role})" for e in c.identity_cas))
-        mol.SetProp("parent_id", c.parent_id)
-        writer.write(mol)
-    writer.close()
-    return buffer.getvalue()

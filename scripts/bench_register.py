@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from registry import schema
 from registry import store as store_module
 from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
@@ -172,11 +173,11 @@ def _bulk_registry(folder: Path, total: int) -> tuple[Registry, list[tuple[int, 
         keys.append((i + 1, cas, inchikey))
     with registry.store.write() as connection:
         for start in range(0, total, 10_000):
-            connection.execute(insert(store_module.compounds), compounds[start : start + 10_000])
+            connection.execute(insert(schema.compounds), compounds[start : start + 10_000])
         seen: set[str] = set()
         unique = [d for d in identifiers if not (d["value"] in seen or seen.add(d["value"]))]
         for start in range(0, len(unique), 10_000):
-            connection.execute(insert(store_module.identifiers), unique[start : start + 10_000])
+            connection.execute(insert(schema.identifiers), unique[start : start + 10_000])
     cas_owner = {d["value"]: d["compound_id"] for d in unique}
     keys = [(i, cas if cas_owner.get(cas) == i else "", key) for i, cas, key in keys]
     return registry, keys

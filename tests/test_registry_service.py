@@ -417,13 +417,13 @@ def test_add_many_detects_every_duplicate(registry: Registry) -> None:
 
 
 def test_parallel_preparation_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    from registry import service
+    from registry import registration
 
     items = [("CCO", "ethanol"), ("C(", "bad"), (MILNACIPRAN_HCL, "salt"), ("c1ccccc1", "benzene")]
-    serial = service.prepare_many(items, workers=1)
-    monkeypatch.setattr(service, "MIN_PARALLEL", 2)
+    serial = registration.prepare_many(items, workers=1)
+    monkeypatch.setattr(registration, "MIN_PARALLEL", 2)
     timings: dict[str, float] = {}
-    parallel = service.prepare_many(items, workers=2, timings=timings)
+    parallel = registration.prepare_many(items, workers=2, timings=timings)
     assert parallel == serial
     assert serial[1] is None
     assert set(timings) == {"standardise", "hash", "fingerprint", "descriptors"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from registry.store import metadata
+from registry.schema import metadata
 
 config = context.config
 
