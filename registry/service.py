@@ -552,9 +552,18 @@ class Registry:
                 ids = self.store.ids_by_name(conn, query)
                 return CompoundList(self.store.load(conn, i) for i in ids)
 
-    def list_compounds(self, *, limit: int | None = None, offset: int = 0) -> CompoundList:
-        """Registered compounds in registry order."""
+    def list_compounds(
+        self, *, limit: int | None = None, offset: int = 0, full: bool = False
+    ) -> CompoundList:
+        """Registered compounds in registry order.
+
+        By default each carries its identity (name, structure, formula, InChIKey, parent, CAS
+        numbers) only, read in two queries however many there are; ``full=True`` loads
+        everything (notes, descriptors, synonyms) of each.
+        """
         with self.store.read() as conn:
+            if not full:
+                return CompoundList(self.store.summaries(conn, limit=limit, offset=offset))
             return CompoundList(
                 self.store.load(conn, i)
                 for i in self.store.all_ids(conn, limit=limit, offset=offset)

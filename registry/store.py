@@ -473,6 +473,62 @@ class Store:
             updated_at=_iso(m["updated_at"]),
         )
 
+    def summaries(
+        self, connection: Connection, *, limit: int | None = None, offset: int = 0
+    ) -> list[Compound]:
+        """Compounds in registry order with identity fields and CAS numbers only (2 queries)."""
+        query = (
+            select(
+                compounds.c.id,
+                compounds.c.name,
+                compounds.c.smiles,
+                compounds.c.inchikey,
+                compounds.c.formula,
+                compounds.c.parent_id,
+                compounds.c.is_salt,
+            )
+            .order_by(compounds.c.id)
+            .offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = connection.execute(query).all()
+        if not rows:
+            return []
+        first, last = rows[0][0], rows[-1][0]
+        cas_by_id: dict[int, list[CasEntry]] = {}
+        cas_rows = connection.execute(
+            select(
+                identifiers.c.compound_id,
+                identifiers.c.value,
+                identifiers.c.role,
+                identifiers.c.form,
+                identifiers.c.source,
+            )
+            .where(
+                identifiers.c.kind == "cas",
+                identifiers.c.compound_id.between(first, last),
+            )
+            .order_by(identifiers.c.compound_id, identifiers.c.position, identifiers.c.id)
+        )
+        for compound_id, value, role, form, source in cas_rows:
+            cas_by_id.setdefault(compound_id, []).append(
+                CasEntry(value, role or "unknown", form, source)
+            )
+        return [
+            Compound(
+                registry_id=format_registry_id(r[0]),
+                name=r[1],
+                smiles=r[2],
+                inchikey=r[3],
+                formula=r[4],
+                parent_id=format_registry_id(r[5]) if r[5] is not None else "",
+                is_salt=bool(r[6]),
+                cas=tuple(cas_by_id.get(r[0], ())),
+            )
+            for r in rows
+        ]
+
     def record_state(self, connection: Connection, compound_id: int) -> dict[str, Any]:
         """The record-file state of a compound: front matter extras, original text, digest."""
         row = connection.execute(

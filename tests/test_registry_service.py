@@ -404,6 +404,12 @@ def test_table_exports(registry: Registry) -> None:
     assert "92623-85-3 (parent)" in sdf
     frame = registry.list_compounds().to_frame()
     assert list(frame["registry_id"]) == ["REG-000001", "REG-000002"]
+    listed = registry.list_compounds()
+    full = registry.list_compounds(full=True)
+    assert [c.summary() for c in listed] == [c.summary() for c in full]
+    assert full[0].properties
+    assert not listed[0].properties
+    assert [c.registry_id for c in registry.list_compounds(limit=1, offset=1)] == ["REG-000002"]
 
 
 def test_add_many_detects_every_duplicate(registry: Registry) -> None:
