@@ -27,6 +27,7 @@ from registry.errors import (
     PubChemUnavailable,
     RecordFileError,
     RegistryError,
+    StoreError,
     ValidationError,
 )
 
@@ -34,6 +35,29 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported when the name is first used.
 _LAZY: dict[str, str] = {
+    # structures and descriptors (RDKit): issue 4
+    "Descriptor": "registry.models",
+    "DescriptorRow": "registry.models",
+    "Descriptors": "registry.models",
+    "Identifiers": "registry.chem",
+    "RuleCheck": "registry.models",
+    "RuleCriterion": "registry.models",
+    "Standardised": "registry.chem",
+    # the compound registry (registry.service, registry.models)
+    "Registry": "registry.service",
+    "ImportReport": "registry.service",
+    "Compound": "registry.models",
+    "CasEntry": "registry.models",
+    "Identifier": "registry.models",
+    "Note": "registry.models",
+    "Property": "registry.models",
+    "SearchHit": "registry.models",
+    "SearchResults": "registry.models",
+    "CompoundList": "registry.models",
+    "Resolved": "registry.service",
+    "validate_many": "registry.bulk",
+    "validate_csv": "registry.bulk_files",
+    "Report": "registry.bulk_files",
     # lookup (issue 6)
     "Candidate": "registry.models",
     "CasNumber": "registry.models",
@@ -61,6 +85,7 @@ __all__ = [
     "PubChemUnavailable",
     "RecordFileError",
     "RegistryError",
+    "StoreError",
     "ValidationError",
     "__version__",
     "cas",

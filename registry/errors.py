@@ -19,6 +19,7 @@ __all__ = [
     "PubChemUnavailable",
     "RecordFileError",
     "RegistryError",
+    "StoreError",
     "ValidationError",
 ]
 
@@ -90,3 +91,7 @@ class InputFileError(RegistryError):
     """An input file cannot be read as the kind of file it should be (binary, bad encoding)."""
 
     exit_code = 2
+
+
+class StoreError(RegistryError):
+    """The registry database cannot be opened, read or written (locked, corrupt, unreachable)."""

@@ -5,8 +5,389 @@ Standard library only: every layer may import these without pulling anything hea
 
 from __future__ import annotations
 
-# --- Lookup results (registry.lookup) -------------------------------------------------------
+import dataclasses as _dataclasses
 from dataclasses import dataclass, field
+from typing import Any
+
+DescriptorValue = float | int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """One computed property: its name, value and unit (``None`` when it has none).
+
+    ``value`` is ``None`` when RDKit could not compute it for this structure.
+    """
+
+    name: str
+    value: DescriptorValue
+    unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCriterion:
+    """One criterion of a rule check, e.g. ``molecular_weight <= 500``."""
+
+    name: str
+    value: float
+    limit: float
+    passed: bool
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value:g} > {self.limit:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCheck:
+    """A rule of thumb such as Lipinski's rule of five or Veber's rules, applied to a structure.
+
+    ``passed`` is true when at most ``allowed_failures`` criteria fail (Lipinski tolerates one).
+    """
+
+    name: str
+    passed: bool
+    criteria: tuple[RuleCriterion, ...]
+    allowed_failures: int = 0
+
+    @property
+    def failed(self) -> tuple[RuleCriterion, ...]:
+        """The criteria that failed, each with its value and limit."""
+        return tuple(c for c in self.criteria if not c.passed)
+
+    def summary(self) -> str:
+        """``'pass'``, or ``'fail: name value > limit, ...'`` (also lists tolerated failures)."""
+        failed = ", ".join(str(c) for c in self.failed)
+        if self.passed:
+            return f"pass ({failed} tolerated)" if failed else "pass"
+        return f"fail: {failed}"
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptors:
+    """Descriptors of one structure with the toolkit version that computed them.
+
+    Attributes:
+        values: every descriptor in profile order.
+        rdkit_version: the RDKit version that computed them.
+        on: ``"parent"`` or ``"submitted"``: which form of the structure was measured.
+        smiles: canonical SMILES of the structure measured.
+        rules: rule checks (Lipinski, Veber) on that structure.
+    """
+
+    values: tuple[Descriptor, ...]
+    rdkit_version: str
+    on: str = "parent"
+    smiles: str = ""
+    rules: tuple[RuleCheck, ...] = ()
+
+    def __getitem__(self, name: str) -> DescriptorValue:
+        for descriptor in self.values:
+            if descriptor.name == name:
+                return descriptor.value
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return any(d.name == name for d in self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def as_dict(self) -> dict[str, DescriptorValue]:
+        """``{name: value}`` in profile order."""
+        return {d.name: d.value for d in self.values}
+
+    def units(self) -> dict[str, str | None]:
+        """``{name: unit}`` in profile order."""
+        return {d.name: d.unit for d in self.values}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Batches send results between processes: three flat tuples pickle ~10x faster than
+        # hundreds of slotted dataclass instances, each pickled through Python-level hooks.
+        return (
+            _rebuild_descriptors,
+            (
+                tuple(d.name for d in self.values),
+                tuple(d.value for d in self.values),
+                tuple(d.unit for d in self.values),
+                self.rdkit_version,
+                self.on,
+                self.smiles,
+                tuple(_flat_rule(rule) for rule in self.rules),
+            ),
+        )
+
+
+_FlatRule = tuple[str, bool, int, tuple[tuple[str, float, float, bool], ...]]
+
+
+def _flat_rule(rule: RuleCheck) -> _FlatRule:
+    return (
+        rule.name,
+        rule.passed,
+        rule.allowed_failures,
+        tuple((c.name, c.value, c.limit, c.passed) for c in rule.criteria),
+    )
+
+
+def _rebuild_descriptors(
+    names: tuple[str, ...],
+    values: tuple[DescriptorValue, ...],
+    units: tuple[str | None, ...],
+    rdkit_version: str,
+    on: str,
+    smiles: str,
+    rules: tuple[_FlatRule, ...],
+) -> Descriptors:
+    return Descriptors(
+        values=tuple(map(Descriptor, names, values, units)),
+        rdkit_version=rdkit_version,
+        on=on,
+        smiles=smiles,
+        rules=tuple(
+            RuleCheck(
+                name=name,
+                passed=passed,
+                criteria=tuple(RuleCriterion(*c) for c in criteria),
+                allowed_failures=allowed,
+            )
+            for name, passed, allowed, criteria in rules
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptorRow:
+    """One input of a batch: its position, the text given, and descriptors or the error."""
+
+    index: int
+    input: str
+    descriptors: Descriptors | None = None
+    error: str | None = None
+    name: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# --- The compound registry (store, records, service) -------------------------------------------
+
+#: What a CAS number means for the compound it is attached to. ``unknown`` is a number that a
+#: source mentions next to the compound without establishing what it identifies: it is kept, but
+#: never used to find the compound.
+CAS_ROLES: tuple[str, ...] = (
+    "parent",
+    "salt",
+    "hydrate",
+    "stereoisomer",
+    "racemate",
+    "replaced",
+    "unknown",
+)
+
+#: Identifier kinds a compound can carry besides its structure.
+IDENTIFIER_KINDS: tuple[str, ...] = (
+    "cas",
+    "pubchem_cid",
+    "inchikey",
+    "unii",
+    "chembl",
+    "drugbank",
+    "synonym",
+)
+
+#: Note sections offered by ``registry note add --help``; any other section name is accepted.
+SUGGESTED_SECTIONS: tuple[str, ...] = (
+    "usage",
+    "mechanism",
+    "side effects",
+    "pharmacokinetics",
+    "research",
+    "FAQs",
+)
+
+
+def _frame(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd  # type: ignore[import-untyped]  # heavy: only for a DataFrame
+
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class CasEntry:
+    """A CAS Registry Number attached to a compound, with what it means for that compound.
+
+    >>> CasEntry("101152-94-7", "salt", form="hydrochloride").identifies
+    True
+    >>> CasEntry("507-60-8", "unknown", source="research-notes").identifies
+    False
+    """
+
+    number: str
+    role: str = "unknown"
+    form: str = ""
+    source: str = ""
+
+    @property
+    def identifies(self) -> bool:
+        """True when the number names this compound or one of its forms (role not unknown)."""
+        return self.role != "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """Any other identifier (PubChem CID, InChIKey, UNII, ChEMBL, DrugBank, synonym)."""
+
+    kind: str
+    value: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A piece of free text about a compound, under a section such as ``mechanism``.
+
+    ``citations`` are the markers the text cites (``[^4]`` in the body gives ``"4"``).
+    """
+
+    section: str
+    body: str
+    source: str = ""
+    citations: tuple[str, ...] = ()
+    created_at: str = ""
+    updated_at: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """A computed or measured property, with where it came from."""
+
+    name: str
+    value: float | None
+    unit: str = ""
+    source: str = ""
+    toolkit_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change to the registry: what, to which record, when and by whom."""
+
+    at: str
+    author: str
+    action: str
+    registry_id: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Compound:
+    """A registered compound and everything known about it.
+
+    ``smiles`` is the standardised structure (what identity is decided on); ``submitted`` is the
+    structure exactly as it was given. ``parent_id`` is the registry id of the parent compound
+    when this record is a salt form; ``salt_forms`` lists the registry ids of its salt forms.
+    """
+
+    registry_id: str
+    name: str
+    smiles: str
+    submitted: str = ""
+    inchi: str = ""
+    inchikey: str = ""
+    formula: str = ""
+    registration_hash: str = ""
+    hash_layers: dict[str, str] = field(default_factory=dict)
+    parent_id: str = ""
+    salt_forms: tuple[str, ...] = ()
+    is_salt: bool = False
+    cas: tuple[CasEntry, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    properties: tuple[Property, ...] = ()
+    history: tuple[AuditEntry, ...] = ()
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def identity_cas(self) -> tuple[CasEntry, ...]:
+        """The CAS numbers that identify this compound or its forms (role not unknown)."""
+        return tuple(entry for entry in self.cas if entry.identifies)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything as plain JSON-ready values."""
+        return _dataclasses.asdict(self)
+
+    def summary(self) -> dict[str, Any]:
+        """One row for a table: id, name, formula, identity CAS numbers, parent, InChIKey."""
+        return {
+            "registry_id": self.registry_id,
+            "name": self.name,
+            "formula": self.formula,
+            "cas": [f"{e.number} ({e.role})" for e in self.identity_cas],
+            "parent_id": self.parent_id,
+            "inchikey": self.inchikey,
+            "smiles": self.smiles,
+        }
+
+    def to_frame(self) -> Any:
+        """The identifiers (CAS numbers with roles, other identifiers, synonyms) as a DataFrame."""
+        rows = [
+            {"kind": "cas", "value": e.number, "role": e.role, "form": e.form, "source": e.source}
+            for e in self.cas
+        ]
+        rows += [
+            {"kind": i.kind, "value": i.value, "role": "", "form": "", "source": i.source}
+            for i in self.identifiers
+        ]
+        return _frame(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A compound found by a search, with why it matched and (for similarity) the score."""
+
+    registry_id: str
+    name: str
+    matched: str
+    score: float | None = None
+    smiles: str = ""
+
+
+def compounds_frame(compounds: tuple[Compound, ...] | list[Compound]) -> Any:
+    """Compounds as a pandas DataFrame, one summary row each."""
+    return _frame([c.summary() for c in compounds])
+
+
+def hits_frame(hits: list[SearchHit] | tuple[SearchHit, ...]) -> Any:
+    """Search hits as a pandas DataFrame."""
+    return _frame([_dataclasses.asdict(h) for h in hits])
+
+
+class SearchResults(tuple[SearchHit, ...]):
+    """Search hits, best first; ``to_frame()`` gives a pandas DataFrame."""
+
+    __slots__ = ()
+
+    def to_frame(self) -> Any:
+        """The hits as a pandas DataFrame."""
+        return hits_frame(self)
+
+
+class CompoundList(tuple[Compound, ...]):
+    """Compounds in registry order; ``to_frame()`` gives one summary row each."""
+
+    __slots__ = ()
+
+    def to_frame(self) -> Any:
+        """The compounds as a pandas DataFrame."""
+        return compounds_frame(self)
+
+
+# --- Lookup results (registry.lookup) -------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

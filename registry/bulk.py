@@ -1,0 +1,610 @@
+"""Many CAS numbers at once: vectorised checks and the classification of spreadsheet cells.
+
+:func:`validate_many` gives for every value exactly what :func:`registry.cas.check` gives (same
+canonical form, status and reason). Polars string expressions settle the shapes that make up
+almost every real column (canonical numbers, numbers with surrounding spaces, integers whose
+hyphens were stripped); only the remainder, deduplicated, goes through ``cas.check`` in Python.
+
+:func:`classify_cells` goes one step further for cells of a file: placeholders (``---``, ``NA``,
+``NOCAS_872425``), several numbers in one cell, and a number embedded in text each get their own
+:class:`CellStatus`. :func:`classify_cell` is the scalar twin, used by the csv-module fallback
+and by tests to prove the vectorised path right.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from registry import cas
+from registry.cas import CasCheck, CasStatus
+
+__all__ = [
+    "CasResults",
+    "Cell",
+    "CellStatus",
+    "classify_cell",
+    "classify_cells",
+    "validate_many",
+]
+
+
+class CellStatus(enum.StrEnum):
+    """Outcome for one cell of a file (a superset of :class:`~registry.cas.CasStatus`)."""
+
+    VALID = "valid"
+    NORMALISED = "normalised"
+    MULTIPLE = "multiple"
+    """Several numbers in one cell, all valid."""
+    EMBEDDED = "embedded"
+    """One valid number inside other text, e.g. ``Chromium (7440-47-3)``."""
+    NUMBER = "number"
+    """Excel stored the CAS number as a number; the digits are a valid CAS number."""
+    EMPTY = "empty"
+    PLACEHOLDER = "placeholder"
+    """A stand-in for "no number": ``---``, ``NA``, ``none``, ``NOCAS_872425``."""
+    DATE = "date"
+    """Excel turned the text into a date; the number is lost."""
+    INVALID_FORMAT = "invalid-format"
+    INVALID_LENGTH = "invalid-length"
+    INVALID_CHECKSUM = "invalid-checksum"
+
+    @property
+    def is_invalid(self) -> bool:
+        """True for the statuses a data steward has to fix."""
+        return self in _INVALID
+
+
+_INVALID = frozenset(
+    {
+        CellStatus.DATE,
+        CellStatus.INVALID_FORMAT,
+        CellStatus.INVALID_LENGTH,
+        CellStatus.INVALID_CHECKSUM,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """The verdict on one cell: ``canonical`` joins several numbers with ``"; "``."""
+
+    canonical: str | None
+    status: CellStatus
+    reason: str
+    suggestion: str | None = None
+
+
+# --- validate_many -------------------------------------------------------------------------
+
+_FAST_CANONICAL = r"^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$"
+_FAST_DIGITS = r"^[1-9][0-9]{4,9}$"
+# Only ASCII whitespace that Python's str.strip also removes, so both paths agree exactly.
+_FAST_SPACE = " \t\r\n"
+
+
+def _as_frame(values: Any) -> pl.DataFrame:
+    """``values`` as a frame of ``input`` (text) and ``number`` (it was an integer)."""
+    if not isinstance(values, pl.Series):
+        items = values.tolist() if hasattr(values, "tolist") else list(values)
+        try:  # all text (or None): polars builds the column without a Python loop
+            series = pl.Series(items, dtype=pl.String, strict=True)
+        except (TypeError, pl.exceptions.PolarsError):
+            return _frame_from_objects(items)
+        return pl.DataFrame({"input": series.fill_null(""), "number": False})
+    series = values
+    if series.dtype == pl.String:
+        return pl.DataFrame({"input": series.fill_null(""), "number": False})
+    if series.dtype.is_integer():
+        return pl.DataFrame(
+            {"input": series.cast(pl.String).fill_null(""), "number": series.is_not_null()}
+        )
+    return _frame_from_objects(series.to_list())
+
+
+def _frame_from_objects(items: Sequence[object]) -> pl.DataFrame:
+    texts: list[str] = []
+    numbers: list[bool] = []
+    for item in items:
+        if item is None or (isinstance(item, float) and math.isnan(item)):
+            texts.append("")
+            numbers.append(False)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            texts.append(str(item))
+            numbers.append(True)
+        elif isinstance(item, float) and item.is_integer():
+            texts.append(str(int(item)))
+            numbers.append(True)
+        else:
+            texts.append(item if isinstance(item, str) else str(item))
+            numbers.append(False)
+    return pl.DataFrame(
+        {"input": texts, "number": numbers}, schema={"input": pl.String, "number": pl.Boolean}
+    )
+
+
+_STRIPPED, _INSERTED, _NUMBER, _DASHED, _PREFIXED = 1, 2, 4, 8, 16
+# What cas.check reports, in its order, for each combination of the fast path's changes.
+_CHANGES = {
+    code: [
+        text
+        for bit, text in (
+            (_NUMBER, "read from a number"),
+            (_DASHED, "replaced Unicode dashes with hyphens"),
+            (_STRIPPED, "removed surrounding whitespace"),
+            (_INSERTED, "inserted hyphens"),
+        )
+        if code & bit
+    ]
+    for code in range(16)
+}
+_UNICODE_DASHES = list(cas._DASHES)
+_PREFIX_RUST = f"(?i)^({cas._PREFIX.pattern})"
+# Normalisations are kept joined by a unit separator, which no message contains.
+_SEP = "\x1f"
+_CHECKSUM_REASON = {
+    found * 10 + expected: f"check digit is {found}, expected {expected}"
+    for found in range(10)
+    for expected in range(10)
+}
+
+
+def _digit(shaped: pl.Expr, index: int) -> pl.Expr:
+    """The digit at ``index`` (from the end when negative) of a hyphenated number, or 0."""
+    return (shaped.bin.get(index, null_on_oob=True).fill_null(48) - 48).cast(pl.UInt16)
+
+
+def _checksum(hyphenated: pl.Expr) -> pl.Expr:
+    """The expected check digit of ``N-NN-N`` text, from the digits' bytes.
+
+    Weights count from the right of the body: the middle group has 1 and 2, the first group
+    3 upwards; positions before the start of the text read as 0.
+    """
+    raw = hyphenated.cast(pl.Binary)
+    total = _digit(raw, -3) + 2 * _digit(raw, -4)
+    total = total + pl.sum_horizontal([_digit(raw, -6 - k) * (3 + k) for k in range(7)])
+    return (total % 10).cast(pl.UInt8)
+
+
+def _fast(frame: pl.DataFrame) -> pl.DataFrame:
+    """Columns for the values settled without Python; ``fast`` is False for the rest.
+
+    Canonical-shaped values (nearly all of a real column) are recognised by one regex; only
+    the others are stripped and tried as hyphen-less integers, on their own subset.
+    """
+    text = frame.get_column("input")
+    lengths = text.str.len_bytes()
+    canonical_shape = text.str.contains(_FAST_CANONICAL)
+    hyphenated = frame.select(pl.when(canonical_shape).then(pl.col("input"))).to_series()
+    changes = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
+    # Check digits straight from the input's bytes (string views: cheap); the few values
+    # reshaped below get theirs computed on their own and put in place.
+    digit_frame = frame.select(
+        expected=_checksum(pl.col("input")),
+        found=(pl.col("input").cast(pl.Binary).bin.get(-1, null_on_oob=True) - 48).cast(pl.UInt8),
+    )
+    expected = digit_frame.get_column("expected")
+    found = digit_frame.get_column("found")
+    rest = (~canonical_shape & (lengths > 0)).arg_true()
+    prefix_rows: tuple[pl.Series, pl.Series, pl.Series] | None = None
+    if rest.len():
+        sub = (
+            frame[rest]
+            .with_columns(
+                dashed=pl.col("input").str.replace_many(
+                    _UNICODE_DASHES, ["-"] * len(_UNICODE_DASHES)
+                )
+            )
+            .select(
+                "number",
+                stripped=pl.col("dashed").str.strip_chars(_FAST_SPACE),
+                size=pl.col("dashed").str.len_bytes(),
+                was_dashed=pl.col("dashed") != pl.col("input"),
+            )
+            .with_columns(
+                # A "CAS No." prefix, found by cas's own pattern, on printable ASCII only
+                # (where Rust's and Python's ideas of whitespace agree).
+                prefix=pl.when(pl.col("stripped").str.contains(r"^[\x20-\x7e]*$")).then(
+                    pl.col("stripped").str.extract(_PREFIX_RUST, 1)
+                )
+            )
+            .with_columns(
+                core=pl.when(pl.col("prefix").is_not_null())
+                .then(pl.col("stripped").str.slice(pl.col("prefix").str.len_bytes()))
+                .otherwise(pl.col("stripped"))
+            )
+            .with_columns(
+                canonical_shape=pl.col("core").str.contains(_FAST_CANONICAL),
+                digits=pl.col("core").str.contains(_FAST_DIGITS),
+            )
+            .with_columns(
+                index=rest,
+                hyphenated=pl.when(pl.col("canonical_shape"))
+                .then(pl.col("core"))
+                .when(pl.col("digits"))
+                .then(pl.col("core").str.replace(r"^([0-9]+)([0-9]{2})([0-9])$", "${1}-${2}-${3}")),
+                code=(
+                    pl.when(pl.col("size") != pl.col("stripped").str.len_bytes())
+                    .then(_STRIPPED)
+                    .otherwise(0)
+                    + pl.when(pl.col("prefix").is_not_null()).then(_PREFIXED).otherwise(0)
+                    + pl.when(pl.col("digits")).then(_INSERTED).otherwise(0)
+                    + pl.when(pl.col("number")).then(_NUMBER).otherwise(0)
+                    + pl.when(pl.col("was_dashed")).then(_DASHED).otherwise(0)
+                ).cast(pl.UInt8),
+            )
+            .filter(pl.col("hyphenated").is_not_null())
+        )
+        if sub.height:
+            index = sub.get_column("index")
+            sub = sub.with_columns(
+                expected=_checksum(pl.col("hyphenated")),
+                found=(
+                    pl.col("hyphenated").cast(pl.Binary).bin.get(-1, null_on_oob=True) - 48
+                ).cast(pl.UInt8),
+            )
+            prefixed = sub.filter(pl.col("prefix").is_not_null())
+            if prefixed.height:
+                prefix_rows = _prefix_messages(prefixed)
+            hyphenated = hyphenated.scatter(index, sub.get_column("hyphenated"))
+            changes = changes.scatter(index, sub.get_column("code"))
+            expected = expected.scatter(index, sub.get_column("expected"))
+            found = found.scatter(index, sub.get_column("found"))
+    ok = pl.col("expected") == pl.col("found")
+    code = pl.col("code") % 16  # the prefix bit has no table entry; those rows are patched
+    # Messages are picked from small tables by index: gathering string views is far cheaper
+    # than building a million strings with when/then.
+    out = (
+        frame.with_columns(
+            digits=hyphenated,
+            code=changes,
+            empty=(lengths == 0) & ~frame.get_column("number"),
+        )
+        .with_columns(
+            fast=pl.col("digits").is_not_null() | pl.col("empty"),
+            # Only rows with digits have a check digit; elsewhere the bytes meant nothing.
+            expected=pl.when(pl.col("digits").is_not_null()).then(expected),
+            found=pl.when(pl.col("digits").is_not_null()).then(found),
+        )
+        .with_columns(
+            canonical=pl.when(ok).then(pl.col("digits")),
+            status=_STATUS_NAMES.gather(
+                pl.when(pl.col("empty"))
+                .then(3)
+                .when(~ok)
+                .then(2)
+                .when(pl.col("code") > 0)
+                .then(1)
+                .otherwise(0)
+            ),
+            reason=_REASONS.gather(
+                pl.when(pl.col("empty"))
+                .then(0)
+                .when(~ok)
+                .then(1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"))
+                .otherwise(101 + code.cast(pl.UInt16))
+            ),
+            normalisations=_NORMALISATIONS.gather(code),
+            expected_check_digit=pl.when(~ok).then(pl.col("expected")),
+        )
+    )
+    if prefix_rows is None:
+        return out
+    rows, reasons, normalisations = prefix_rows
+    valid = out.get_column("canonical").gather(rows).is_not_null()
+    return out.with_columns(
+        reason=out.get_column("reason").scatter(rows.filter(valid), reasons.filter(valid)),
+        normalisations=out.get_column("normalisations").scatter(rows, normalisations),
+    )
+
+
+def _prefix_messages(prefixed: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """Row indices, reasons and normalisations of values that had a ``CAS`` prefix."""
+    reasons: list[str] = []
+    normalisations: list[str] = []
+    for code, prefix in zip(prefixed["code"].to_list(), prefixed["prefix"].to_list(), strict=True):
+        changes = _CHANGES[code & (_DASHED | _STRIPPED)] + [f"removed prefix {prefix.strip()!r}"]
+        if code & _INSERTED:
+            changes.append("inserted hyphens")
+        reasons.append("; ".join(changes))
+        normalisations.append(_SEP.join(changes))
+    return prefixed["index"], pl.Series(reasons), pl.Series(normalisations)
+
+
+_STATUS_NAMES = pl.lit(
+    pl.Series(
+        [
+            CasStatus.VALID.value,
+            CasStatus.NORMALISED.value,
+            CasStatus.INVALID_CHECKSUM.value,
+            CasStatus.EMPTY.value,
+        ]
+    )
+)
+_REASONS = pl.lit(
+    pl.Series(
+        ["empty"]
+        + [_CHECKSUM_REASON[i] for i in range(100)]
+        # An empty reason is null: cheaper, and written as an empty field either way.
+        + ["; ".join(_CHANGES[code]) or None for code in range(16)]
+    )
+)
+_NORMALISATIONS = pl.lit(pl.Series([_SEP.join(_CHANGES[code]) for code in range(16)]))
+
+
+_RESULT_SCHEMA: dict[str, Any] = {
+    "input": pl.String,
+    "number": pl.Boolean,
+    "canonical": pl.String,
+    "status": pl.String,
+    "reason": pl.String,
+    "normalisations": pl.String,
+    "expected_check_digit": pl.UInt8,
+    "digits": pl.String,
+}
+
+
+def _slow_rows(checks: list[CasCheck], inputs: list[str], numbers: list[bool]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "input": inputs,
+            "number": numbers,
+            "canonical": [c.canonical for c in checks],
+            "status": [c.status.value for c in checks],
+            "reason": [c.reason or None for c in checks],
+            "normalisations": [_SEP.join(c.normalisations) for c in checks],
+            "expected_check_digit": [c.expected_check_digit for c in checks],
+            "digits": [c.digits for c in checks],
+        },
+        schema=_RESULT_SCHEMA,
+    )
+
+
+def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """The full result frame (columns of ``_RESULT_SCHEMA``) for an input frame, in order."""
+    settled = _fast(frame)
+    columns = list(_RESULT_SCHEMA)
+    fast = settled.get_column("fast")
+    settled = settled.select(columns)
+    if bool(fast.all()):
+        return settled
+    # The rest goes through cas.check once per distinct value, and back into place by index.
+    rest = settled.select("input", "number").with_row_index("index").filter(~fast)
+    distinct = rest.select("input", "number").unique(maintain_order=True)
+    inputs = distinct.get_column("input").to_list()
+    numbers = distinct.get_column("number").to_list()
+    checks = [
+        cas.check(int(text) if number else text)
+        for text, number in zip(inputs, numbers, strict=True)
+    ]
+    looked_up = rest.join(
+        _slow_rows(checks, inputs, numbers),
+        on=["input", "number"],
+        how="left",
+        maintain_order="left",
+    )
+    index = looked_up.get_column("index")
+    return settled.with_columns(
+        settled.get_column(name).scatter(index, looked_up.get_column(name)) for name in columns[2:]
+    )
+
+
+class CasResults(Sequence[CasCheck]):
+    """The results of :func:`validate_many`, one per value, in order.
+
+    Indexing gives a :class:`~registry.cas.CasCheck` equal to ``cas.check(value)``; the
+    columns are in :attr:`frame` (a polars DataFrame) for fast whole-column work.
+    """
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return CasResults(self.frame[index])
+        row = self.frame.row(index, named=True)
+        status = CasStatus(row["status"])
+        return CasCheck(
+            input=row["input"],
+            canonical=row["canonical"],
+            status=status,
+            reason=row["reason"] or "",
+            normalisations=tuple(row["normalisations"].split(_SEP))
+            if row["normalisations"]
+            else (),
+            expected_check_digit=row["expected_check_digit"],
+            digits=row["digits"],
+        )
+
+    def __iter__(self) -> Iterator[CasCheck]:
+        for index in range(len(self)):
+            yield self[index]
+
+    @property
+    def canonical(self) -> pl.Series:
+        return self.frame.get_column("canonical")
+
+    @property
+    def status(self) -> pl.Series:
+        return self.frame.get_column("status")
+
+    @property
+    def is_valid(self) -> pl.Series:
+        return self.status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+
+    def counts(self) -> dict[str, int]:
+        """How many values have each status."""
+        grouped = self.frame.group_by("status").len()
+        return dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
+
+
+def validate_many(values: Sequence[object] | pl.Series | Any) -> CasResults:
+    """Check many values at once; result ``i`` equals ``registry.cas.check(values[i])``.
+
+    Accepts a list (of str, or int for numbers a spreadsheet kept), a pandas Series or a polars
+    Series. Missing values (None, NaN, null) count as empty cells.
+
+    >>> results = validate_many(["50-78-2", " 7732185", "50-78-3", "NA"])
+    >>> [r.status.value for r in results]
+    ['valid', 'normalised', 'invalid-checksum', 'invalid-format']
+    >>> results[1].canonical, results[1].reason
+    ('7732-18-5', 'removed surrounding whitespace; inserted hyphens')
+    """
+    return CasResults(_check_frame(_as_frame(values)))
+
+
+# --- cells of a file -----------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(
+    r"-+|\?+|n/?a|n\.a\.?|none|nil|null|unknown|not (?:available|applicable|assigned)|"
+    r"nocas(?:[_-]?[0-9a-z]+)?",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[/,;\s]+")
+_NUMBERISH = re.compile(r"[0-9][0-9-]*[0-9]").fullmatch
+_EMBEDDED = re.compile(r"(?<![0-9-])[0-9]{2,7}-[0-9]{2}-[0-9](?![0-9-])")
+
+
+def _suggestion(check: CasCheck) -> str | None:
+    """The likeliest intended number: the same digits with the check digit corrected."""
+    if check.status is CasStatus.INVALID_CHECKSUM and check.digits is not None:
+        return f"{check.digits[:-1]}{check.expected_check_digit}"
+    return None
+
+
+def _from_check(check: CasCheck) -> Cell:
+    return Cell(check.canonical, CellStatus(check.status.value), check.reason, _suggestion(check))
+
+
+def _several(parts: list[str], how: str) -> Cell:
+    checks = [cas.check(part) for part in parts]
+    described = ", ".join(
+        f"{c.canonical} (valid)" if c.is_valid else f"{c.input} ({c.reason})" for c in checks
+    )
+    canonical = "; ".join(c.canonical for c in checks if c.canonical is not None) or None
+    reason = f"{len(checks)} numbers {how}: {described}"
+    bad = next((c for c in checks if not c.is_valid), None)
+    if bad is None:
+        return Cell(canonical, CellStatus.MULTIPLE, reason)
+    suggestion = "; ".join(s for s in (_suggestion(c) for c in checks) if s) or None
+    return Cell(canonical, CellStatus(bad.status.value), reason, suggestion)
+
+
+def _beyond_format(text: str, check: CasCheck) -> Cell:
+    """A cell that is not one CAS number: placeholder, several numbers, or text around one."""
+    compact = cas.compact(text)
+    if _PLACEHOLDER.fullmatch(compact):
+        return Cell(None, CellStatus.PLACEHOLDER, f"placeholder {compact!r}")
+    parts = [p for p in _SEPARATORS.split(compact) if p]
+    if len(parts) > 1 and all(_NUMBERISH(p) for p in parts):
+        return _several(parts, "in one cell")
+    found = _EMBEDDED.findall(compact)
+    if len(found) > 1:
+        return _several(found, "in text")
+    if len(found) == 1:
+        inner = cas.check(found[0])
+        if inner.is_valid:
+            return Cell(inner.canonical, CellStatus.EMBEDDED, f"found {inner.canonical} in text")
+        return Cell(
+            None, CellStatus(inner.status.value), f"in text: {inner.reason}", _suggestion(inner)
+        )
+    return _from_check(check)
+
+
+def classify_cell(value: str | int | None) -> Cell:
+    """The verdict on one cell of a file (scalar twin of :func:`classify_cells`).
+
+    >>> classify_cell("68-22-4/   57-63-6").canonical
+    '68-22-4; 57-63-6'
+    >>> classify_cell("NOCAS_872425").status.value, classify_cell("Chromium (7440-47-3)").canonical
+    ('placeholder', '7440-47-3')
+    """
+    if value is None:
+        value = ""
+    check = cas.check(value)
+    if check.status is CasStatus.INVALID_FORMAT and isinstance(value, str):
+        return _beyond_format(value, check)
+    cell = _from_check(check)
+    if isinstance(value, int) and check.is_valid:
+        return Cell(cell.canonical, CellStatus.NUMBER, f"stored as the number {value}")
+    return cell
+
+
+def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
+    """Columns ``canonical``, ``status``, ``reason``, ``suggestion`` for each cell, in order.
+
+    Row ``i`` holds what :func:`classify_cell` says about ``values[i]``; an empty reason and a
+    missing canonical form or suggestion are null.
+    """
+    settled = _fast(_as_frame(values))
+    status = pl.col("status")
+    fast = pl.col("fast")
+    checksum = fast & (status == CasStatus.INVALID_CHECKSUM.value)
+    from_number = (
+        fast & pl.col("number") & status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+    )
+    columns = ("canonical", "status", "reason", "suggestion")
+    # Only the few rows that differ from the fast columns are worked on, then put in place.
+    patch = (
+        settled.with_row_index("index")
+        .filter(checksum | from_number | ~fast)
+        .select(
+            "index",
+            "input",
+            "number",
+            "fast",
+            "canonical",
+            status=pl.when(from_number).then(pl.lit(CellStatus.NUMBER.value)).otherwise(status),
+            reason=pl.when(from_number)
+            .then(pl.format("stored as the number {}", pl.col("input")))
+            .otherwise(pl.col("reason")),
+            suggestion=pl.when(checksum).then(
+                pl.concat_str(
+                    pl.col("digits").str.head(-1),
+                    pl.col("expected_check_digit").cast(pl.String),
+                )
+            ),
+        )
+    )
+    slow = patch.filter(~fast).select("input", "number").unique(maintain_order=True)
+    if slow.height:
+        inputs = slow.get_column("input").to_list()
+        numbers = slow.get_column("number").to_list()
+        cells = [
+            classify_cell(int(text) if number else text)
+            for text, number in zip(inputs, numbers, strict=True)
+        ]
+        looked_up = pl.DataFrame(
+            {
+                "input": inputs,
+                "number": numbers,
+                "canonical_slow": [c.canonical for c in cells],
+                "status_slow": [c.status.value for c in cells],
+                "reason_slow": [c.reason or None for c in cells],
+                "suggestion_slow": [c.suggestion for c in cells],
+            },
+            schema={
+                "input": pl.String,
+                "number": pl.Boolean,
+                **{f"{n}_slow": pl.String for n in columns},
+            },
+        )
+        patch = patch.join(
+            looked_up, on=["input", "number"], how="left", maintain_order="left"
+        ).with_columns(
+            pl.when(fast).then(pl.col(n)).otherwise(pl.col(f"{n}_slow")).alias(n) for n in columns
+        )
+    out = settled.select("canonical", "status", "reason", suggestion=pl.lit(None, dtype=pl.String))
+    if patch.height == 0:
+        return out
+    index = patch.get_column("index")
+    return out.with_columns(out.get_column(n).scatter(index, patch.get_column(n)) for n in columns)

@@ -1,0 +1,627 @@
+"""Validating the CAS column of whole files: CSV/TSV streamed in chunks, and Excel workbooks.
+
+:func:`validate_csv` sniffs the file (:mod:`registry.sniff`), reads it in chunks, classifies the
+CAS cell of every row (:func:`registry.bulk.classify_cells`), optionally writes every input row
+with four added columns, and returns a :class:`Report`.
+
+Two readers give the same answers: polars (fast, used whenever it can parse the file) and the
+csv module (for files polars refuses, such as rows with more fields than the header). Memory
+stays flat: only one chunk, the first problems and the per-number duplicate tallies are kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import polars as pl
+
+from registry.bulk import Cell, CellStatus, classify_cell, classify_cells
+from registry.errors import InputFileError, RegistryError
+from registry.sniff import SAMPLE_BYTES, Dialect, detect_encoding, sniff_text
+
+__all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
+
+ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
+_ZIP_MAGIC = b"PK\x03\x04"
+_DUPLICATE_ROWS_KEPT = 10
+_PENDING_GROUPS = 250_000
+# Cells whose canonical form can list several numbers ("a; b"): all-valid multi-number cells,
+# and multi-number cells with an invalid part (they take that part's status).
+_SEVERAL_POSSIBLE = [
+    s.value
+    for s in (
+        CellStatus.MULTIPLE,
+        CellStatus.INVALID_FORMAT,
+        CellStatus.INVALID_LENGTH,
+        CellStatus.INVALID_CHECKSUM,
+    )
+]  # per-chunk duplicate tallies kept before they are folded
+
+Engine = Literal["auto", "polars", "csv"]
+OutputKind = Literal["csv", "jsonl"]
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row whose CAS cell needs fixing; ``row`` is the row number a spreadsheet shows."""
+
+    row: int
+    value: str
+    status: str
+    reason: str
+    suggestion: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A CAS number found on more than one row (``rows`` lists the first few)."""
+
+    canonical: str
+    count: int
+    rows: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of validating one file.
+
+    Attributes:
+        path: the file validated.
+        rows: data rows read (and written, when there was an output).
+        counts: rows per :class:`~registry.bulk.CellStatus` value.
+        settings: what was detected or given: encoding, delimiter, preamble lines, header,
+            CAS column and how it was chosen, reader engine, sheet.
+        problems: the first invalid rows, in file order.
+        duplicates: the CAS numbers that occur on most rows, most frequent first (up to
+            ``max_duplicates``), each with its first rows.
+        duplicate_numbers: how many distinct CAS numbers occur on more than one row.
+        output: where the annotated rows went, if anywhere.
+    """
+
+    path: str
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    duplicate_numbers: int = 0
+    output: str | None = None
+
+    @property
+    def invalid(self) -> int:
+        """Rows whose status a data steward has to fix."""
+        return sum(n for status, n in self.counts.items() if CellStatus(status).is_invalid)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        data = asdict(self)
+        data["invalid"] = self.invalid
+        return data
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _unique_names(columns: Sequence[str]) -> list[str]:
+    """Column names usable as keys: blanks named by position, repeats numbered."""
+    seen: Counter[str] = Counter()
+    names = []
+    for index, name in enumerate(columns):
+        base = name.strip() or f"column_{index + 1}"
+        seen[base] += 1
+        names.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return names
+
+
+def _added_names(columns: Sequence[str]) -> list[str]:
+    taken = set(columns)
+    return [name if name not in taken else f"{name}_added" for name in ADDED_COLUMNS]
+
+
+def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Iterator[bytes]:
+    """The file after ``skip_lines`` lines, as UTF-8 blocks that each end at a record's end.
+
+    A block ends at the last line break outside quotes (an even number of quote characters
+    before it; a doubled quote counts twice, so it keeps the parity). Reading blocks ourselves,
+    rather than letting polars map the whole file, keeps memory flat, and decoding here lets
+    polars (UTF-8 only) read UTF-16 and Latin-1 files without a temporary copy.
+    """
+    utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "ascii")
+    decoder = None if utf8 else codecs.getincrementaldecoder(encoding)()
+    carry = b""
+    first = True
+    with path.open("rb") as source:
+        while True:
+            raw = source.read(size)
+            if decoder is not None:
+                data = decoder.decode(raw, final=not raw).encode("utf-8")
+            else:
+                data = raw
+            if first and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            first = False
+            if carry:
+                data = carry + data
+            while skip_lines and data:
+                end = data.find(b"\n")
+                if end < 0:
+                    break
+                data = data[end + 1 :]
+                skip_lines -= 1
+            if not raw:
+                if data and not skip_lines:
+                    yield data
+                return
+            if skip_lines:
+                carry = data
+                continue
+            cut = data.rfind(b"\n")
+            while cut >= 0 and data.count(b'"', 0, cut) % 2:
+                cut = data.rfind(b"\n", 0, cut)
+            if cut < 0:  # one record longer than a block: read on
+                carry = data
+                continue
+            carry = data[cut + 1 :]
+            yield data[: cut + 1]
+
+
+def _polars_chunks(
+    path: Path, dialect: Dialect, width: int, chunk_rows: int
+) -> Iterator[list[list[str]] | pl.DataFrame]:
+    names = [f"c{i}" for i in range(width)]
+    skip = dialect.skip_lines + int(dialect.header)
+    # Blocks of about 32 bytes per requested row (4 KiB at least), 8 MiB with the default.
+    for block in _utf8_blocks(path, dialect.encoding, skip, max(4096, chunk_rows * 32)):
+        # Empty fields are null: written back as empty fields, as the csv module writes "".
+        yield pl.read_csv(
+            block,
+            has_header=False,
+            separator=dialect.delimiter,
+            schema=dict.fromkeys(names, pl.String),
+            missing_columns="insert",
+            raise_if_empty=False,
+        )
+
+
+def _csv_chunks(
+    path: Path, dialect: Dialect, width: int, chunk_rows: int
+) -> Iterator[list[list[str]] | pl.DataFrame]:
+    with path.open(encoding=dialect.encoding, newline="") as handle:
+        for _ in range(dialect.skip_lines + int(dialect.header)):
+            handle.readline()
+        chunk: list[list[str]] = []
+        try:
+            for row in csv.reader(handle, delimiter=dialect.delimiter):
+                # Pad short rows as polars does, so both readers give the same rows.
+                chunk.append(row + [""] * (width - len(row)) if len(row) < width else row)
+                if len(chunk) >= chunk_rows:
+                    yield chunk
+                    chunk = []
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise InputFileError(f"{path}: cannot read as CSV: {error}") from error
+        if chunk:
+            yield chunk
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes annotated rows as CSV (input delimiter) or JSON Lines, counting them."""
+
+    def __init__(
+        self, handle: IO[str], kind: OutputKind, columns: Sequence[str], delimiter: str
+    ) -> None:
+        self.handle = handle
+        self.kind = kind
+        self.delimiter = delimiter
+        self.columns = list(columns)
+        self.keys = _unique_names(columns)
+        self.added = _added_names(self.keys)
+        self.written = 0
+        if kind == "csv":
+            csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerow(
+                [*self.columns, *ADDED_COLUMNS]
+            )
+
+    def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame) -> None:
+        width = len(self.columns)
+        original = chunk.select(chunk.columns[:width])
+        out = pl.concat(
+            [
+                original.rename(dict(zip(original.columns, self.keys, strict=True))),
+                cells.rename(dict(zip(cells.columns, self.added, strict=True))),
+            ],
+            how="horizontal",
+        )
+        buffer = getattr(self.handle, "buffer", None)
+        if buffer is not None:  # a file: polars writes bytes straight into it
+            self.handle.flush()
+            target: Any = buffer
+        else:
+            target = io.BytesIO()
+        if self.kind == "csv":
+            out.write_csv(
+                target,
+                include_header=False,
+                separator=self.delimiter,
+                line_terminator="\n",
+                null_value="",
+            )
+        else:
+            out.with_columns(pl.col(self.keys).fill_null("")).write_ndjson(target)
+        if buffer is None:
+            self.handle.write(target.getvalue().decode("utf-8"))
+        self.written += out.height
+
+    def rows(self, rows: list[list[str]], cells: list[Cell]) -> None:
+        width = len(self.columns)
+        if self.kind == "csv":
+            writer = csv.writer(self.handle, delimiter=self.delimiter, lineterminator="\n")
+            for row, cell in zip(rows, cells, strict=True):
+                added = [
+                    cell.canonical or "",
+                    cell.status.value,
+                    cell.reason,
+                    cell.suggestion or "",
+                ]
+                # Fields beyond the header go after the added columns, so nothing is lost.
+                writer.writerow([*row[:width], *added, *row[width:]])
+        else:
+            for row, cell in zip(rows, cells, strict=True):
+                record: dict[str, Any] = dict(zip(self.keys, row[:width], strict=False))
+                record.update(
+                    zip(
+                        self.added,
+                        [cell.canonical, cell.status.value, cell.reason or None, cell.suggestion],
+                        strict=True,
+                    )
+                )
+                if len(row) > width:
+                    record["extra_fields"] = row[width:]
+                self.handle.write(
+                    json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+                )
+        self.written += len(rows)
+
+
+# --- tallying ------------------------------------------------------------------------------
+
+
+class _Tally:
+    """Counts, first problems and duplicates, kept small however long the file."""
+
+    def __init__(self, first_row: int, max_problems: int) -> None:
+        self.first_row = first_row
+        self.rows = 0
+        self.counts: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+        self.max_problems = max_problems
+        self.seen = pl.DataFrame(
+            schema={
+                "key": pl.UInt64,
+                "canonical": pl.String,
+                "count": pl.UInt32,
+                "rows": pl.List(pl.UInt32),
+            }
+        )
+        self.pending: list[pl.DataFrame] = []
+        self.pending_rows = 0
+
+    def _merge(self) -> None:
+        """Fold the per-chunk tallies into one; memory follows distinct numbers, not rows."""
+        self.seen = (
+            pl.concat([self.seen, *self.pending])
+            .group_by("key", maintain_order=True)
+            .agg(
+                pl.col("canonical").first(),
+                pl.col("count").sum(),
+                pl.col("rows")
+                .list.explode(keep_nulls=False, empty_as_null=False)
+                .head(_DUPLICATE_ROWS_KEPT),
+            )
+        )
+        self.pending = []
+        self.pending_rows = 0
+
+    def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
+        start = self.first_row + self.rows
+        frame = cells.with_columns(
+            value=values, row=pl.int_range(start, start + cells.height, dtype=pl.UInt32)
+        )
+        grouped = frame.group_by("status").len()
+        self.counts.update(
+            dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
+        )
+        room = self.max_problems - len(self.problems)
+        if room > 0:
+            invalid = [s.value for s in CellStatus if s.is_invalid]
+            for row in (
+                frame.filter(pl.col("status").is_in(invalid)).head(room).iter_rows(named=True)
+            ):
+                self.problems.append(
+                    Problem(
+                        row["row"], row["value"], row["status"], row["reason"], row["suggestion"]
+                    )
+                )
+        # Only multi-number cells can hold several numbers; they are few, and a status test
+        # is cheaper than searching every canonical form for a separator.
+        several = frame.get_column("status").is_in(_SEVERAL_POSSIBLE)
+        # Grouped by a 64-bit hash of the number, which is several times cheaper than by text.
+        numbers = (
+            pl.concat(
+                [
+                    frame.select("canonical", "row").filter(~several),
+                    frame.filter(several)
+                    .select(pl.col("canonical").str.split("; "), "row")
+                    .explode("canonical"),
+                ]
+            )
+            .drop_nulls("canonical")
+            .group_by(pl.col("canonical").hash(seed=0).alias("key"))
+            .agg(
+                pl.col("canonical").first(),
+                count=pl.len().cast(pl.UInt32),
+                rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
+            )
+        )
+        self.pending.append(numbers)
+        self.pending_rows += numbers.height
+        if self.pending_rows > _PENDING_GROUPS:
+            self._merge()
+        self.rows += cells.height
+
+    def duplicates(self, limit: int) -> tuple[int, list[Duplicate]]:
+        """How many numbers occur more than once, and the ``limit`` most frequent."""
+        self._merge()
+        repeated = self.seen.filter(pl.col("count") > 1)
+        top = repeated.sort(["count", "canonical"], descending=[True, False]).head(limit)
+        return repeated.height, [
+            Duplicate(row["canonical"], row["count"], tuple(row["rows"]))
+            for row in top.iter_rows(named=True)
+        ]
+
+
+def _cells_frame(cells: list[Cell]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "canonical": [c.canonical for c in cells],
+            "status": [c.status.value for c in cells],
+            "reason": [c.reason for c in cells],
+            "suggestion": [c.suggestion for c in cells],
+        },
+        schema=dict.fromkeys(("canonical", "status", "reason", "suggestion"), pl.String),
+    )
+
+
+def _run(
+    chunks: Iterator[list[list[str]] | pl.DataFrame],
+    dialect: Dialect,
+    tally: _Tally,
+    writer: _Writer | None,
+    progress: Progress | None,
+    estimate: int,
+) -> None:
+    column = dialect.cas_column
+    for chunk in chunks:
+        if isinstance(chunk, pl.DataFrame):
+            values = chunk.get_column(chunk.columns[column]).fill_null("")
+            cells = classify_cells(values)
+            if writer is not None:
+                writer.frame(chunk, cells)
+        else:
+            texts = [row[column] if column < len(row) else "" for row in chunk]
+            verdicts = [classify_cell(text) for text in texts]
+            values = pl.Series(texts, dtype=pl.String)
+            cells = _cells_frame(verdicts)
+            if writer is not None:
+                writer.rows(chunk, verdicts)
+        if cells.height != values.len():  # a join that fanned out would lose the row order
+            raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
+        tally.add(values, cells)
+        if progress is not None:
+            progress(tally.rows, max(estimate, tally.rows))
+
+
+# --- the entry point -----------------------------------------------------------------------
+
+
+def validate_csv(
+    path: str | os.PathLike[str],
+    *,
+    column: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    skip_lines: int | None = None,
+    header: bool | None = None,
+    sheet: str | None = None,
+    output: str | os.PathLike[str] | IO[str] | None = None,
+    output_format: OutputKind = "csv",
+    max_problems: int = 20,
+    max_duplicates: int = 20,
+    engine: Engine = "auto",
+    chunk_rows: int = 250_000,
+    progress: Progress | None = None,
+) -> Report:
+    """Validate the CAS column of a CSV/TSV file or an Excel workbook.
+
+    Args:
+        path: the file (``.csv``, ``.tsv``, ``.txt`` or ``.xlsx``).
+        column: the CAS column by name or 0-based index (default: detected).
+        encoding, delimiter, skip_lines, header: override what sniffing detects.
+        sheet: the worksheet of a workbook (default: the first).
+        output: where to write every input row plus ``cas_canonical``, ``cas_status``,
+            ``cas_reason`` and ``cas_suggestion``, in input order (a path or a text handle).
+        output_format: ``csv`` (the input's delimiter) or ``jsonl``.
+        max_problems: how many invalid rows the report lists.
+        max_duplicates: how many repeated CAS numbers the report lists.
+        engine: ``polars``, ``csv`` (the csv module), or ``auto`` (polars, and the csv module
+            when polars cannot parse the file).
+        chunk_rows: rows per chunk; memory use follows this, not the file size.
+        progress: called with (rows done, estimated total rows) after each chunk.
+
+    Raises:
+        InputFileError: the file is missing, binary, empty, or has no recognisable CAS column.
+    """
+    source = Path(path)
+    try:
+        with source.open("rb") as handle:
+            sample = handle.read(SAMPLE_BYTES)
+        size = source.stat().st_size
+    except OSError as error:
+        raise InputFileError(f"{source}: {error.strerror or error}") from error
+    if sample.startswith(_ZIP_MAGIC):
+        from registry.bulk_xlsx import read_workbook, validate_rows
+
+        rows, settings = read_workbook(source, sheet)
+        return validate_rows(
+            source,
+            rows,
+            settings,
+            column,
+            header,
+            output,
+            output_format,
+            max_problems,
+            max_duplicates,
+        )
+    if not sample:
+        raise InputFileError(f"{source}: the file is empty")
+    try:
+        detected = encoding or detect_encoding(sample)
+        text = codecs.getincrementaldecoder(detected)(errors="replace").decode(sample)
+    except InputFileError as error:
+        raise InputFileError(f"{source}: {error}") from None
+    except LookupError as error:
+        raise InputFileError(f"unknown encoding {encoding!r}") from error
+    if len(sample) == SAMPLE_BYTES and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # drop the line cut at the sample's end
+    try:
+        dialect = sniff_text(
+            text,
+            encoding=detected,
+            delimiter=delimiter,
+            skip_lines=skip_lines,
+            header=header,
+            column=column,
+        )
+    except InputFileError as error:
+        raise InputFileError(f"{source}: {error}") from None
+    width = len(dialect.columns)
+    # Bytes per line in the sample give a fair estimate of the row count for the progress bar.
+    estimate = int(size / max(1, len(sample) / max(1, text.count("\n"))))
+    report = Report(
+        path=str(source),
+        settings={
+            "encoding": dialect.encoding,
+            "delimiter": dialect.delimiter,
+            "skip_lines": dialect.skip_lines,
+            "header": dialect.header,
+            "column": dialect.cas_column_name,
+            "column_index": dialect.cas_column,
+            "column_by": dialect.cas_column_by,
+        },
+    )
+    first_row = dialect.skip_lines + int(dialect.header) + 1
+    if output is not None and not isinstance(output, str | os.PathLike) and not output.seekable():
+        # A retry with the csv module must not repeat rows on a pipe: spool, then copy.
+        with tempfile.TemporaryDirectory() as spool:
+            spooled = Path(spool) / "out"
+            report = validate_csv(
+                source,
+                column=column,
+                encoding=encoding,
+                delimiter=delimiter,
+                skip_lines=skip_lines,
+                header=header,
+                output=spooled,
+                output_format=output_format,
+                max_problems=max_problems,
+                max_duplicates=max_duplicates,
+                engine=engine,
+                chunk_rows=chunk_rows,
+                progress=progress,
+            )
+            with spooled.open(encoding="utf-8", newline="") as handle:
+                shutil.copyfileobj(handle, output)
+            output.flush()
+        report.output = _output_name(output)
+        return report
+    attempts: list[Literal["polars", "csv"]] = (
+        ["csv"] if engine == "csv" else ["polars"] if engine == "polars" else ["polars", "csv"]
+    )
+    for attempt in attempts:
+        tally = _Tally(first_row, max_problems)
+        with _output(output) as handle:
+            writer = (
+                None
+                if handle is None
+                else _Writer(handle, output_format, dialect.columns, dialect.delimiter)
+            )
+            try:
+                if attempt == "polars":
+                    chunks = _polars_chunks(source, dialect, width, chunk_rows)
+                else:
+                    chunks = _csv_chunks(source, dialect, width, chunk_rows)
+                _run(chunks, dialect, tally, writer, progress, estimate)
+            except pl.exceptions.PolarsError as error:
+                if attempt == attempts[-1]:
+                    raise InputFileError(f"{source}: cannot read as CSV: {error}") from error
+                continue
+            if writer is not None and writer.written != tally.rows:
+                raise RegistryError(
+                    f"internal error: read {tally.rows} rows but wrote {writer.written}"
+                )
+        report.settings["engine"] = attempt
+        break
+    report.rows = tally.rows
+    report.counts = _sorted_counts(tally.counts)
+    report.problems = tally.problems
+    report.duplicate_numbers, report.duplicates = tally.duplicates(max_duplicates)
+    report.output = _output_name(output)
+    return report
+
+
+def _output_name(output: str | os.PathLike[str] | IO[str] | None) -> str | None:
+    if output is None:
+        return None
+    if isinstance(output, str | os.PathLike):
+        return str(output)
+    return str(getattr(output, "name", "<stream>"))
+
+
+@contextlib.contextmanager
+def _output(output: str | os.PathLike[str] | IO[str] | None) -> Iterator[IO[str] | None]:
+    """A text handle for the output; a path is written anew (and truncated on a retry)."""
+    if output is None:
+        yield None
+        return
+    if isinstance(output, str | os.PathLike):
+        try:
+            handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as error:
+            raise InputFileError(f"{output}: {error.strerror or error}") from error
+        with handle:
+            yield handle
+        return
+    if output.seekable():
+        output.seek(0)
+        output.truncate()
+    yield output
+
+
+def _sorted_counts(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -1,0 +1,1 @@
+"""Alembic migrations of the registry database (run by ``registry.store.open_store``)."""

@@ -1,0 +1,531 @@
+"""Compound record files: ``compounds/<slug>.md`` to and from :class:`Record`.
+
+A record file has the shape of the patient page it grew from: YAML front matter with the
+compound's identity, then Markdown with one ``## Section`` per note::
+
+    ---
+    title: Milnacipran
+    name: milnacipran
+    smiles: CCN(CC)C(=O)C1(CC1CN)c1ccccc1
+    cas:
+    - number: 92623-85-3
+      role: parent
+      source: drugbank
+    synonyms:
+    - Ixel
+    sources:
+      drugbank: DrugBank DB04896
+    ---
+
+    # Milnacipran
+
+    ## Mechanism
+    <!-- source: research-notes -->
+
+    Milnacipran inhibits the reuptake of serotonin and norepinephrine[^4].
+
+Known front-matter keys are ``name``, ``smiles``, ``cas``, ``identifiers`` and ``synonyms``;
+every other key (``title``, ``sources``, ``layout``...) is kept as it is and written back. An
+identifier or note without a ``source`` comes from the file itself (``compounds/<slug>.md``).
+Citation markers are Markdown footnote references (``[^4]``); a note's ``citations`` are the
+markers its body cites.
+
+:func:`render` is the inverse of :func:`parse` for files in canonical form (the form ``render``
+writes); the service keeps an imported file's exact text so that exporting an unchanged record
+gives the same bytes even when the file was written in another style.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from registry import cas as cas_numbers
+from registry.errors import RecordFileError, RegistryError, ValidationError
+from registry.models import CAS_ROLES, IDENTIFIER_KINDS, CasEntry, Identifier, Note
+
+__all__ = [
+    "Record",
+    "check_note_body",
+    "citations",
+    "digest",
+    "iter_record_files",
+    "parse",
+    "read",
+    "render",
+    "safe_path",
+    "slugify",
+]
+
+_KNOWN = ("name", "smiles", "cas", "identifiers", "synonyms")
+_OTHER_KINDS = tuple(k for k in IDENTIFIER_KINDS if k not in ("cas", "synonym"))
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+_CITATION = re.compile(r"\[\^([^\]\s]+)\]")
+_HEADING = re.compile(r"^(#{1,2})\s+(.*?)\s*#*\s*$")
+_SOURCE_COMMENT = re.compile(r"^<!--\s*source:\s*(.*?)\s*-->\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One compound as a record file holds it.
+
+    Attributes:
+        slug: the file name without ``.md``; also names the file's default source.
+        name: the compound's preferred name.
+        smiles: its structure as registered (the file's ``smiles``).
+        cas: CAS numbers with roles, in file order.
+        identifiers: other identifiers (PubChem CID, UNII, ChEMBL, DrugBank, InChIKey).
+        synonyms: other names.
+        notes: one per ``## Section``, in file order.
+        extra: every other front-matter key with its value, in file order.
+        order: the front-matter keys in file order (so that rendering keeps it).
+    """
+
+    slug: str
+    name: str
+    smiles: str
+    cas: tuple[CasEntry, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    synonyms: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    order: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def default_source(self) -> str:
+        """Where a fact without its own ``source`` comes from: this file."""
+        return f"compounds/{self.slug}.md"
+
+    @property
+    def title(self) -> str:
+        """The page title (front-matter ``title``, else the name)."""
+        title = self.extra.get("title")
+        return str(title) if title else self.name
+
+
+# --- small pure helpers -------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A safe file stem for a compound name: lowercase ASCII letters, digits, ``-`` and ``.``.
+
+    Path separators, ``..`` and anything else that could leave the directory are replaced.
+
+    >>> slugify("Milnacipran hydrochloride")
+    'milnacipran-hydrochloride'
+    >>> slugify("../../etc/passwd")
+    'etc-passwd'
+    >>> slugify("β-Alanine (2:1)")
+    'alanine-2-1'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-.")
+    return slug[:100].rstrip("-") or "compound"
+
+
+def safe_path(directory: Path, slug: str) -> Path:
+    """``directory/slug.md``, refusing any slug that would put the file elsewhere.
+
+    >>> safe_path(Path("compounds"), "milnacipran").as_posix()
+    'compounds/milnacipran.md'
+    >>> safe_path(Path("compounds"), "../secret")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    registry.errors.ValidationError: unsafe record file name '../secret' ...
+    """
+    if not _SLUG.match(slug) or ".." in slug:
+        raise ValidationError(
+            f"unsafe record file name {slug!r} (use letters, digits, '-', '.', '_')"
+        )
+    path = directory / f"{slug}.md"
+    if path.resolve().parent != directory.resolve():
+        raise ValidationError(f"record file {path} would be outside {directory}")
+    return path
+
+
+def citations(body: str) -> tuple[str, ...]:
+    """The citation markers a note cites, in order of first use.
+
+    >>> citations("receptors[^4][^7]. Pain[^1], again[^4].")
+    ('4', '7', '1')
+    """
+    return tuple(dict.fromkeys(_CITATION.findall(body)))
+
+
+def check_note_body(body: str) -> str:
+    """A note body as stored: surrounding blank lines removed, no ``#``/``##`` headings.
+
+    Level-1 and level-2 headings delimit notes in a record file, so a body may only use
+    ``###`` and deeper.
+
+    >>> check_note_body("\\n\\nSome text.\\n\\n")
+    'Some text.'
+    >>> check_note_body("## Mechanism\\ntext")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    registry.errors.ValidationError: line 1 of the note is a '#' or '##' heading; use '###' ...
+    """
+    lines = body.replace("\r\n", "\n").split("\n")
+    fenced = False
+    for number, line in enumerate(lines, 1):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and _HEADING.match(line):
+            raise ValidationError(
+                f"line {number} of the note is a '#' or '##' heading; "
+                "use '###' or deeper inside a note"
+            )
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    text = "\n".join(line.rstrip() for line in lines)
+    if not text:
+        raise ValidationError("the note is empty")
+    return text
+
+
+def digest(record: Record) -> str:
+    """A fingerprint of a record's content (what :func:`render` would write).
+
+    Two records with the same digest render to the same file.
+    """
+    return hashlib.sha256(render(record).encode("utf-8")).hexdigest()
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+class _Problem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _node_line(node: Any, *path: str | int) -> int:
+    """The 0-based line of the value at ``path`` in a composed YAML node (best effort)."""
+    import yaml
+
+    current = node
+    for step in path:
+        if isinstance(current, yaml.MappingNode) and isinstance(step, str):
+            for key_node, value_node in current.value:
+                if key_node.value == step:
+                    current = value_node
+                    break
+            else:
+                break
+        elif isinstance(current, yaml.SequenceNode) and isinstance(step, int):
+            if step < len(current.value):
+                current = current.value[step]
+            else:
+                break
+        else:
+            break
+    return int(current.start_mark.line) if current is not None else 0
+
+
+def _text(value: Any, what: str, line: int, *, required: bool = False) -> str:
+    if value is None:
+        if required:
+            raise _Problem(line, f"{what} is missing")
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Problem(line, f"{what} must be text, not {type(value).__name__}")
+    text = str(value).strip()
+    if required and not text:
+        raise _Problem(line, f"{what} is empty")
+    return text
+
+
+def _front(data: Mapping[str, Any], node: Any, slug: str, offset: int) -> Record:
+    def at(*path: str | int) -> int:
+        return offset + _node_line(node, *path) + 1
+
+    name = _text(
+        data.get("name"), "'name'", at("name") if "name" in data else offset + 1, required=True
+    )
+    smiles = _text(
+        data.get("smiles"),
+        "'smiles'",
+        at("smiles") if "smiles" in data else offset + 1,
+        required=True,
+    )
+    default = f"compounds/{slug}.md"
+
+    cas_entries: list[CasEntry] = []
+    raw_cas = data.get("cas") or []
+    if not isinstance(raw_cas, list):
+        raise _Problem(at("cas"), "'cas' must be a list of {number, role, form, source}")
+    for index, item in enumerate(raw_cas):
+        line = at("cas", index)
+        if isinstance(item, str | int):
+            item = {"number": item}
+        if not isinstance(item, dict):
+            raise _Problem(line, "each 'cas' entry must be a mapping with number and role")
+        unknown = set(item) - {"number", "role", "form", "source"}
+        if unknown:
+            raise _Problem(line, f"unknown key(s) in a 'cas' entry: {', '.join(sorted(unknown))}")
+        raw_number = _text(item.get("number"), "CAS 'number'", line, required=True)
+        try:
+            number = cas_numbers.validate(raw_number)
+        except ValidationError as error:
+            raise _Problem(line, f"CAS number {raw_number!r}: {error}") from error
+        role = _text(item.get("role"), "CAS 'role'", line) or "unknown"
+        if role not in CAS_ROLES:
+            raise _Problem(line, f"CAS role {role!r} is not one of {', '.join(CAS_ROLES)}")
+        cas_entries.append(
+            CasEntry(
+                number,
+                role,
+                _text(item.get("form"), "CAS 'form'", line),
+                _text(item.get("source"), "CAS 'source'", line) or default,
+            )
+        )
+
+    others: list[Identifier] = []
+    raw_ids = data.get("identifiers") or []
+    if not isinstance(raw_ids, list):
+        raise _Problem(at("identifiers"), "'identifiers' must be a list of {kind, value, source}")
+    for index, item in enumerate(raw_ids):
+        line = at("identifiers", index)
+        if not isinstance(item, dict):
+            raise _Problem(line, "each identifier must be a mapping with kind and value")
+        kind = _text(item.get("kind"), "identifier 'kind'", line, required=True)
+        if kind not in _OTHER_KINDS:
+            raise _Problem(
+                line, f"identifier kind {kind!r} is not one of {', '.join(_OTHER_KINDS)}"
+            )
+        others.append(
+            Identifier(
+                kind,
+                _text(item.get("value"), "identifier 'value'", line, required=True),
+                _text(item.get("source"), "identifier 'source'", line) or default,
+            )
+        )
+
+    raw_synonyms = data.get("synonyms") or []
+    if not isinstance(raw_synonyms, list):
+        raise _Problem(at("synonyms"), "'synonyms' must be a list of names")
+    synonyms = tuple(
+        _text(s, "a synonym", at("synonyms", i), required=True) for i, s in enumerate(raw_synonyms)
+    )
+    extra = {k: v for k, v in data.items() if k not in _KNOWN}
+    try:
+        json.dumps(extra)
+    except (TypeError, ValueError) as error:
+        raise _Problem(offset + 1, f"front matter value that cannot be stored: {error}") from error
+    return Record(
+        slug=slug,
+        name=name,
+        smiles=smiles,
+        cas=tuple(cas_entries),
+        identifiers=tuple(others),
+        synonyms=synonyms,
+        extra=extra,
+        order=tuple(str(k) for k in data),
+    )
+
+
+def _notes(lines: Sequence[str], first_line: int, default: str) -> tuple[Note, ...]:
+    """Notes from the Markdown after the front matter; ``first_line`` is its 1-based line."""
+    found: list[Note] = []
+    section: str | None = None
+    source = default
+    body: list[str] = []
+    heading_line = 0
+    seen_title = False
+    fenced = False
+
+    def close() -> None:
+        if section is None:
+            return
+        try:
+            text = check_note_body("\n".join(body))
+        except ValidationError as error:
+            raise _Problem(heading_line, f"section {section!r}: {error}") from error
+        found.append(Note(section=section, body=text, source=source, citations=citations(text)))
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        number = first_line + index
+        if _FENCE.match(line):
+            fenced = not fenced
+        heading = None if fenced else _HEADING.match(line)
+        if heading and len(heading.group(1)) == 1:
+            if seen_title or section is not None:
+                raise _Problem(number, "only one '# Title' line is allowed, before the sections")
+            seen_title = True
+        elif heading:
+            close()
+            section = heading.group(2)
+            if not section:
+                raise _Problem(number, "a '##' heading needs a section name")
+            heading_line = number
+            source = default
+            body = []
+            if index + 1 < len(lines):
+                comment = _SOURCE_COMMENT.match(lines[index + 1])
+                if comment:
+                    source = comment.group(1) or default
+                    index += 1
+        elif section is None:
+            if line.strip():
+                raise _Problem(
+                    number, "text before the first '## Section' heading; put it under a heading"
+                )
+        else:
+            body.append(line)
+        index += 1
+    if fenced:
+        raise _Problem(first_line + len(lines) - 1, "a ``` code block is not closed")
+    close()
+    return tuple(found)
+
+
+def parse(text: str, *, slug: str, path: str = "") -> Record:
+    """A record from the text of a record file.
+
+    Raises:
+        RecordFileError: the file is malformed; the message names ``path`` (or the slug) and
+            the line.
+    """
+    import yaml
+
+    where = path or f"{slug}.md"
+    lines = text.replace("\r\n", "\n").split("\n")
+    try:
+        if not lines or lines[0].strip() != "---":
+            raise _Problem(1, "a record file starts with '---' and YAML front matter")
+        try:
+            end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        except StopIteration:
+            raise _Problem(len(lines), "the front matter is not closed with '---'") from None
+        front = "\n".join(lines[1:end])
+        try:
+            node = yaml.compose(front, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(front)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 2 if mark is not None else 2
+            raise _Problem(line, f"YAML: {error.problem or error}") from error
+        except yaml.YAMLError as error:
+            raise _Problem(2, f"YAML: {error}") from error
+        if not isinstance(data, dict):
+            raise _Problem(2, "the front matter must be a mapping (key: value lines)")
+        record = _front(data, node, slug, offset=1)
+        notes = _notes(lines[end + 1 :], end + 2, record.default_source)
+    except _Problem as problem:
+        raise RecordFileError(f"{where}:{problem.line}: {problem.message}") from problem
+    return replace(record, notes=notes)
+
+
+def read(path: Path) -> tuple[Record, str]:
+    """The record in a file and the file's exact text."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RecordFileError(f"{path}:1: not UTF-8 text ({error.reason})") from error
+    except OSError as error:
+        raise RecordFileError(f"{path}:1: cannot read ({error.strerror})") from error
+    slug = path.name[: -len(".md")]
+    if not _SLUG.match(slug):
+        raise RecordFileError(
+            f"{path}:1: record file names use lowercase letters, digits, '-', '.', '_'"
+        )
+    return parse(text, slug=slug, path=str(path)), text
+
+
+def iter_record_files(directory: Path) -> Iterator[Path]:
+    """The ``*.md`` files directly in ``directory``, sorted; none may lead outside it."""
+    if not directory.is_dir():
+        raise RecordFileError(f"{directory}:0: not a directory of record files")
+    root = directory.resolve()
+    for path in sorted(directory.glob("*.md")):
+        if path.resolve().parent != root:
+            raise RecordFileError(f"{path}:0: links outside {directory}; not imported")
+        yield path
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def _yaml(data: Mapping[str, Any]) -> str:
+    import yaml
+
+    return str(
+        yaml.safe_dump(
+            dict(data),
+            sort_keys=False,
+            allow_unicode=True,
+            default_flow_style=False,
+            width=100,
+        )
+    )
+
+
+def render(record: Record) -> str:
+    """The record file text for ``record`` (canonical form)."""
+    default = record.default_source
+    known: dict[str, Any] = {"name": record.name, "smiles": record.smiles}
+    if record.cas:
+        entries = []
+        for entry in record.cas:
+            item: dict[str, Any] = {"number": entry.number, "role": entry.role}
+            if entry.form:
+                item["form"] = entry.form
+            if entry.source and entry.source != default:
+                item["source"] = entry.source
+            entries.append(item)
+        known["cas"] = entries
+    if record.identifiers:
+        known["identifiers"] = [
+            {"kind": i.kind, "value": i.value}
+            | ({"source": i.source} if i.source and i.source != default else {})
+            for i in record.identifiers
+        ]
+    if record.synonyms:
+        known["synonyms"] = list(record.synonyms)
+    front: dict[str, Any] = {}
+    for name in record.order:
+        if name in known:
+            front[name] = known.pop(name)
+        elif name in record.extra:
+            front[name] = record.extra[name]
+    for name, value in record.extra.items():
+        front.setdefault(name, value)
+    front.update(known)
+    parts = ["---\n", _yaml(front), "---\n", "\n", f"# {record.title}\n"]
+    for note in record.notes:
+        parts.append(f"\n## {note.section}\n")
+        if note.source and note.source != default:
+            parts.append(f"<!-- source: {note.source} -->\n")
+        parts.append(f"\n{note.body}\n")
+    return "".join(parts)
+
+
+def problems(paths: Sequence[Path]) -> tuple[list[tuple[Path, Record, str]], list[str]]:
+    """Read every file; returns the good records and one message per bad file."""
+    good: list[tuple[Path, Record, str]] = []
+    bad: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            record, text = read(path)
+        except RegistryError as error:
+            bad.append(str(error))
+            continue
+        other = seen.get(record.name.casefold())
+        if other is not None:
+            bad.append(f"{path}:1: name {record.name!r} is also used by {other}")
+            continue
+        seen[record.name.casefold()] = path
+        good.append((path, record, text))
+    return good, bad

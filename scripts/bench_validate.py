@@ -1,0 +1,228 @@
+"""Benchmark for bulk CAS validation (issue 3): files, in-memory speed and memory.
+
+Generates, in a temporary directory (never in the repository), a two-column CSV of real CAS
+numbers from the PubChem table that ``chemicals`` ships, with about 10% of the cells damaged the
+way real lists are (wrong check digit, swapped digits, hyphens stripped, spaces around,
+Unicode dashes, a ``CAS`` prefix, placeholders, empty cells, text around the number). Then it
+measures, in the same run:
+
+1. whole-process wall time of ``python -m registry validate big.csv --output out.csv`` against a
+   plain polars read + write copy of the same file (target: at most 2x);
+2. ``registry.validate_many`` on 1M values in memory against a ``stdnum.casrn.is_valid`` loop
+   (target: at least 30x);
+3. peak resident memory of the command on the 1M-row file and on a 10M-row file (the same rows
+   ten times): it must not grow with the file.
+
+Usage::
+
+    python scripts/bench_validate.py               # 1M rows, 10M rows for memory
+    python scripts/bench_validate.py --rows 200000 --big-factor 0   # quick run, no 10M file
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from registry.chemicals_data import iter_pubchem_rows  # noqa: E402
+
+_DASH = "\u2013"
+
+
+def _damage(number: str, rng: random.Random) -> str:
+    """One of the ways real lists damage a CAS number."""
+    kind = rng.random()
+    if kind < 0.30:  # a slip in the check digit
+        return number[:-1] + str((int(number[-1]) + rng.randint(1, 9)) % 10)
+    if kind < 0.45:  # two adjacent digits swapped
+        digits = [i for i, c in enumerate(number[:-2]) if c.isdigit() and number[i + 1].isdigit()]
+        if digits:
+            i = rng.choice(digits)
+            return number[:i] + number[i + 1] + number[i] + number[i + 2 :]
+        return number
+    if kind < 0.65:  # hyphens stripped (a spreadsheet turned it into an integer)
+        return number.replace("-", "")
+    if kind < 0.75:  # surrounding spaces
+        return f" {number} "
+    if kind < 0.82:  # Unicode dashes from a word processor
+        return number.replace("-", _DASH)
+    if kind < 0.87:  # a prefix
+        return f"CAS {number}"
+    if kind < 0.93:  # placeholders
+        return rng.choice(["---", "NA", "-", "N/A", f"NOCAS_{rng.randint(100000, 999999)}"])
+    if kind < 0.97:
+        return ""
+    return f"see {number} (hydrate)"
+
+
+def make_values(rows: int, damaged: float = 0.10, seed: int = 3) -> list[str]:
+    numbers = [row.cas for row in iter_pubchem_rows() if row.cas]
+    rng = random.Random(seed)
+    values = rng.choices(numbers, k=rows)
+    for i in range(rows):
+        if rng.random() < damaged:
+            values[i] = _damage(values[i], rng)
+    return values
+
+
+def write_csv(path: Path, values: list[str], repeat: int = 1) -> None:
+    import polars as pl
+
+    frame = pl.DataFrame({"name": [f"compound {i}" for i in range(len(values))], "CAS No.": values})
+    with path.open("wb") as handle:
+        handle.write(b"name,CAS No.\n")
+        body = frame.write_csv(include_header=False).encode()
+        for _ in range(repeat):
+            handle.write(body)
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of a command, each in a fresh wrapper process."""
+    wrapper = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "wall = time.perf_counter() - t\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *command],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return float(out[0]), int(out[1]) / 1024, float(out[2])
+
+
+def best_of(commands: list[list[str]], runs: int) -> list[tuple[float, float, float]]:
+    """Best wall, peak RSS and best CPU seconds of each command, runs interleaved.
+
+    Interleaving keeps a burst of load from another process from favouring one command; CPU
+    time (user + system) is less sensitive to other processes than wall time.
+    """
+    results: list[list[tuple[float, float, float]]] = [[] for _ in commands]
+    for _ in range(runs):
+        for i, command in enumerate(commands):
+            results[i].append(measure(command))
+    return [(min(r[0] for r in rs), max(r[1] for r in rs), min(r[2] for r in rs)) for rs in results]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--big-factor", type=int, default=10, help="0 skips the big file")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench_validate_") as tmp:
+        work = Path(tmp)
+        values = make_values(args.rows)
+        big = work / "big.csv"
+        write_csv(big, values)
+        size = big.stat().st_size / 2**20
+        print(f"{args.rows:,} rows, {size:.1f} MiB, in {work}")
+
+        copy_cmd = [
+            sys.executable,
+            "-c",
+            "import sys, polars as pl; "
+            "pl.scan_csv(sys.argv[1], infer_schema=False).sink_csv(sys.argv[2])",
+            str(big),
+            str(work / "copy.csv"),
+        ]
+        validate_cmd = [
+            sys.executable,
+            "-m",
+            "registry",
+            "validate",
+            str(big),
+            "--output",
+            str(work / "out.csv"),
+            "--fail-on",
+            "never",
+        ]
+        (copy_wall, copy_rss, copy_cpu), (validate_wall, validate_rss, validate_cpu) = best_of(
+            [copy_cmd, validate_cmd], args.runs
+        )
+        out_rows = sum(1 for _ in (work / "out.csv").open(encoding="utf-8")) - 1
+        ratio = validate_wall / copy_wall
+        print("\n1. whole process, 1M-row file")
+        print(
+            f"   polars read+write copy     {copy_wall:6.2f} s wall  {copy_cpu:6.2f} s CPU  "
+            f"peak {copy_rss:6.0f} MiB"
+        )
+        print(
+            f"   registry validate --output {validate_wall:6.2f} s wall  "
+            f"{validate_cpu:6.2f} s CPU  peak {validate_rss:6.0f} MiB"
+        )
+        print(f"   wall ratio {ratio:.2f}x (target <= 2x) {'OK' if ratio <= 2 else 'MISSED'}")
+        print(f"   CPU ratio  {validate_cpu / copy_cpu:.2f}x")
+        print(f"   rows written {out_rows:,} (input {args.rows:,})")
+
+        import polars as pl
+        from stdnum import casrn
+
+        import registry
+
+        series = pl.Series(values)
+        timings = []
+        cpu_timings = []
+        for _ in range(args.runs):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            registry.validate_many(values)
+            timings.append(time.perf_counter() - start)
+            cpu_timings.append(time.process_time() - cpu_start)
+        many = min(timings)
+        many_cpu = min(cpu_timings)
+        start = time.perf_counter()
+        registry.validate_many(series)
+        many_series = time.perf_counter() - start
+        stdnum_times = []
+        for _ in range(min(2, args.runs)):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            stdnum_valid = sum(1 for value in values if casrn.is_valid(value))
+            stdnum_times.append((time.perf_counter() - start, time.process_time() - cpu_start))
+        stdnum_time = min(t[0] for t in stdnum_times)
+        stdnum_cpu = min(t[1] for t in stdnum_times)
+        ours_valid = int(registry.validate_many(values).is_valid.sum())
+        speedup = stdnum_time / many
+        print("\n2. in memory, 1M values (10% damaged)")
+        print(f"   stdnum.casrn.is_valid loop {stdnum_time:6.3f} s   ({stdnum_valid:,} valid)")
+        print(f"   registry.validate_many     {many:6.3f} s   ({ours_valid:,} valid; list input)")
+        print(f"   registry.validate_many     {many_series:6.3f} s   (polars Series input)")
+        print(f"   speed-up {speedup:.0f}x (target >= 30x) {'OK' if speedup >= 30 else 'MISSED'}")
+        print(
+            f"   CPU: stdnum {stdnum_cpu:.3f} s, validate_many {many_cpu:.3f} s "
+            f"(all threads), {stdnum_cpu / many_cpu:.0f}x"
+        )
+
+        if args.big_factor:
+            huge = work / "huge.csv"
+            write_csv(huge, values, repeat=args.big_factor)
+            huge_rows = args.rows * args.big_factor
+            print(f"\n3. memory: {huge_rows:,} rows, {huge.stat().st_size / 2**20:.0f} MiB")
+            big.unlink(missing_ok=True)
+            (work / "copy.csv").unlink(missing_ok=True)
+            validate_cmd[4] = str(huge)
+            huge_wall, huge_rss, _ = measure(validate_cmd)
+            print(f"   {args.rows:>11,} rows: peak {validate_rss:6.0f} MiB")
+            print(f"   {huge_rows:>11,} rows: peak {huge_rss:6.0f} MiB   ({huge_wall:.1f} s)")
+            growth = huge_rss / validate_rss
+            print(
+                f"   growth {growth:.2f}x for {args.big_factor}x the rows "
+                f"{'OK (flat)' if growth < 1.5 else 'MISSED'}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""validate_many and the cell classifier: the vectorised path must equal the scalar one."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import registry
+from registry import cas
+from registry.bulk import CellStatus, classify_cell, classify_cells, validate_many
+
+# Text built from the pieces that real CAS columns are made of, so that the generated values
+# hit every branch: canonical numbers, stripped hyphens, spaces, Unicode dashes, prefixes,
+# placeholders, separators and words.
+_PIECES = st.sampled_from(
+    [
+        "50-78-2",
+        "50-78-3",
+        "7732-18-5",
+        "7732185",
+        "101312-07-6",
+        "0000050-78-2",
+        "200-001-8",
+        "1234567-89-0",
+        "12345678901",
+        "5078",
+        "-",
+        "--",
+        "---",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\xa0",
+        "\u2013",
+        "\u200b",
+        "\ufeff",
+        "\x1f",
+        "/",
+        ",",
+        ";",
+        "(",
+        ")",
+        "CAS",
+        "CAS No.",
+        "cas rn:",
+        "CAS-",
+        "CAS Registry Number:",
+        "CAS N\u00b0",
+        "NA",
+        "N/A",
+        "none",
+        "NOCAS_872425",
+        "Chromium",
+        "\uff15\uff10",
+        "7",
+        "0",
+        "42",
+    ]
+)
+messy = st.one_of(
+    st.lists(_PIECES, max_size=5).map("".join),
+    st.text(alphabet="0123456789- \t\n\xa0\u2013/,;aCS.", max_size=16),
+    st.text(max_size=12),
+)
+numbers = st.integers(min_value=-(10**12), max_value=10**12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(messy, numbers), min_size=1, max_size=40))
+def test_validate_many_equals_cas_check(values: list[str | int]) -> None:
+    results = validate_many(values)
+    assert len(results) == len(values)
+    for value, result in zip(values, results, strict=True):
+        assert result == cas.check(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(messy, min_size=1, max_size=40))
+def test_classify_cells_equals_classify_cell(values: list[str]) -> None:
+    frame = classify_cells(values)
+    assert frame.height == len(values)
+    for value, row in zip(values, frame.iter_rows(named=True), strict=True):
+        cell = classify_cell(value)
+        assert (row["canonical"], row["status"], row["reason"] or "", row["suggestion"]) == (
+            cell.canonical,
+            cell.status.value,
+            cell.reason,
+            cell.suggestion,
+        )
+
+
+def test_accepts_polars_and_pandas_series_and_missing_values() -> None:
+    values = ["50-78-2", None, " 7732185", "50-78-3"]
+    expected = ["valid", "empty", "normalised", "invalid-checksum"]
+    for given_values in (values, pl.Series(values), pd.Series(values)):
+        assert [r.status.value for r in validate_many(given_values)] == expected
+    integers = validate_many(pl.Series([50782, None, 7732185]))
+    assert [r.canonical for r in integers] == ["50-78-2", None, "7732-18-5"]
+    assert integers[0] == cas.check(50782)
+    with_nan = validate_many(pd.Series([50782.0, float("nan")]))
+    assert [r.status.value for r in with_nan] == ["normalised", "empty"]
+
+
+def test_results_as_columns() -> None:
+    results = registry.validate_many(["50-78-2", "50-78-3", "50-78-2"])
+    assert results.is_valid.to_list() == [True, False, True]
+    assert results.counts() == {"valid": 2, "invalid-checksum": 1}
+    assert results.canonical.to_list() == ["50-78-2", None, "50-78-2"]
+    assert [r.input for r in results[1:]] == ["50-78-3", "50-78-2"]
+
+
+def test_suggestion_is_the_first_that_cas_suggests() -> None:
+    for value in ["50-78-3", "7732-18-4", "2025884", "101312-07-1"]:
+        assert classify_cell(value).suggestion == cas.suggest(value)[0]
+
+
+def test_real_cell_shapes() -> None:
+    two = classify_cell("68-22-4/               57-63-6")
+    assert two.status is CellStatus.MULTIPLE
+    assert two.canonical == "68-22-4; 57-63-6"
+    lines = classify_cell("50-00-0\n71-43-2")
+    assert lines.status is CellStatus.MULTIPLE
+    assert lines.canonical == "50-00-0; 71-43-2"
+    one_bad = classify_cell("50-00-0; 71-43-3")
+    assert one_bad.status is CellStatus.INVALID_CHECKSUM
+    assert one_bad.suggestion == "71-43-2"
+    assert classify_cell("34465-46- 8").canonical == "34465-46-8"
+    for placeholder in ["---", " ---", "-", "NA", "N/A", "none", "NOCAS_872425", "\u2014"]:
+        assert classify_cell(placeholder).status is CellStatus.PLACEHOLDER, placeholder
+    embedded = classify_cell("Chromium (7440-47-3)")
+    assert (embedded.status, embedded.canonical) == (CellStatus.EMBEDDED, "7440-47-3")
+    assert classify_cell("319-85-7\xa0").status is CellStatus.NORMALISED
+    assert classify_cell("542449").canonical == "542-44-9"
+    assert classify_cell("").status is CellStatus.EMPTY
+    number = classify_cell(7732185)
+    assert (number.status, number.canonical) == (CellStatus.NUMBER, "7732-18-5")
+    assert classify_cell("EC 200-001-8").status is CellStatus.INVALID_FORMAT
