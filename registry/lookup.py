@@ -13,15 +13,16 @@ A source is any object with a ``name`` and ``find_many(queries) -> list[list[Can
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from registry import cas
 from registry.config import Settings
 from registry.errors import NotFound, PubChemUnavailable
-from registry.models import Candidate, LookupResult
+from registry.models import Candidate, CasNumber, LookupResult
 from registry.query import Query, QueryKind, classify
 
-__all__ = ["Source", "default_sources", "flags", "lookup", "lookup_many"]
+__all__ = ["RegistrySource", "Source", "default_sources", "flags", "lookup", "lookup_many"]
 
 
 class Source(Protocol):
@@ -32,14 +33,24 @@ class Source(Protocol):
     def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]: ...
 
 
-def default_sources(settings: Settings, first: Sequence[Source] = ()) -> list[Source]:
-    """``first`` (the own registry, when there is one), the offline index, then PubChem.
+def default_sources(
+    settings: Settings, first: Sequence[Source] = (), *, registry: bool = True
+) -> list[Source]:
+    """``first``, the own registry, the offline index, then PubChem.
 
-    PubChem is left out when offline; its client (and pubchempy) is imported only when online.
+    The own registry is asked first when its database exists; on a fresh install it is
+    created (from the bundled records) only when the index does not know the query (see
+    :class:`RegistrySource`). PubChem is left out when offline; its client (and pubchempy) is
+    imported only when online.
     """
     from registry.reference import ReferenceSource
 
-    sources: list[Source] = [*first, ReferenceSource(settings)]
+    sources: list[Source] = [*first]
+    if registry:
+        sources.append(RegistrySource(settings, "exists"))
+    sources.append(ReferenceSource(settings))
+    if registry:
+        sources.append(RegistrySource(settings, "missing"))
     if not settings.offline:
         from registry.pubchem import PubChemSource
 
@@ -166,3 +177,86 @@ def lookup(
             raise PubChemUnavailable("; ".join(result.warnings))
         raise NotFound(f"nothing found for {text!r}")
     return result
+
+
+class RegistrySource:
+    """The own registry as a lookup source (identifier and name matches, no structure parsing).
+
+    ``when`` decides whether it takes part, so that a lookup never pays for opening (or
+    creating) a database it does not need: ``"exists"`` asks the registry only when its
+    database already exists (first in the chain); ``"missing"`` opens it, creating it from the
+    bundled record files, only when it did not exist yet (after the offline index, so a fresh
+    install still answers ``registry lookup milnacipran`` offline).
+    """
+
+    name = "registry"
+
+    def __init__(self, settings: Settings, when: str = "exists") -> None:
+        self.settings = settings
+        self.when = when
+        self._registry: Any = None
+        self._existed = _database_exists(settings.db_url)
+
+    def _open(self) -> Any:
+        if self._registry is None:
+            from registry.service import Registry
+
+            self._registry = Registry.open(settings=self.settings)
+        return self._registry
+
+    def _active(self) -> bool:
+        return self._existed if self.when == "exists" else not self._existed
+
+    def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]:
+        if not self._active():
+            return [[] for _ in queries]
+        registry = self._open()
+        store = registry.store
+        out: list[list[Candidate]] = []
+        with store.read() as conn:
+            for query in queries:
+                if query.kind is QueryKind.CAS:
+                    ids = store.ids_by_identifier(conn, "cas", query.value)
+                elif query.kind is QueryKind.INCHIKEY:
+                    ids = store.ids_by_inchikey(conn, query.value)
+                elif query.kind is QueryKind.CID:
+                    ids = store.ids_by_identifier(conn, "pubchem_cid", query.value)
+                else:
+                    ids = store.ids_by_name(conn, query.value)
+                out.append([_from_compound(store.load(conn, i)) for i in ids])
+        return out
+
+    def knows_cas(self, number: str) -> bool:
+        if not self._active() or (self.when == "missing" and self._registry is None):
+            return False  # never create a database just to rank suggestions
+        store = self._open().store
+        with store.read() as conn:
+            return bool(store.ids_by_identifier(conn, "cas", number))
+
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
+
+
+def _database_exists(url: str) -> bool:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).exists()
+    return not url.startswith("sqlite")  # a server database: assume it is there
+
+
+def _from_compound(compound: Any) -> Candidate:
+    cids = [i.value for i in compound.identifiers if i.kind == "pubchem_cid"]
+    return Candidate(
+        source="registry",
+        retrieved=compound.updated_at or compound.created_at,
+        name=compound.name,
+        cas=tuple(CasNumber(e.number, e.role, cas.is_valid(e.number)) for e in compound.cas),
+        formula=compound.formula,
+        inchikey=compound.inchikey,
+        cid=int(cids[0]) if cids and cids[0].isdigit() else None,
+        smiles=compound.smiles,
+        inchi=compound.inchi,
+        synonyms=tuple(compound.synonyms[:20]),
+        origin=f"registry:{compound.registry_id}",
+    )

@@ -37,6 +37,7 @@ def settings(pubchem: FakePubChem, reference_dir: Path, tmp_path: Path) -> Setti
         {},
         data_dir=reference_dir,
         cache_dir=tmp_path / "cache",
+        db_url=f"sqlite:///{tmp_path / 'registry.sqlite'}",
         pubchem_url=pubchem.url,
         pubchem_timeout=0.3,
         pubchem_retries=3,

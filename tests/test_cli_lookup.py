@@ -37,6 +37,7 @@ def env(reference_dir: Path, tmp_path: Path, pubchem: FakePubChem) -> dict[str, 
         "REGISTRY_PUBCHEM_URL": pubchem.url,
         "REGISTRY_PUBCHEM_TIMEOUT": "0.5",
         "REGISTRY_OFFLINE": "",
+        "REGISTRY_DB": f"sqlite:///{tmp_path / 'registry.sqlite'}",
         "REGISTRY_PUBCHEM_RETRIES": "2",
         "REGISTRY_PUBCHEM_BACKOFF": "0.01",
         "REGISTRY_PUBCHEM_MAX_WAIT": "3",
@@ -50,6 +51,25 @@ def test_offline_lookup_of_name_and_cas(env: dict[str, str], pubchem: FakePubChe
     assert "RYYVLZVUVIJVGH-UHFFFAOYSA-N" in done.stdout
     assert "aspirin" in done.stdout
     assert pubchem.requests == []
+
+
+def test_bundled_record_answers_on_a_fresh_install(env: dict[str, str], tmp_path: Path) -> None:
+    # No registry database yet: the index does not know milnacipran, so the registry is
+    # created from the bundled record files and answers, offline.
+    fresh = {**env, "REGISTRY_DB": f"sqlite:///{tmp_path / 'fresh.sqlite'}"}
+    done = run("lookup", "milnacipran", "caffeine", "--offline", "-f", "json", env=fresh)
+    assert done.returncode == 0, done.stderr
+    rows = {row["query"]: row for row in json.loads(done.stdout)}
+    assert rows["milnacipran"]["source"] == "registry"
+    assert {"number": "92623-85-3", "role": "parent", "valid": True} in rows["milnacipran"][
+        "cas_numbers"
+    ]
+    assert rows["caffeine"]["source"] == "reference"
+    # Now the database exists: the registry is asked first, the index still answers the rest.
+    again = run("lookup", "milnacipran", "50-78-2", "--offline", env=fresh)
+    assert again.returncode == 0, again.stderr
+    assert "registry" in again.stdout
+    assert "aspirin" in again.stdout
 
 
 def test_json_output_has_every_field(env: dict[str, str]) -> None:

@@ -54,7 +54,11 @@ def test_invalid_cas_gets_known_suggestions_first(
     index: ReferenceIndex, reference_dir: Path
 ) -> None:
     settings = Settings.from_env(
-        {}, data_dir=reference_dir, cache_dir=reference_dir / "c", offline=True
+        {},
+        data_dir=reference_dir,
+        cache_dir=reference_dir / "c",
+        db_url=f"sqlite:///{reference_dir / 'no-registry.sqlite'}",
+        offline=True,
     )
     result = lookup("50-87-2", settings)
     assert not result.found
