@@ -3,7 +3,8 @@
 1. Whole-process `registry lookup 50-78-2 --offline` against `registry cas 50-78-2`, alternated
    in the same run, median of --runs each. Target: under 2x (the lookup path must not import
    RDKit, polars or pubchempy).
-2. In-process lookups per second from the offline index (CAS, name, InChIKey).
+2. In-process lookups per second from the offline index (CAS, name, InChIKey) and from the
+   own registry (a fresh SQLite one, seeded with the bundled records).
 3. Requests made to look up --names names (with their properties and synonyms) against the fake
    PubChem server (tests/fake_pubchem.py, fed with rows of the chemicals table): our client
    (one CID search per name, then batched POSTs for properties and synonyms) against a plain
@@ -71,6 +72,23 @@ def throughput(settings: object) -> None:
         print(f"index lookup {q.kind:<9} {query:<28}: {rate:9.0f} /s ({1e6 / rate:6.1f} us)")
 
 
+def registry_throughput(settings: object) -> None:
+    from registry.lookup import RegistrySource
+    from registry.query import classify
+
+    source = RegistrySource(settings, "missing")  # type: ignore[arg-type]
+    for query in ("milnacipran", "92623-85-3"):
+        q = [classify(query)]
+        assert source.find_many(q)[0], query  # opens (and seeds) the registry once
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 1.0:
+            source.find_many(q)
+            n += 1
+        rate = n / (time.perf_counter() - start)
+        print(f"registry lookup {q[0].kind:<6} {query:<28}: {rate:9.0f} /s ({1e6 / rate:6.1f} us)")
+    source.close()
+
+
 def requests(names_count: int, settings: object) -> None:
     import pubchempy
     from fake_pubchem import FakePubChem, compounds_from_chemicals
@@ -126,6 +144,7 @@ def main() -> None:
         settings = Settings.from_env(env)
         startup(args.runs, env)
         throughput(settings)
+        registry_throughput(settings)
         requests(args.names, settings)
 
 
