@@ -191,11 +191,11 @@ class RegistrySource:
 
     name = "registry"
 
-    def __init__(self, settings: Settings, when: str = "exists") -> None:
+    def __init__(self, settings: Settings, when: str = "exists", *, registry: Any = None) -> None:
         self.settings = settings
         self.when = when
-        self._registry: Any = None
-        self._existed = _database_exists(settings.db_url)
+        self._registry: Any = registry  # an open Registry: always asked, never closed here
+        self._existed = registry is not None or _database_exists(settings.db_url)
 
     def _open(self) -> Any:
         if self._registry is None:

@@ -378,3 +378,15 @@ def test_plain_text_fault_body_is_translated(settings: Settings, pubchem: FakePu
     url = c.url("compound", "smiles", "%3Cunparseable%3E", "record", "SDF")
     with pytest.raises(PubChemError, match="400 Bad Request"):
         c.get_json(url)
+
+
+def test_registry_lookup_asks_the_registry_first(settings: Settings, tmp_path: Path) -> None:
+    from registry.service import Registry
+
+    offline = settings.replace(offline=True, db_url=f"sqlite:///{tmp_path / 'own.sqlite'}")
+    with Registry.open(settings=offline) as registry:  # seeded with the bundled records
+        mine = registry.lookup("92623-85-3")
+        assert [c.source for c in mine.candidates] == ["registry"]
+        assert mine.candidates[0].name == "milnacipran"
+        other = registry.lookup("caffeine")
+        assert [c.source for c in other.candidates] == ["reference"]
