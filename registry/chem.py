@@ -113,6 +113,10 @@ def capture_rdkit_log() -> Iterator[RDKitLog]:
     "unclosed ring for input: 'C1CC'"
     """
     log = RDKitLog()
+    if not hasattr(rdBase, "CaptureErrorLog"):  # older RDKit: silent, without the messages
+        with rdBase.BlockLogs():
+            yield log
+        return
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as capture:
         try:
             yield log
