@@ -65,7 +65,7 @@ def _molar_refractivity(mol: Chem.Mol) -> float:
 DEFAULT_PROFILE: dict[str, tuple[str | None, Callable[[Chem.Mol], Any]]] = {
     "molecular_weight": ("g/mol", _mol_wt),
     "exact_mass": ("Da", rdMolDescriptors.CalcExactMolWt),
-    "formula": (None, rdMolDescriptors.CalcMolFormula),
+    "formula": (None, chem.formula),
     "logp": (None, _logp),
     "molar_refractivity": ("cm³/mol", _molar_refractivity),
     "tpsa": ("Å²", rdMolDescriptors.CalcTPSA),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem
 
 from registry import chem
+from registry.chemicals_data import PubChemRow, iter_pubchem_rows
 from registry.errors import InvalidStructure, ValidationError
 
 MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
@@ -385,12 +389,19 @@ def test_cleanup_equals_rdkits_cleanup(smiles: str) -> None:
     assert Chem.MolToSmiles(chem.cleanup(mol)) == Chem.MolToSmiles(rdMolStandardize.Cleanup(mol))
 
 
-def _pubchem_sample() -> list[str]:
-    from registry.chemicals_data import iter_pubchem_rows
+_ISOTOPE = re.compile(r"\[\d+")
 
+
+@cache
+def _pubchem_rows() -> list[PubChemRow]:
+    """The `chemicals` package's PubChem table (71k rows), read once for these tests."""
+    return list(iter_pubchem_rows())
+
+
+def _pubchem_sample() -> list[str]:
     salts: list[str] = []
     others: list[str] = []
-    for row in iter_pubchem_rows():
+    for row in _pubchem_rows():
         bucket = salts if "." in row.smiles else others
         if row.smiles and len(bucket) < 150 and row.cid % 7 == 0:
             bucket.append(row.smiles)
@@ -419,3 +430,42 @@ def test_cleanup_and_parent_on_real_pubchem_structures() -> None:
         assert "." not in result.parent_smiles, smiles
         split += result.is_salt
     assert split >= 140  # the multi-component half really splits
+
+
+def test_hydrochlorides_in_pubchem_split_into_their_free_bases() -> None:
+    """Real PubChem hydrochlorides (the `chemicals` table): parent + HCl adds up to the salt."""
+    rows = _pubchem_rows()
+    by_key = {row.inchikey: row for row in rows}
+    salts = [r for r in rows if r.smiles.endswith(".Cl") and r.smiles.count(".") == 1][:300]
+    assert len(salts) == 300
+    with_free_base = 0
+    for salt in salts:
+        result = chem.standardise(salt.smiles)
+        assert result.counterions == (("Cl", 1),), salt.cid
+        # the parent's formula plus HCl is the salt's formula PubChem reports
+        assert chem.formula(result.parent_smiles + ".Cl") == salt.formula, salt.cid
+        free_base = by_key.get(chem.identifiers(result.parent).inchikey)
+        if free_base is not None:
+            with_free_base += 1
+            # PubChem's own record of the free base, stereo included, is our parent
+            assert chem.canonical_smiles(free_base.smiles) == result.parent_smiles, salt.cid
+    assert with_free_base >= 150  # PubChem has the free base of most of them
+
+
+def test_formulas_agree_with_pubchem_including_inorganics_and_isotopes() -> None:
+    """Hill order as PubChem writes it, checked on the `chemicals` package's PubChem table:
+    every compound without carbon or with isotopes, and every 50th of the rest."""
+    checked = special = 0
+    for row in _pubchem_rows():
+        is_special = not row.formula.startswith("C") or _ISOTOPE.search(row.smiles) is not None
+        if not (is_special or row.cid % 50 == 0):
+            continue
+        try:
+            ours = chem.formula(row.smiles)
+        except InvalidStructure:
+            continue  # 17 of PubChem's SMILES do not sanitise in RDKit
+        assert ours == row.formula, (row.cid, row.smiles)
+        checked += 1
+        special += is_special
+    assert special > 1000
+    assert checked > 2000
