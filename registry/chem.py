@@ -171,26 +171,31 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
                 f"cannot read InChI {_short(text)}: {detail or f'InChI error code {code}'}"
             )
         return inchi_mol
-    with capture_rdkit_log() as log:
-        # cast: RDKit's stubs omit the None these return on failure
-        if fmt == "smiles":
-            mol = cast("Chem.Mol | None", Chem.MolFromSmiles(text.strip(), sanitize=False))
-        else:
-            mol = cast(
-                "Chem.Mol | None", Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
-            )
+    with capture_rdkit_log():
+        mol = _read(text, fmt, sanitize=True)
     if mol is None:
-        kind = "SMILES" if fmt == "smiles" else "Molfile"
-        raise InvalidStructure(
-            f"cannot read {kind} {_short(text)}: {log.message('RDKit could not parse it')}"
-        )
-    mol = _sanitise(mol, text)
-    if fmt == "molblock":
-        with capture_rdkit_log():
-            mol = Chem.RemoveHs(mol)
+        # Read again without sanitising to tell a syntax error from a chemistry one, and to get
+        # the sanitisation error as an exception with its message. The first read keeps RDKit's
+        # own perception (double-bond stereo from bond directions, Molfile wedges) intact.
+        with capture_rdkit_log() as log:
+            raw = _read(text, fmt, sanitize=False)
+        if raw is None:
+            kind = "SMILES" if fmt == "smiles" else "Molfile"
+            raise InvalidStructure(
+                f"cannot read {kind} {_short(text)}: {log.message('RDKit could not parse it')}"
+            )
+        _sanitise(raw, text)
+        raise InvalidStructure(f"cannot sanitise {_short(text)}")  # RDKit failed without saying
     if mol.GetNumAtoms() == 0:
         raise InvalidStructure(f"structure {_short(text)} has no atoms")
     return mol
+
+
+def _read(text: str, fmt: StructureFormat, *, sanitize: bool) -> Chem.Mol | None:
+    # cast: RDKit's stubs omit the None these return on failure
+    if fmt == "smiles":
+        return cast("Chem.Mol | None", Chem.MolFromSmiles(text.strip(), sanitize=sanitize))
+    return cast("Chem.Mol | None", Chem.MolFromMolBlock(text, sanitize=sanitize, removeHs=sanitize))
 
 
 def parse(value: Structure, *, fmt: StructureFormat | None = None) -> Chem.Mol:

@@ -316,7 +316,9 @@ def test_draw_rejects_bad_input() -> None:
 
 # --- property tests ---------------------------------------------------------------------------
 
-_ATOMS = st.sampled_from(["C", "N", "O", "S", "F", "Cl", "c1ccccc1", "C(=O)", "[C@@H](C)", "C#N"])
+_ATOMS = st.sampled_from(
+    ["C", "N", "O", "S", "F", "Cl", "c1ccccc1", "C(=O)", "[C@@H](C)", "C#N", "/C=C/", "/C=C\\"]
+)
 
 
 @st.composite
@@ -469,3 +471,43 @@ def test_formulas_agree_with_pubchem_including_inorganics_and_isotopes() -> None
         special += is_special
     assert special > 1000
     assert checked > 2000
+
+
+def test_double_bond_stereo_survives_parsing() -> None:
+    # PubChem CID 734154, (E)-2-methoxycinnamic acid: its InChIKey carries the E geometry
+    smiles = "COC1=CC=CC=C1/C=C/C(=O)O"
+    assert chem.identifiers(smiles).inchikey == "FEGVSPGUHMGGBO-VOTSOKGWSA-N"
+    assert chem.canonical_smiles(smiles) == "COc1ccccc1/C=C/C(=O)O"
+    # through a Molfile (2D coordinates carry the geometry) and an InChI too
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles(smiles))
+    assert chem.identifiers(block).inchikey == "FEGVSPGUHMGGBO-VOTSOKGWSA-N"
+    inchi = chem.identifiers(smiles).inchi
+    assert chem.canonical_smiles(inchi) == "COc1ccccc1/C=C/C(=O)O"
+    z = chem.identifiers("COC1=CC=CC=C1/C=C\\C(=O)O")
+    assert z.inchikey != "FEGVSPGUHMGGBO-VOTSOKGWSA-N"
+    assert z.no_stereo_hash == chem.identifiers(smiles).no_stereo_hash
+
+
+# Halogen oxoanions (chlorite, chlorate, iodate): PubChem computed the InChI from its record with
+# the charge as a removed proton (/p-1); from the SMILES the charge sits on an oxygen (/q-1; RDKit
+# also writes Cl=O as [Cl+2]-[O-]), and InChI keeps those apart. Only these may differ.
+HALOGEN_OXOANION = Chem.MolFromSmarts("[Cl,Br,I]~[OX1]")
+
+
+def test_inchikeys_agree_with_pubchem_on_a_sample_of_its_table() -> None:
+    checked = 0
+    differ = []
+    for row in _pubchem_rows():
+        if row.cid % 101:
+            continue
+        try:
+            ids = chem.identifiers(row.smiles)
+        except InvalidStructure:
+            continue
+        checked += 1
+        if ids.inchikey != row.inchikey:
+            differ.append(row)
+    assert checked > 600
+    for row in differ:
+        assert chem.parse(row.smiles).HasSubstructMatch(HALOGEN_OXOANION), (row.cid, row.smiles)
+    assert len(differ) <= checked // 100
