@@ -47,6 +47,13 @@ def test_parse_reads_an_sdf_record_with_data_fields() -> None:
     assert Chem.MolToSmiles(chem.parse(record)) == "CCN(CC)C(=O)C1(c2ccccc2)CC1CN"
 
 
+def test_parse_reads_v3000_molfiles_with_wedged_stereo() -> None:
+    mol = Chem.MolFromSmiles(LEVOMILNACIPRAN)
+    block = Chem.MolToV3KMolBlock(mol)
+    assert "V3000" in block
+    assert chem.identifiers(block).inchikey == "GJJFMKBJSRMPLA-DZGCQCFKSA-N"
+
+
 def test_parse_removes_explicit_hydrogens_from_a_molfile() -> None:
     block = Chem.MolToMolBlock(Chem.AddHs(Chem.MolFromSmiles("CCO")))
     assert chem.parse(block).GetNumAtoms() == 3
