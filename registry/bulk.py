@@ -178,21 +178,23 @@ def _check_digits(text: pl.Series) -> pl.DataFrame:
     one present (elsewhere both mean nothing). Integer arithmetic on the bytes, a few words at
     a time: several times cheaper than a regex and a byte look-up per digit.
     """
-    words = text.str.pad_start(12, "0").cast(pl.Binary).bin.reinterpret(
-        dtype=_WORDS, endianness="big"
+    words = (
+        text.str.pad_start(12, "0").cast(pl.Binary).bin.reinterpret(dtype=_WORDS, endianness="big")
     )  # null where the text is longer than 12 bytes
     parts = pl.DataFrame([words.arr.get(i).alias(f"w{i}") for i in range(3)])
-    shaped: pl.Expr | None = None
-    total: pl.Expr | None = None
+    oks: list[pl.Expr] = []
+    sums: list[pl.Expr] = []
     for i in range(3):
         word = pl.col(f"w{i}")
-        ok = ((word & _WORD_MASK[i]) == _WORD_PATTERN[i]) & (
-            ((word + _WORD_CARRY[i]) & _WORD_HIGH[i]) == (0x30303030 & _WORD_HIGH[i])
+        oks.append(
+            ((word & _WORD_MASK[i]) == _WORD_PATTERN[i])
+            & (((word + _WORD_CARRY[i]) & _WORD_HIGH[i]) == (0x30303030 & _WORD_HIGH[i]))
         )
-        part = ((word & _WORD_DIGITS[i]).cast(pl.UInt64) * _WORD_WEIGHTS[i]) // (1 << 24) & 0xFF
-        shaped = ok if shaped is None else shaped & ok
-        total = part if total is None else total + part
-    assert shaped is not None and total is not None
+        sums.append(
+            ((word & _WORD_DIGITS[i]).cast(pl.UInt64) * _WORD_WEIGHTS[i]) // (1 << 24) & 0xFF
+        )
+    shaped = oks[0] & oks[1] & oks[2]
+    total = sums[0] + sums[1] + sums[2]
     return parts.select(
         shaped=shaped.fill_null(False),
         expected=((1000 - total) % 10).cast(pl.UInt8),
@@ -638,15 +640,17 @@ def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
     bad = rows.get_column("bad").arg_true()
     if bad.len():
         # The same digits with the check digit they call for (what classify_cell suggests).
-        suggested = text.gather(bad).str.head(-1) + rows.get_column("expected").gather(
-            bad
-        ).cast(pl.String)
+        suggested = text.gather(bad).str.head(-1) + rows.get_column("expected").gather(bad).cast(
+            pl.String
+        )
         out = out.with_columns(out.get_column("suggestion").scatter(bad, suggested))
     rest = (~rows.get_column("canonical")).arg_true()
     if rest.len() == 0:
         return out
     patch = _classify_rest(frame[rest])
-    return out.with_columns(out.get_column(n).scatter(rest, patch.get_column(n)) for n in out.columns)
+    return out.with_columns(
+        out.get_column(n).scatter(rest, patch.get_column(n)) for n in out.columns
+    )
 
 
 def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:

@@ -21,9 +21,10 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypeVar
 
 import polars as pl
 
@@ -52,6 +53,7 @@ _SEVERAL_POSSIBLE = [
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
 Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +327,7 @@ class _Tally:
         """Fold the per-chunk tallies into one; memory follows distinct numbers, not rows."""
         self.seen = (
             pl.concat([self.seen, *self.pending])
-            .group_by("key", maintain_order=True)
+            .group_by("key")
             .agg(
                 pl.col("canonical").first(),
                 pl.col("count").sum(),
@@ -342,10 +344,8 @@ class _Tally:
         frame = cells.with_columns(
             value=values, row=pl.int_range(start, start + cells.height, dtype=pl.UInt32)
         )
-        grouped = frame.group_by("status").len()
-        self.counts.update(
-            dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
-        )
+        grouped = cells.get_column("status").value_counts()
+        self.counts.update(dict(grouped.iter_rows()))
         room = self.max_problems - len(self.problems)
         if room > 0:
             invalid = [s.value for s in CellStatus if s.is_invalid]
@@ -371,6 +371,8 @@ class _Tally:
                 ]
             )
             .drop_nulls("canonical")
+            # Group order does not matter (duplicates are sorted at the end); the order of rows
+            # within a group always follows the input, so the first rows stay first.
             .group_by(pl.col("canonical").hash(seed=0).alias("key"))
             .agg(
                 pl.col("canonical").first(),
@@ -407,6 +409,18 @@ def _cells_frame(cells: list[Cell]) -> pl.DataFrame:
     )
 
 
+def _prefetched(items: Iterator[_T], pool: ThreadPoolExecutor) -> Iterator[_T]:
+    """``items``, each read on ``pool`` while the caller works on the one before."""
+    end = object()
+    ahead = pool.submit(next, items, end)
+    while True:
+        item = ahead.result()
+        if item is end:
+            return
+        ahead = pool.submit(next, items, end)
+        yield item  # type: ignore[misc]
+
+
 def _run(
     chunks: Iterator[list[list[str]] | pl.DataFrame],
     dialect: Dialect,
@@ -416,24 +430,38 @@ def _run(
     estimate: int,
 ) -> None:
     column = dialect.cas_column
-    for chunk in chunks:
-        if isinstance(chunk, pl.DataFrame):
-            values = chunk.get_column(chunk.columns[column]).fill_null("")
-            cells = classify_cells(values)
-            if writer is not None:
-                writer.frame(chunk, cells)
-        else:
-            texts = [row[column] if column < len(row) else "" for row in chunk]
-            verdicts = [classify_cell(text) for text in texts]
-            values = pl.Series(texts, dtype=pl.String)
-            cells = _cells_frame(verdicts)
-            if writer is not None:
-                writer.rows(chunk, verdicts)
-        if cells.height != values.len():  # a join that fanned out would lose the row order
-            raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
-        tally.add(values, cells)
-        if progress is not None:
-            progress(tally.rows, max(estimate, tally.rows))
+    # Polars reads the next chunk and writes the last one (releasing the GIL) on two more
+    # threads while this one classifies and tallies; one read and one write are in flight at a
+    # time, so rows stay in order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: Future[None] | None = None
+        try:
+            for chunk in _prefetched(chunks, pool):
+                if isinstance(chunk, pl.DataFrame):
+                    values = chunk.get_column(chunk.columns[column]).fill_null("")
+                    cells = classify_cells(values)
+                    if writer is not None:
+                        if pending is not None:
+                            pending.result()
+                        pending = pool.submit(writer.frame, chunk, cells)
+                else:
+                    texts = [row[column] if column < len(row) else "" for row in chunk]
+                    verdicts = [classify_cell(text) for text in texts]
+                    values = pl.Series(texts, dtype=pl.String)
+                    cells = _cells_frame(verdicts)
+                    if writer is not None:
+                        writer.rows(chunk, verdicts)
+                if cells.height != values.len():  # a join that fanned out would reorder rows
+                    raise RegistryError(
+                        f"internal error: {values.len()} rows in, {cells.height} out"
+                    )
+                tally.add(values, cells)
+                if progress is not None:
+                    progress(tally.rows, max(estimate, tally.rows))
+        finally:
+            # Finished (or failed) before the caller retries or closes the output.
+            if pending is not None:
+                pending.result()
 
 
 # --- the entry point -----------------------------------------------------------------------
