@@ -454,15 +454,19 @@ def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
         return settled
     # The rest goes through cas.check once per distinct value, and back into place by index.
     rest = settled.select("input", "number").with_row_index("index").filter(~fast)
-    distinct = rest.select("input", "number").unique(maintain_order=True)
-    inputs = distinct.get_column("input").to_list()
-    numbers = distinct.get_column("number").to_list()
+    distinct = _plain_text(rest.select("input", "number").unique())
+    others = distinct.filter(~pl.col("plain"))
+    inputs = others.get_column("input").to_list()
+    numbers = others.get_column("number").to_list()
     checks = [
         cas.check(int(text) if number else text)
         for text, number in zip(inputs, numbers, strict=True)
     ]
+    table = pl.concat(
+        [_plain_checks(distinct.filter(pl.col("plain"))), _slow_rows(checks, inputs, numbers)]
+    )
     looked_up = rest.join(
-        _slow_rows(checks, inputs, numbers),
+        table,
         on=["input", "number"],
         how="left",
         maintain_order="left",
@@ -538,6 +542,129 @@ def validate_many(values: Sequence[object] | pl.Series | Any) -> CasResults:
     ('7732-18-5', 'removed surrounding whitespace; inserted hyphens')
     """
     return CasResults(_check_frame(_as_frame(values)))
+
+
+# --- text that is plainly not a number, settled without Python ------------------------------
+
+# Printable ASCII without quotes or backslashes: Python's and Rust's ideas of whitespace and
+# case agree there, and ``repr`` just wraps the text in single quotes.
+_PLAIN = r"^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$"
+_RUST_PLACEHOLDER = (
+    "(?i)^(?:"
+    + (
+        r"-+|\?+|n/?a|n\.a\.?|none|nil|null|unknown|not (?:available|applicable|assigned)|"
+        r"nocas(?:[_-]?[0-9a-z]+)?"
+    )
+    + ")$"
+)
+_RUNS = r"[0-9-]+"
+_EMBEDDED_RUN = r"^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$"
+_STRIPPED_REASON = "removed surrounding whitespace"
+
+
+def _plain_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (``input``, ``number``) with ``stripped``, ``plain`` and ``letters_reason``.
+
+    ``plain`` marks text that :func:`registry.cas.check` rejects for its characters after
+    nothing but stripping spaces: printable ASCII (see ``_PLAIN``) that does not start with a
+    ``CAS`` prefix's ``c``, has no spaces around hyphens, and holds a character that no CAS
+    number has. ``letters_reason`` is then the reason ``cas.check`` gives.
+    """
+    stripped = pl.col("input").str.strip_chars(" ")
+    disallowed = stripped.str.replace_all(r"[0-9 \-]", "")
+    return frame.with_columns(stripped=stripped).with_columns(
+        plain=~pl.col("number")
+        & pl.col("input").str.contains(_PLAIN)
+        & ~pl.col("stripped").str.contains(r"^[cC]| -|- ")
+        & pl.col("stripped").str.contains(r"[^0-9 \-]"),
+        letters_reason=pl.format(
+            "contains {} a CAS number cannot have: '{}'",
+            pl.when(disallowed.str.contains("^[A-Za-z]"))
+            .then(pl.lit("letters"))
+            .otherwise(pl.lit("characters")),
+            disallowed.str.split("").list.unique().list.sort().list.join(""),
+        ),
+    )
+
+
+def _plain_checks(plain: pl.DataFrame) -> pl.DataFrame:
+    """Result rows (``_RESULT_SCHEMA``) for ``plain`` rows of :func:`_plain_text`."""
+    return plain.select(
+        "input",
+        "number",
+        canonical=pl.lit(None, dtype=pl.String),
+        status=pl.lit(CasStatus.INVALID_FORMAT.value),
+        reason="letters_reason",
+        normalisations=pl.when(pl.col("stripped") != pl.col("input"))
+        .then(pl.lit(_STRIPPED_REASON))
+        .otherwise(pl.lit("")),
+        expected_check_digit=pl.lit(None, dtype=pl.UInt8),
+        digits=pl.lit(None, dtype=pl.String),
+    )
+
+
+def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
+    """What :func:`classify_cell` says about ``plain`` rows of :func:`_plain_text`, where it
+    can be said without Python (column ``settled``): a placeholder; text around exactly one
+    number in canonical form; or text with no number at all.
+
+    A CAS number found in text (``_EMBEDDED``) is a whole maximal run of digits and hyphens,
+    so the runs are matched in full instead of using look-arounds, which Rust lacks. Cells
+    with several runs of digits only between separators ("several numbers"), or with several
+    numbers or a number with leading zeros in the text, are left to Python.
+    """
+    stripped = pl.col("stripped")
+    found = stripped.str.extract_all(_RUNS).list.eval(
+        pl.element().filter(pl.element().str.contains(r"^[0-9]{2,7}-[0-9]{2}-[0-9]$"))
+    )
+    framed = plain.with_columns(
+        placeholder=stripped.str.contains(_RUST_PLACEHOLDER),
+        # Some part is not a number, so this is not "several numbers in one cell".
+        worded=stripped.str.contains(r"[^0-9 /,;\-]"),
+        found=found,
+    ).with_columns(
+        count=pl.col("found").list.len(),
+        inner=pl.col("found").list.first(),
+    )
+    inner = framed.get_column("inner").fill_null("")
+    digits = _check_digits(inner)
+    framed = framed.with_columns(
+        inner_ok=digits.get_column("expected") == digits.get_column("found"),
+        inner_expected=digits.get_column("expected").cast(pl.String),
+        inner_found=digits.get_column("found").cast(pl.String),
+        canonical_inner=inner.str.contains(_EMBEDDED_RUN),
+    )
+    one = pl.col("count") == 1
+    return framed.select(
+        "input",
+        "number",
+        settled=pl.col("placeholder")
+        | (pl.col("worded") & ((pl.col("count") == 0) | (one & pl.col("canonical_inner")))),
+        canonical=pl.when(~pl.col("placeholder") & one & pl.col("inner_ok")).then("inner"),
+        status=pl.when(pl.col("placeholder"))
+        .then(pl.lit(CellStatus.PLACEHOLDER.value))
+        .when(pl.col("count") == 0)
+        .then(pl.lit(CellStatus.INVALID_FORMAT.value))
+        .when(pl.col("inner_ok"))
+        .then(pl.lit(CellStatus.EMBEDDED.value))
+        .otherwise(pl.lit(CellStatus.INVALID_CHECKSUM.value)),
+        reason=pl.when(pl.col("placeholder"))
+        .then(pl.format("placeholder '{}'", stripped))
+        .when(pl.col("count") == 0)
+        .then(pl.col("letters_reason"))
+        .when(pl.col("inner_ok"))
+        .then(pl.format("found {} in text", pl.col("inner")))
+        .otherwise(
+            pl.format(
+                "in text: check digit is {}, expected {}",
+                pl.col("inner_found"),
+                pl.col("inner_expected"),
+            )
+        ),
+        suggestion=pl.when(~pl.col("placeholder") & one & ~pl.col("inner_ok")).then(
+            pl.concat_str(pl.col("inner").str.head(-1), pl.col("inner_expected"))
+        ),
+    )
 
 
 # --- cells of a file -----------------------------------------------------------------------
@@ -685,10 +812,13 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
             ),
         )
     )
-    slow = patch.filter(~fast).select("input", "number").unique(maintain_order=True)
+    slow = patch.filter(~fast).select("input", "number").unique()
     if slow.height:
-        inputs = slow.get_column("input").to_list()
-        numbers = slow.get_column("number").to_list()
+        distinct = _plain_text(slow)
+        vectorised = _plain_cells(distinct.filter(pl.col("plain"))).filter(pl.col("settled"))
+        others = slow.join(vectorised, on=["input", "number"], how="anti")
+        inputs = others.get_column("input").to_list()
+        numbers = others.get_column("number").to_list()
         cells = [
             classify_cell(int(text) if number else text)
             for text, number in zip(inputs, numbers, strict=True)
@@ -707,6 +837,14 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
                 "number": pl.Boolean,
                 **{f"{n}_slow": pl.String for n in columns},
             },
+        )
+        looked_up = pl.concat(
+            [
+                looked_up,
+                vectorised.select(
+                    "input", "number", *(pl.col(n).alias(f"{n}_slow") for n in columns)
+                ),
+            ]
         )
         patch = patch.join(
             looked_up, on=["input", "number"], how="left", maintain_order="left"
