@@ -256,7 +256,15 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
                 hyphenated=pl.when(pl.col("canonical_shape"))
                 .then(pl.col("core"))
                 .when(pl.col("digits"))
-                .then(pl.col("core").str.replace(r"^([0-9]+)([0-9]{2})([0-9])$", "${1}-${2}-${3}")),
+                .then(
+                    pl.concat_str(
+                        pl.col("core").str.head(-3),
+                        pl.lit("-"),
+                        pl.col("core").str.slice(-3, 2),
+                        pl.lit("-"),
+                        pl.col("core").str.tail(1),
+                    )
+                ),
                 code=(
                     pl.when(pl.col("size") != pl.col("stripped").str.len_bytes())
                     .then(_STRIPPED)
@@ -330,16 +338,33 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _prefix_messages(prefixed: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Row indices, reasons and normalisations of values that had a ``CAS`` prefix."""
-    reasons: list[str] = []
-    normalisations: list[str] = []
-    for code, prefix in zip(prefixed["code"].to_list(), prefixed["prefix"].to_list(), strict=True):
-        changes = _CHANGES[code & (_DASHED | _STRIPPED)] + [f"removed prefix {prefix.strip()!r}"]
-        if code & _INSERTED:
-            changes.append("inserted hyphens")
-        reasons.append("; ".join(changes))
-        normalisations.append(_SEP.join(changes))
-    return prefixed["index"], pl.Series(reasons), pl.Series(normalisations)
+    """Row indices, reasons and normalisations of values that had a ``CAS`` prefix.
+
+    The prefix comes from printable ASCII without quotes, so ``repr`` only adds single quotes.
+    """
+    code = pl.col("code")
+    before = (code & (_DASHED | _STRIPPED)).cast(pl.UInt32)
+    after = ((code & _INSERTED) > 0).cast(pl.UInt32)
+    removed = pl.format("removed prefix '{}'", pl.col("prefix").str.strip_chars(" "))
+    messages = prefixed.select(
+        reason=pl.concat_str(
+            _PREFIX_BEFORE["; "].gather(before), removed, _PREFIX_AFTER["; "].gather(after)
+        ),
+        normalisations=pl.concat_str(
+            _PREFIX_BEFORE[_SEP].gather(before), removed, _PREFIX_AFTER[_SEP].gather(after)
+        ),
+    )
+    return prefixed["index"], messages["reason"], messages["normalisations"]
+
+
+# What a prefixed value's messages hold before and after "removed prefix ...", by separator.
+_PREFIX_BEFORE = {
+    sep: pl.lit(
+        pl.Series([sep.join(_CHANGES[code]) + sep if _CHANGES[code] else "" for code in range(16)])
+    )
+    for sep in ("; ", _SEP)
+}
+_PREFIX_AFTER = {sep: pl.lit(pl.Series(["", sep + "inserted hyphens"])) for sep in ("; ", _SEP)}
 
 
 _STATUS_NAMES = pl.lit(
