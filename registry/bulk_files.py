@@ -37,18 +37,7 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_GROUPS = 250_000
-# Cells whose canonical form can list several numbers ("a; b"): all-valid multi-number cells,
-# and multi-number cells with an invalid part (they take that part's status).
-_SEVERAL_POSSIBLE = [
-    s.value
-    for s in (
-        CellStatus.MULTIPLE,
-        CellStatus.INVALID_FORMAT,
-        CellStatus.INVALID_LENGTH,
-        CellStatus.INVALID_CHECKSUM,
-    )
-]  # per-chunk duplicate tallies kept before they are folded
+_PENDING_GROUPS = 250_000  # per-chunk duplicate tallies kept before they are folded
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
@@ -341,14 +330,13 @@ class _Tally:
 
     def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
         start = self.first_row + self.rows
-        frame = cells.with_columns(
-            value=values, row=pl.int_range(start, start + cells.height, dtype=pl.UInt32)
-        )
+        rows = pl.int_range(start, start + cells.height, dtype=pl.UInt32, eager=True)
         grouped = cells.get_column("status").value_counts()
         self.counts.update(dict(grouped.iter_rows()))
         room = self.max_problems - len(self.problems)
         if room > 0:
             invalid = [s.value for s in CellStatus if s.is_invalid]
+            frame = cells.with_columns(value=values, row=rows)
             for row in (
                 frame.filter(pl.col("status").is_in(invalid)).head(room).iter_rows(named=True)
             ):
@@ -357,31 +345,30 @@ class _Tally:
                         row["row"], row["value"], row["status"], row["reason"], row["suggestion"]
                     )
                 )
-        # Only multi-number cells can hold several numbers; they are few, and a status test
-        # is cheaper than searching every canonical form for a separator.
-        several = frame.get_column("status").is_in(_SEVERAL_POSSIBLE)
+        numbers = pl.DataFrame([cells.get_column("canonical"), rows.alias("row")]).drop_nulls()
+        # One number is at most 12 bytes, several joined by "; " at least 16.
+        several = numbers.get_column("canonical").str.len_bytes() > 12
+        if several.any():
+            numbers = (
+                pl.concat(
+                    [
+                        numbers.filter(~several),
+                        numbers.filter(several)
+                        .with_columns(pl.col("canonical").str.split("; "))
+                        .explode("canonical"),
+                    ]
+                ).sort("row")  # back in file order, so a number's first rows come first
+            )
         # Grouped by a 64-bit hash of the number, which is several times cheaper than by text.
-        numbers = (
-            pl.concat(
-                [
-                    frame.select("canonical", "row").filter(~several),
-                    frame.filter(several)
-                    .select(pl.col("canonical").str.split("; "), "row")
-                    .explode("canonical"),
-                ]
-            )
-            .drop_nulls("canonical")
-            # Group order does not matter (duplicates are sorted at the end); the order of rows
-            # within a group always follows the input, so the first rows stay first.
-            .group_by(pl.col("canonical").hash(seed=0).alias("key"))
-            .agg(
-                pl.col("canonical").first(),
-                count=pl.len().cast(pl.UInt32),
-                rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
-            )
+        # Group order does not matter (duplicates are sorted at the end); the order of rows
+        # within a group always follows the input, so the first rows stay first.
+        tallied = numbers.group_by(pl.col("canonical").hash(seed=0).alias("key")).agg(
+            pl.col("canonical").first(),
+            count=pl.len().cast(pl.UInt32),
+            rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
         )
-        self.pending.append(numbers)
-        self.pending_rows += numbers.height
+        self.pending.append(tallied)
+        self.pending_rows += tallied.height
         if self.pending_rows > _PENDING_GROUPS:
             self._merge()
         self.rows += cells.height
@@ -430,9 +417,19 @@ def _run(
     estimate: int,
 ) -> None:
     column = dialect.cas_column
-    # Polars reads the next chunk and writes the last one (releasing the GIL) on two more
-    # threads while this one classifies and tallies; one read and one write are in flight at a
-    # time, so rows stay in order.
+
+    def finish(chunk: pl.DataFrame | None, values: pl.Series, cells: pl.DataFrame) -> None:
+        if cells.height != values.len():  # a join that fanned out would reorder rows
+            raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
+        if writer is not None and chunk is not None:
+            writer.frame(chunk, cells)
+        tally.add(values, cells)
+        if progress is not None:
+            progress(tally.rows, max(estimate, tally.rows))
+
+    # Three threads share the work, polars releasing the GIL in each: one reads the next
+    # chunk, this one classifies the current one, one writes and tallies the last one. One
+    # read and one write are in flight at a time, so rows stay in order.
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: Future[None] | None = None
         try:
@@ -440,24 +437,15 @@ def _run(
                 if isinstance(chunk, pl.DataFrame):
                     values = chunk.get_column(chunk.columns[column]).fill_null("")
                     cells = classify_cells(values)
-                    if writer is not None:
-                        if pending is not None:
-                            pending.result()
-                        pending = pool.submit(writer.frame, chunk, cells)
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(finish, chunk, values, cells)
                 else:
                     texts = [row[column] if column < len(row) else "" for row in chunk]
                     verdicts = [classify_cell(text) for text in texts]
-                    values = pl.Series(texts, dtype=pl.String)
-                    cells = _cells_frame(verdicts)
                     if writer is not None:
                         writer.rows(chunk, verdicts)
-                if cells.height != values.len():  # a join that fanned out would reorder rows
-                    raise RegistryError(
-                        f"internal error: {values.len()} rows in, {cells.height} out"
-                    )
-                tally.add(values, cells)
-                if progress is not None:
-                    progress(tally.rows, max(estimate, tally.rows))
+                    finish(None, pl.Series(texts, dtype=pl.String), _cells_frame(verdicts))
         finally:
             # Finished (or failed) before the caller retries or closes the output.
             if pending is not None:
