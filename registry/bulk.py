@@ -205,20 +205,18 @@ def _check_digits(text: pl.Series) -> pl.DataFrame:
 def _fast(frame: pl.DataFrame) -> pl.DataFrame:
     """Columns for the values settled without Python; ``fast`` is False for the rest.
 
-    Canonical-shaped values (nearly all of a real column) are recognised by one regex; only
-    the others are stripped and tried as hyphen-less integers, on their own subset.
+    ``frame`` holds no value in canonical form (:func:`_canonical_rows` settled those). The
+    values are stripped, cleared of Unicode dashes and a ``CAS`` prefix, and tried as
+    canonical numbers and as hyphen-less integers.
     """
     text = frame.get_column("input")
     lengths = text.str.len_bytes()
-    digit_frame = _check_digits(text)
-    canonical_shape = (
-        digit_frame.get_column("shaped") & lengths.is_between(7, 12) & ~text.str.starts_with("0")
-    )
-    hyphenated = text.zip_with(canonical_shape, pl.Series([None], dtype=pl.String))
+    hyphenated = pl.repeat(None, frame.height, dtype=pl.String, eager=True)
     changes = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
-    # The few values reshaped below get their check digits computed on their own, put in place.
-    expected = digit_frame.get_column("expected")
-    found = digit_frame.get_column("found")
+    # The values reshaped below get their check digits computed on their own, put in place.
+    expected = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
+    found = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)  # scatter works in place
+    canonical_shape = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
     rest = (~canonical_shape & (lengths > 0)).arg_true()
     prefix_rows: tuple[pl.Series, pl.Series, pl.Series] | None = None
     if rest.len():
