@@ -170,8 +170,8 @@ _WORD_DIGITS = (0x0F0F0F0F, 0x0F0F0F00, 0x0F0F0000)
 _WORD_WEIGHTS = (0x04030201, 0x00070605, 0x00000908)
 
 
-def _check_digits(text: pl.Series) -> pl.DataFrame:
-    """Columns ``shaped``, ``expected`` and ``found`` for text that may be ``N-NN-N``.
+def _with_check_digits(frame: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    """``frame`` with ``shaped``, ``expected`` and ``found`` for text that may be ``N-NN-N``.
 
     ``shaped`` is true when the text, left-padded with "0" to 12 bytes, reads
     ``DDDDDDD-DD-D``; then ``expected`` is the check digit the body calls for and ``found`` the
@@ -179,13 +179,15 @@ def _check_digits(text: pl.Series) -> pl.DataFrame:
     a time: several times cheaper than a regex and a byte look-up per digit.
     """
     words = (
-        text.str.pad_start(12, "0").cast(pl.Binary).bin.reinterpret(dtype=_WORDS, endianness="big")
+        pl.col(column)
+        .str.pad_start(12, "0")
+        .cast(pl.Binary)
+        .bin.reinterpret(dtype=_WORDS, endianness="big")
     )  # null where the text is longer than 12 bytes
-    parts = pl.DataFrame([words.arr.get(i).alias(f"w{i}") for i in range(3)])
     oks: list[pl.Expr] = []
     sums: list[pl.Expr] = []
     for i in range(3):
-        word = pl.col(f"w{i}")
+        word = pl.col(f"_w{i}")
         oks.append(
             ((word & _WORD_MASK[i]) == _WORD_PATTERN[i])
             & (((word + _WORD_CARRY[i]) & _WORD_HIGH[i]) == (0x30303030 & _WORD_HIGH[i]))
@@ -193,12 +195,24 @@ def _check_digits(text: pl.Series) -> pl.DataFrame:
         sums.append(
             ((word & _WORD_DIGITS[i]).cast(pl.UInt64) * _WORD_WEIGHTS[i]) // (1 << 24) & 0xFF
         )
-    shaped = oks[0] & oks[1] & oks[2]
-    total = sums[0] + sums[1] + sums[2]
-    return parts.select(
-        shaped=shaped.fill_null(False),
-        expected=((1000 - total) % 10).cast(pl.UInt8),
-        found=(pl.col("w2") & 0x0F).cast(pl.UInt8),
+    return (
+        frame.with_columns(_words=words)
+        .with_columns(pl.col("_words").arr.get(i).alias(f"_w{i}") for i in range(3))
+        .with_columns(
+            shaped=(oks[0] & oks[1] & oks[2]).fill_null(False),
+            expected=((1000 - (sums[0] + sums[1] + sums[2])) % 10).cast(pl.UInt8),
+            found=(pl.col("_w2") & 0x0F).cast(pl.UInt8),
+        )
+        .drop("_words", "_w0", "_w1", "_w2")
+    )
+
+
+def _check_digits(text: pl.Series) -> pl.DataFrame:
+    """Columns ``shaped``, ``expected`` and ``found`` (see :func:`_with_check_digits`)."""
+    return (
+        _with_check_digits(pl.LazyFrame({"text": text}), "text")
+        .select("shaped", "expected", "found")
+        .collect(engine="streaming")
     )
 
 
@@ -216,8 +230,7 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
     # The values reshaped below get their check digits computed on their own, put in place.
     expected = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
     found = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)  # scatter works in place
-    canonical_shape = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
-    rest = (~canonical_shape & (lengths > 0)).arg_true()
+    rest = (lengths > 0).arg_true()
     prefix_rows: tuple[pl.Series, pl.Series, pl.Series] | None = None
     if rest.len():
         sub = (
@@ -416,22 +429,28 @@ def _slow_rows(checks: list[CasCheck], inputs: list[str], numbers: list[bool]) -
 
 def _canonical_rows(text: pl.Series) -> pl.DataFrame:
     """Columns ``canonical`` (the text is a number in canonical form, checksum aside), ``ok``
-    (its check digit holds), ``bad`` (canonical but the check digit fails) and ``expected``.
+    (its check digit holds), ``bad`` (canonical but the check digit fails), ``expected`` and
+    ``checksum_reason`` (the index of the reason for a failed check digit in ``_REASONS``).
 
-    This settles nearly every cell of a real column with a handful of whole-column operations;
-    only the other rows need the costlier normalisation.
+    This settles nearly every cell of a real column with a handful of whole-column operations,
+    run by polars' streaming engine (in parallel, in cache-sized pieces); only the other rows
+    need the costlier normalisation.
     """
-    digits = _check_digits(text)
-    return digits.with_columns(
-        canonical=pl.col("shaped")
-        & (text.str.len_bytes() >= 7)
-        & ~text.str.starts_with("0"),  # leading zeros are a normalisation
-    ).select(
-        "canonical",
-        "expected",
-        ok=pl.col("canonical") & (pl.col("expected") == pl.col("found")),
-        bad=pl.col("canonical") & (pl.col("expected") != pl.col("found")),
-        checksum_reason=1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"),
+    return (
+        _with_check_digits(pl.LazyFrame({"text": text}), "text")
+        .with_columns(
+            canonical=pl.col("shaped")
+            & (pl.col("text").str.len_bytes() >= 7)
+            & ~pl.col("text").str.starts_with("0"),  # leading zeros are a normalisation
+        )
+        .select(
+            "canonical",
+            "expected",
+            ok=pl.col("canonical") & (pl.col("expected") == pl.col("found")),
+            bad=pl.col("canonical") & (pl.col("expected") != pl.col("found")),
+            checksum_reason=1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"),
+        )
+        .collect(engine="streaming")
     )
 
 
