@@ -37,7 +37,7 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_GROUPS = 250_000  # per-chunk duplicate tallies kept before they are folded
+_PENDING_ROWS = 1_000_000  # (number, row) pairs kept before they are folded into the tally
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
@@ -313,9 +313,32 @@ class _Tally:
         self.pending_rows = 0
 
     def _merge(self) -> None:
-        """Fold the per-chunk tallies into one; memory follows distinct numbers, not rows."""
+        """Fold the pending numbers into the tally; memory follows distinct numbers, not rows.
+
+        Pending numbers are kept as (number, row) pairs of up to a few chunks and grouped in
+        one go, which costs about half as much as grouping each chunk and merging the groups.
+        """
+        if not self.pending:
+            return
+        # Grouped by a 64-bit hash of the number, several times cheaper than by text. Group
+        # order does not matter (duplicates are sorted at the end); the order of rows within
+        # a group always follows the input, so the first rows stay first.
+        tallied = (
+            pl.concat(self.pending)
+            .group_by(pl.col("canonical").hash(seed=0).alias("key"))
+            .agg(
+                pl.col("canonical").first(),
+                count=pl.len().cast(pl.UInt32),
+                rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
+            )
+        )
+        self.pending = []
+        self.pending_rows = 0
+        if self.seen.height == 0:
+            self.seen = tallied
+            return
         self.seen = (
-            pl.concat([self.seen, *self.pending])
+            pl.concat([self.seen, tallied])
             .group_by("key")
             .agg(
                 pl.col("canonical").first(),
@@ -325,8 +348,6 @@ class _Tally:
                 .head(_DUPLICATE_ROWS_KEPT),
             )
         )
-        self.pending = []
-        self.pending_rows = 0
 
     def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
         start = self.first_row + self.rows
@@ -359,17 +380,9 @@ class _Tally:
                     ]
                 ).sort("row")  # back in file order, so a number's first rows come first
             )
-        # Grouped by a 64-bit hash of the number, which is several times cheaper than by text.
-        # Group order does not matter (duplicates are sorted at the end); the order of rows
-        # within a group always follows the input, so the first rows stay first.
-        tallied = numbers.group_by(pl.col("canonical").hash(seed=0).alias("key")).agg(
-            pl.col("canonical").first(),
-            count=pl.len().cast(pl.UInt32),
-            rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
-        )
-        self.pending.append(tallied)
-        self.pending_rows += tallied.height
-        if self.pending_rows > _PENDING_GROUPS:
+        self.pending.append(numbers)
+        self.pending_rows += numbers.height
+        if self.pending_rows >= _PENDING_ROWS:
             self._merge()
         self.rows += cells.height
 
