@@ -235,6 +235,7 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
     if rest.len():
         sub = (
             frame[rest]
+            .lazy()
             .with_columns(
                 dashed=pl.col("input").str.replace_many(
                     _UNICODE_DASHES, ["-"] * len(_UNICODE_DASHES)
@@ -287,6 +288,7 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
                 ).cast(pl.UInt8),
             )
             .filter(pl.col("hyphenated").is_not_null())
+            .collect(engine="streaming")
         )
         if sub.height:
             index = sub.get_column("index")
