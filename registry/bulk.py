@@ -97,15 +97,24 @@ def _as_frame(values: Any) -> pl.DataFrame:
             series = pl.Series(items, dtype=pl.String, strict=True)
         except (TypeError, pl.exceptions.PolarsError):
             return _frame_from_objects(items)
-        return pl.DataFrame({"input": series.fill_null(""), "number": False})
+        return _text_frame(series)
     series = values
     if series.dtype == pl.String:
-        return pl.DataFrame({"input": series.fill_null(""), "number": False})
+        return _text_frame(series)
     if series.dtype.is_integer():
         return pl.DataFrame(
             {"input": series.cast(pl.String).fill_null(""), "number": series.is_not_null()}
         )
     return _frame_from_objects(series.to_list())
+
+
+def _text_frame(series: pl.Series) -> pl.DataFrame:
+    if series.null_count():
+        series = series.fill_null("")
+    return pl.DataFrame(
+        [series.alias("input"), pl.repeat(False, series.len(), dtype=pl.Boolean, eager=True)],
+        schema={"input": pl.String, "number": pl.Boolean},
+    )
 
 
 def _frame_from_objects(items: Sequence[object]) -> pl.DataFrame:
