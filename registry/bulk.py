@@ -662,22 +662,24 @@ def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
     number in canonical form; or text with no number at all.
 
     A CAS number found in text (``_EMBEDDED``) is a whole maximal run of digits and hyphens,
-    so the runs are matched in full instead of using look-arounds, which Rust lacks. Cells
-    with several runs of digits only between separators ("several numbers"), or with several
-    numbers or a number with leading zeros in the text, are left to Python.
+    so a run is matched in full instead of using look-arounds, which Rust lacks. Cells with
+    more than one such run, with nothing but numbers between separators ("several numbers"),
+    or with a number with leading zeros in the text, are left to Python.
     """
     stripped = pl.col("stripped")
-    found = stripped.str.extract_all(_RUNS).list.eval(
-        pl.element().filter(pl.element().str.contains(r"^[0-9]{2,7}-[0-9]{2}-[0-9]$"))
-    )
     framed = plain.with_columns(
         placeholder=stripped.str.contains(_RUST_PLACEHOLDER),
         # Some part is not a number, so this is not "several numbers in one cell".
         worded=stripped.str.contains(r"[^0-9 /,;\-]"),
-        found=found,
+        runs=stripped.str.count_matches(_RUNS),
+        inner=stripped.str.extract(f"({_RUNS})", 1),
     ).with_columns(
-        count=pl.col("found").list.len(),
-        inner=pl.col("found").list.first(),
+        # Numbers found in the text: the runs that are a whole ``N-NN-N``; with more than one
+        # run, the cell is left to Python.
+        count=(
+            (pl.col("runs") == 1)
+            & pl.col("inner").str.contains(r"^[0-9]{2,7}-[0-9]{2}-[0-9]$").fill_null(False)
+        ).cast(pl.UInt32),
     )
     inner = framed.get_column("inner").fill_null("")
     digits = _check_digits(inner)
@@ -692,7 +694,11 @@ def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
         "input",
         "number",
         settled=pl.col("placeholder")
-        | (pl.col("worded") & ((pl.col("count") == 0) | (one & pl.col("canonical_inner")))),
+        | (
+            pl.col("worded")
+            & (pl.col("runs") <= 1)
+            & ((pl.col("count") == 0) | (one & pl.col("canonical_inner")))
+        ),
         canonical=pl.when(~pl.col("placeholder") & one & pl.col("inner_ok")).then("inner"),
         status=pl.when(pl.col("placeholder"))
         .then(pl.lit(CellStatus.PLACEHOLDER.value))
