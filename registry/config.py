@@ -65,7 +65,13 @@ class Settings:
         env = os.environ if environ is None else environ
         from platformdirs import user_cache_dir, user_data_dir
 
-        data_dir = Path(env.get("REGISTRY_DATA_DIR") or user_data_dir(_APP, appauthor=False))
+        # An overridden data_dir also moves the default database (an explicit db_url or
+        # REGISTRY_DB still wins): the database lives with the data it belongs to.
+        data_dir = Path(
+            overrides.get("data_dir")
+            or env.get("REGISTRY_DATA_DIR")
+            or user_data_dir(_APP, appauthor=False)
+        )
         cache_dir = Path(env.get("REGISTRY_CACHE_DIR") or user_cache_dir(_APP, appauthor=False))
         values: dict[str, Any] = {
             "data_dir": data_dir,
