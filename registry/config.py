@@ -86,6 +86,10 @@ class Settings:
             "pubchem_max_wait": float(env.get("REGISTRY_PUBCHEM_MAX_WAIT") or 120.0),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["data_dir"], values["cache_dir"] = (
+            Path(values["data_dir"]),
+            Path(values["cache_dir"]),
+        )
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:
