@@ -189,14 +189,14 @@ def lookup_command(
         rows = [{"#": i, **row} for i, row in enumerate(rows, 1)]
         columns = ("#", *_COLUMNS)
     typer.echo(render(rows, fmt, columns))
-    if add and results[0].found:
-        _register(results[0], settings, db, pick, cid)
-        return
     unanswered = [r for r in results if not r.found and r.warnings]
     for result in results:
         if result.found:  # answered offline while a source could not answer
             for warning in result.warnings:
                 typer.echo(f"warning: {result.query}: {warning}", err=True)
+    if add and results[0].found:
+        _register(results[0], settings, db, pick, cid)
+        return
     if unanswered:
         names = ", ".join(repr(r.query) for r in unanswered[:5])
         more = f" and {len(unanswered) - 5} more" if len(unanswered) > 5 else ""
