@@ -93,6 +93,8 @@ def flags(
     Ambiguous: one source gives more than one record (distinct CIDs). Conflict: for a CAS number,
     candidates (from any sources) that carry it disagree on the InChIKey.
     """
+    if len(candidates) < 2:  # the common case: every flag needs two candidates
+        return False, False, ()
     per_source: dict[str, set[str]] = {}
     for c in candidates:
         # Distinct records, by CID where there is one: PubChem gives water's InChIKey two CIDs.
