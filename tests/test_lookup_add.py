@@ -290,3 +290,14 @@ def test_lookup_with_an_existing_registry_stays_light(env: dict[str, str]) -> No
     # and a query the registry holds is still answered by it, first
     mine = run("lookup", "92623-85-3", "-f", "json", env=env)
     assert json.loads(mine.stdout)[0]["source"] == "registry"
+
+
+def test_cli_lookup_add_to_another_database(env: dict[str, str], tmp_path: Path) -> None:
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    done = run("lookup", "caffeine", "--add", "--db", other, env=env)
+    assert done.returncode == 0, done.stderr
+    assert run("show", "caffeine", "--db", other, env=env).returncode == 0
+    assert run("show", "caffeine", env=env).returncode == 1  # the default one is untouched
+    again = run("lookup", "caffeine", "--add", "--db", other, env=env)
+    assert again.returncode == 1
+    assert "already registered" in again.stderr

@@ -172,6 +172,8 @@ def lookup_command(
     if (pick is not None or cid is not None or db is not None) and not add:
         raise typer.BadParameter("--pick, --cid and --db go with --add", param_hint="--add")
     settings = _settings(offline)
+    if db is not None:  # the registry asked first is the one --add writes to
+        settings = settings.replace(db_url=db)
     sources = default_sources(settings)
     results: list[LookupResult] = []
     batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
@@ -195,7 +197,7 @@ def lookup_command(
             for warning in result.warnings:
                 typer.echo(f"warning: {result.query}: {warning}", err=True)
     if add and results[0].found:
-        _register(results[0], settings, db, pick, cid)
+        _register(results[0], settings, pick, cid)
         return
     if unanswered:
         names = ", ".join(repr(r.query) for r in unanswered[:5])
@@ -205,14 +207,12 @@ def lookup_command(
         raise typer.Exit(1)
 
 
-def _register(
-    result: LookupResult, settings: Settings, db: str | None, pick: int | None, cid: int | None
-) -> None:
+def _register(result: LookupResult, settings: Settings, pick: int | None, cid: int | None) -> None:
     from registry.lookup import choose
     from registry.service import Registry
 
     candidate = choose(result, pick=pick, cid=cid)
-    with Registry.open(db, settings=settings) as registry:
+    with Registry.open(settings=settings) as registry:
         compound = registry.add_from_lookup(candidate, query=result.query)
     numbers = ", ".join(f"{e.number} ({e.role})" for e in compound.cas) or "no CAS number"
     typer.echo(
