@@ -65,7 +65,13 @@ class Settings:
         env = os.environ if environ is None else environ
         from platformdirs import user_cache_dir, user_data_dir
 
-        data_dir = Path(env.get("REGISTRY_DATA_DIR") or user_data_dir(_APP, appauthor=False))
+        # An overridden data_dir also moves the default database (an explicit db_url or
+        # REGISTRY_DB still wins): the database lives with the data it belongs to.
+        data_dir = Path(
+            overrides.get("data_dir")
+            or env.get("REGISTRY_DATA_DIR")
+            or user_data_dir(_APP, appauthor=False)
+        )
         cache_dir = Path(env.get("REGISTRY_CACHE_DIR") or user_cache_dir(_APP, appauthor=False))
         values: dict[str, Any] = {
             "data_dir": data_dir,
@@ -80,6 +86,10 @@ class Settings:
             "pubchem_max_wait": float(env.get("REGISTRY_PUBCHEM_MAX_WAIT") or 120.0),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["data_dir"], values["cache_dir"] = (
+            Path(values["data_dir"]),
+            Path(values["cache_dir"]),
+        )
         return cls(**values)
 
     def replace(self, **changes: Any) -> Settings:

@@ -18,11 +18,20 @@ from typing import Any, Protocol
 
 from registry import cas
 from registry.config import Settings
-from registry.errors import NotFound, PubChemUnavailable
+from registry.errors import Ambiguous, NotFound, PubChemUnavailable, ValidationError
 from registry.models import Candidate, CasNumber, LookupResult
 from registry.query import Query, QueryKind, classify
 
-__all__ = ["RegistrySource", "Source", "default_sources", "flags", "lookup", "lookup_many"]
+__all__ = [
+    "RegistrySource",
+    "Source",
+    "choose",
+    "default_sources",
+    "describe",
+    "flags",
+    "lookup",
+    "lookup_many",
+]
 
 
 class Source(Protocol):
@@ -84,6 +93,8 @@ def flags(
     Ambiguous: one source gives more than one record (distinct CIDs). Conflict: for a CAS number,
     candidates (from any sources) that carry it disagree on the InChIKey.
     """
+    if len(candidates) < 2:  # the common case: every flag needs two candidates
+        return False, False, ()
     per_source: dict[str, set[str]] = {}
     for c in candidates:
         # Distinct records, by CID where there is one: PubChem gives water's InChIKey two CIDs.
@@ -179,6 +190,59 @@ def lookup(
     return result
 
 
+def describe(candidates: Sequence[Candidate]) -> str:
+    """The candidates numbered as ``--pick`` takes them, on one line.
+
+    >>> from registry.models import Candidate, CasNumber
+    >>> describe([Candidate("reference", "", "caffeine", (CasNumber("58-08-2", "primary"),),
+    ...                     inchikey="RYYVLZVUVIJVGH-UHFFFAOYSA-N", cid=2519)])
+    '1. reference: caffeine (CID 2519; 58-08-2; RYYVLZVUVIJVGH-UHFFFAOYSA-N)'
+    """
+    lines = []
+    for i, c in enumerate(candidates, 1):
+        numbers = ", ".join(n.number for n in c.cas if n.valid) or "no CAS"
+        cid = f"CID {c.cid}" if c.cid else "no CID"
+        lines.append(f"{i}. {c.source}: {c.name} ({cid}; {numbers}; {c.inchikey or '-'})")
+    return "; ".join(lines)
+
+
+def choose(result: LookupResult, *, pick: int | None = None, cid: int | None = None) -> Candidate:
+    """The one candidate of a lookup to act on (register), never a guess.
+
+    Without ``pick`` (1-based, in result order) or ``cid``, the result must name one compound:
+    every candidate the same record (CID, else InChIKey) and no ambiguity or conflict flag.
+
+    Raises:
+        NotFound: nothing was found, or no candidate has ``cid``.
+        Ambiguous: several compounds and no choice; the message lists them, numbered.
+        ValidationError: ``pick`` is out of range.
+    """
+    candidates = result.candidates
+    if not candidates:
+        hint = f"; did you mean {', '.join(result.suggestions)}?" if result.suggestions else ""
+        raise NotFound(f"nothing found for {result.query!r}{hint}")
+    if cid is not None:
+        chosen = [c for c in candidates if c.cid == cid]
+        if not chosen:
+            raise NotFound(
+                f"no candidate for {result.query!r} has CID {cid}: {describe(candidates)}"
+            )
+        return chosen[0]
+    if pick is not None:
+        if not 1 <= pick <= len(candidates):
+            raise ValidationError(
+                f"--pick {pick}: choose 1 to {len(candidates)}: {describe(candidates)}"
+            )
+        return candidates[pick - 1]
+    records = {f"cid:{c.cid}" if c.cid else c.inchikey for c in candidates}
+    if result.ambiguous or result.conflict or len(records) > 1:
+        raise Ambiguous(
+            f"{result.query!r} names {len(records)} different records; choose one with "
+            f"--pick N or --cid CID: {describe(candidates)}"
+        )
+    return candidates[0]
+
+
 class RegistrySource:
     """The own registry as a lookup source (identifier and name matches, no structure parsing).
 
@@ -207,8 +271,21 @@ class RegistrySource:
     def _active(self) -> bool:
         return self._existed if self.when == "exists" else not self._existed
 
+    def _probe(self, kind: str, value: str) -> list[int] | None:
+        """The stdlib probe's answer while the full store is not open yet (else None)."""
+        if self._registry is not None:
+            return None
+        from registry.store_probe import probe_ids
+
+        return probe_ids(self.settings.db_url, kind, value)
+
     def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]:
         if not self._active():
+            return [[] for _ in queries]
+        # Most queries name compounds the registry does not hold: when the cheap probe says
+        # so for every query, the store (and SQLAlchemy) is never imported.
+        # ("missing" must create the database from the bundled records: no probe there.)
+        if self.when == "exists" and all(self._probe(*_probe_key(q)) == [] for q in queries):
             return [[] for _ in queries]
         registry = self._open()
         store = registry.store
@@ -229,6 +306,9 @@ class RegistrySource:
     def knows_cas(self, number: str) -> bool:
         if not self._active() or (self.when == "missing" and self._registry is None):
             return False  # never create a database just to rank suggestions
+        probed = self._probe("cas", number)
+        if probed is not None:
+            return bool(probed)
         store = self._open().store
         with store.read() as conn:
             return bool(store.ids_by_identifier(conn, "cas", number))
@@ -237,6 +317,17 @@ class RegistrySource:
         if self._registry is not None:
             self._registry.close()
             self._registry = None
+
+
+def _probe_key(query: Query) -> tuple[str, str]:
+    """What the registry is searched by for a query (as :meth:`RegistrySource.find_many`)."""
+    if query.kind is QueryKind.CAS:
+        return "cas", query.value
+    if query.kind is QueryKind.INCHIKEY:
+        return "inchikey", query.value
+    if query.kind is QueryKind.CID:
+        return "pubchem_cid", query.value
+    return "name", query.value
 
 
 def _database_exists(url: str) -> bool:

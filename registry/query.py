@@ -40,6 +40,8 @@ _CAS_SHAPE = re.compile(
     re.IGNORECASE,
 ).fullmatch
 _EC_SHAPE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
+# Already canonical (the common case): a checksum test is all it needs, not a full cas.check.
+_CANONICAL_CAS = re.compile(r"[1-9][0-9]{1,6}-[0-9]{2}-[0-9]").fullmatch
 # Characters that occur in SMILES but (almost) never in a name, and that names need.
 _SMILES_CHARS = re.compile(r"[A-Za-z0-9@+\-\[\]\(\)\\/%=#$:.*]+").fullmatch
 _SMILES_ONLY = re.compile(r"[=#@\[\]]|^[BCNOSPFI][a-z]?[0-9(=]|[a-z][0-9]|^c1|[()][A-Z]")
@@ -111,6 +113,8 @@ def classify(text: str) -> Query:
     cid = _CID(stripped)
     if cid:
         return Query(text, QueryKind.CID, cid.group(1))
+    if _CANONICAL_CAS(stripped) and cas.is_valid(stripped):
+        return Query(text, QueryKind.CAS, stripped, cas_valid=True)
     if _CAS_SHAPE(stripped) and not _EC_SHAPE(stripped):
         result = cas.check(stripped)
         if result.is_valid and result.canonical is not None:

@@ -52,6 +52,7 @@ from registry.store import parse_registry_id as _parse_id
 __all__ = [
     "ExportFormat",
     "ImportReport",
+    "LookupResolver",
     "Prepared",
     "Registry",
     "Resolved",
@@ -63,25 +64,110 @@ __all__ = [
 
 ExportFormat = Literal["md", "json", "csv", "sdf"]
 _INCHIKEY = re.compile(r"^[A-Z]{14}-[A-Z]{10}-[A-Z]$")
+_CAS_LIKE = re.compile(r"^(?:CAS\W*)?[0-9]{2,7}-[0-9]{2}-[0-9]$", re.IGNORECASE)
 _RETRIES = 5
 _T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """What a resolver found for a name or CAS number: a structure and where it came from."""
+    """What a resolver found for a name or CAS number: a structure and where it came from.
+
+    ``identifiers`` (e.g. the PubChem CID) are attached with the CAS numbers; ``provenance``
+    (source, retrieval date, origin, CID, query) goes into the audit row of the registration.
+    A CAS entry with role ``parent`` is recorded as ``salt`` when the structure is a salt.
+    """
 
     smiles: str
     name: str = ""
     cas: tuple[CasEntry, ...] = ()
     synonyms: tuple[str, ...] = ()
     source: str = ""
+    identifiers: tuple[Identifier, ...] = ()
+    provenance: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_candidate(cls, candidate: Any, query: str | None = None) -> Resolved:
+        """What a lookup candidate (:class:`~registry.models.Candidate`) registers as.
+
+        CAS roles: the source's own CAS field (the offline index's ``primary``) is the
+        ``parent`` number (``salt`` when the structure is a salt); so is the queried CAS
+        number when the source has no CAS field of its own (PubChem: the number the user
+        asked for led to this record). Every other number found among the synonyms is kept
+        with role ``unknown`` (mentioned, not identifying). A number failing its checksum is
+        never stored. CAS-shaped synonyms are recorded as CAS numbers, not as names.
+        """
+        source = (
+            f"{candidate.source}:{candidate.retrieved[:10]}"
+            if candidate.retrieved
+            else (candidate.source)
+        )
+        asked = cas_numbers.check(query).canonical if query else None
+        has_primary = any(c.role == "primary" and c.valid for c in candidate.cas)
+        entries: list[CasEntry] = []
+        for number in candidate.cas:
+            if not number.valid:
+                continue
+            identifying = number.role == "primary" or (number.number == asked and not has_primary)
+            entries.append(
+                CasEntry(number.number, "parent" if identifying else "unknown", "", source)
+            )
+        if asked and not has_primary and asked not in {e.number for e in entries}:
+            entries.insert(0, CasEntry(asked, "parent", "", source))
+        entries.sort(key=lambda e: e.role != "parent")  # the identifying number first
+        numbers = {e.number for e in entries}
+        ids = (Identifier("pubchem_cid", str(candidate.cid), source),) if candidate.cid else ()
+        provenance = (
+            ("lookup_source", candidate.source),
+            ("retrieved", candidate.retrieved),
+            ("origin", candidate.origin),
+            ("pubchem_cid", str(candidate.cid or "")),
+            ("query", query or ""),
+        )
+        return cls(
+            smiles=candidate.smiles,
+            name=candidate.name,
+            cas=tuple(entries),
+            synonyms=tuple(
+                s for s in candidate.synonyms if s not in numbers and not _CAS_LIKE.match(s)
+            ),
+            source=source,
+            identifiers=ids,
+            provenance=provenance,
+        )
 
 
 class Resolver(Protocol):
     """Turns a name or CAS number into a structure (PubChem lookup plugs in here)."""
 
     def __call__(self, query: str) -> Resolved | None: ...
+
+
+class LookupResolver:
+    """Resolves names and CAS numbers through the lookup chain (offline index, then PubChem).
+
+    The registry itself is not asked (:meth:`Registry.add` has looked there first). An
+    ambiguous answer (a name naming several compounds, sources disagreeing on a CAS number's
+    structure) raises :class:`~registry.errors.Ambiguous` listing the candidates, so that
+    nothing is registered by guess; ``registry lookup QUERY --add --pick N`` chooses one.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self, query: str) -> Resolved | None:
+        from registry.lookup import choose, default_sources, lookup
+
+        sources = default_sources(self.settings, registry=False)
+        try:
+            result = lookup(query, self.settings, sources)
+        except NotFound:
+            return None
+        if not result.found:  # a CAS number failing its checksum
+            raise NotFound(
+                f"{query!r} fails the CAS checksum; did you mean {', '.join(result.suggestions)}?"
+            )
+        return Resolved.from_candidate(choose(result), query)
 
 
 @dataclass(slots=True)
@@ -229,6 +315,7 @@ class Registry:
         link: bool = False,
         query: str | None = None,
         resolver: Resolver | None = None,
+        resolved: Resolved | None = None,
     ) -> Compound:
         """Register a compound, in one transaction.
 
@@ -245,6 +332,9 @@ class Registry:
                 notes to that record instead of refusing.
             query: a name or CAS number to resolve when there is no structure.
             resolver: resolves names and CAS numbers to structures (default: the registry's).
+            resolved: a resolution made already (see :meth:`add_from_lookup`): its structure,
+                name, CAS numbers, identifiers and synonyms are registered, with its
+                provenance in the audit row.
 
         Raises:
             DuplicateCompound: the structure (or an identifying CAS number) is registered
@@ -263,12 +353,26 @@ class Registry:
                 pass  # a name: resolved below
             else:
                 structure, query = query, None
-        if structure is None:
+        if resolved is not None:
+            structure = resolved.smiles
+            name_value = name_value or resolved.name
+            given = {e.number for e in cas_list}
+            cas_list += [e for e in resolved.cas if e.number not in given]
+            synonyms = [*synonyms, *resolved.synonyms]
+            identifiers = [*identifiers, *resolved.identifiers]
+        elif structure is None:
             if not query:
                 raise ValidationError("give a structure (SMILES) or a name or CAS number")
-            structure, name_value, cas_list = self._resolve(
-                query, name_value, cas_list, resolver or self.resolver, source
-            )
+            resolved = self._resolve(query, resolver or self.resolver)
+            structure = resolved.smiles
+            is_cas = cas_numbers.is_valid(query)
+            name_value = name_value or resolved.name or ("" if is_cas else query.strip())
+            given = {e.number for e in cas_list}
+            cas_list += [e for e in resolved.cas if e.number not in given]
+            if is_cas and cas_numbers.validate(query) not in {e.number for e in cas_list}:
+                cas_list.append(CasEntry(cas_numbers.validate(query), "parent", "", source))
+            synonyms = [*synonyms, *resolved.synonyms]
+            identifiers = [*identifiers, *resolved.identifiers]
         elif query and not name_value and not cas_numbers.is_valid(query):
             name_value = query.strip()
         elif query and cas_numbers.is_valid(query):
@@ -284,6 +388,12 @@ class Registry:
             *(n.body + n.section + n.source for n in notes),
         )
         prepared = prepare(structure, name=name_value)
+        if resolved is not None and prepared.is_salt:
+            # a resolved structure's own CAS number names the salt, not a free base
+            salt_numbers = {e.number for e in resolved.cas if e.role == "parent"}
+            cas_list = [
+                replace(e, role="salt") if e.number in salt_numbers else e for e in cas_list
+            ]
         new_ids = [(e.number, e) for e in cas_list]
         ident_rows: list[tuple[str, str, str | None, str, str]] = [
             ("cas", e.number, e.role, e.form, e.source) for _, e in new_ids
@@ -338,6 +448,7 @@ class Registry:
                             "identifiers": added,
                             "notes": added_notes,
                             "source": source,
+                            **(dict(resolved.provenance) if resolved is not None else {}),
                         }
                     ),
                 )
@@ -361,14 +472,7 @@ class Registry:
             )
         return parent_id
 
-    def _resolve(
-        self,
-        query: str,
-        name: str,
-        cas_list: list[CasEntry],
-        resolver: Resolver | None,
-        source: str,
-    ) -> tuple[str, str, list[CasEntry]]:
+    def _resolve(self, query: str, resolver: Resolver | None) -> Resolved:
         with self.store.read() as conn:
             try:
                 found = self._find_id(conn, query)
@@ -382,15 +486,32 @@ class Registry:
         resolved = resolver(query) if resolver is not None else None
         if resolved is None:
             raise NotFound(
-                f"{query!r} is not in the registry; give its structure with --smiles "
-                "(online lookup is not available here)"
+                f"{query!r} is not in the registry and nothing resolves it here; give its "
+                "structure with --smiles"
             )
-        is_cas = cas_numbers.is_valid(query)
-        if is_cas:
-            cas_list = [*cas_list, CasEntry(cas_numbers.validate(query), "parent", "", source)]
-        cas_list += list(resolved.cas)
-        new_name = name or resolved.name or ("" if is_cas else query)
-        return resolved.smiles, new_name, cas_list
+        return resolved
+
+    def add_from_lookup(
+        self,
+        candidate: Any,
+        *,
+        query: str | None = None,
+        name: str | None = None,
+        link: bool = False,
+    ) -> Compound:
+        """Register a lookup :class:`~registry.models.Candidate` with its provenance.
+
+        The structure, name, PubChem CID, synonyms and CAS numbers (with roles, see
+        :meth:`Resolved.from_candidate`) are recorded with the source and its retrieval date;
+        the audit row also names the origin and the query. A candidate that came from this
+        registry is registered already (DuplicateCompound).
+        """
+        if candidate.source == "registry":
+            raise DuplicateCompound(f"{candidate.name} is already registered ({candidate.origin})")
+        if not candidate.smiles:
+            raise InvalidStructure(f"{candidate.source} gives no structure for {candidate.name}")
+        resolved = Resolved.from_candidate(candidate, query)
+        return self.add(name=name, source=resolved.source, link=link, resolved=resolved)
 
     def add_many(
         self,

@@ -50,3 +50,18 @@ def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.offline = True  # type: ignore[misc]
     assert settings.replace(offline=True).offline is True
+
+
+def test_overridden_data_dir_moves_the_default_database(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, data_dir=tmp_path / "d")
+    assert settings.data_dir == tmp_path / "d"
+    assert settings.db_url == f"sqlite:///{tmp_path / 'd' / 'registry.sqlite'}"
+    # the override also beats REGISTRY_DATA_DIR; an explicit database still wins over both
+    env = {"REGISTRY_DATA_DIR": str(tmp_path / "env")}
+    assert Settings.from_env(env, data_dir=tmp_path / "d").db_url.endswith("/d/registry.sqlite")
+    explicit = {**env, "REGISTRY_DB": "sqlite:///elsewhere.sqlite"}
+    assert (
+        Settings.from_env(explicit, data_dir=tmp_path / "d").db_url == "sqlite:///elsewhere.sqlite"
+    )
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    assert Settings.from_env({}, data_dir=tmp_path / "d", db_url=url).db_url == url

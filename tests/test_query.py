@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry import cas
-from registry.query import QueryKind, classify
+from registry.query import _EC_SHAPE, QueryKind, classify
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,13 @@ def test_integers_are_cids(cid: int) -> None:
 def test_inchikey_shapes(key: str) -> None:
     assert classify(key.lower()).kind is QueryKind.INCHIKEY
     assert classify(key.lower()).value == key
+
+
+@given(st.from_regex(r"[0-9]{1,8}-[0-9]{1,3}-[0-9]{1,2}", fullmatch=True))
+def test_canonical_fast_path_agrees_with_cas_check(text: str) -> None:
+    query = classify(text)
+    result = cas.check(text)
+    if result.is_valid and not _EC_SHAPE(text):
+        assert (query.kind, query.value, query.cas_valid) == (QueryKind.CAS, result.canonical, True)
+    else:
+        assert query.cas_valid is not True

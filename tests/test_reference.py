@@ -78,3 +78,17 @@ def test_failed_build_leaves_nothing_behind(
     with pytest.raises(RegistryError, match="disk full"):
         build_reference(settings)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_identifier_kind_is_an_index_probe(index: ReferenceIndex) -> None:
+    from registry.query import classify
+
+    row = next(r for r in iter_pubchem_rows() if r.cas and len(r.synonyms) > 25)
+    [by_inchi] = index.find(classify(row.inchi))
+    [by_smiles] = [c for c in index.find(classify(row.smiles)) if c.cid == row.cid]
+    assert by_inchi.cid == by_smiles.cid == row.cid
+    assert len(by_inchi.synonyms) == 20  # the candidate carries the first 20 names...
+    # ...but its CAS numbers come from every synonym, extracted once when the index was built
+    expected = [c.number for c in reference.cas_from_synonyms(row.synonyms) if c.number != row.cas]
+    assert [c.number for c in by_inchi.cas] == [row.cas, *expected]
+    assert index.info().names > index.info().compounds

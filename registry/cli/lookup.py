@@ -115,11 +115,31 @@ def lookup_command(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.table,
+    add: Annotated[
+        bool,
+        typer.Option(
+            "--add",
+            help="Register the result in the registry, with its source, date, CID and CAS "
+            "numbers. Refuses an ambiguous result unless --pick or --cid chooses.",
+        ),
+    ] = False,
+    pick: Annotated[
+        int | None,
+        typer.Option("--pick", help="With --add: register candidate N (1 = first row).", min=1),
+    ] = None,
+    cid: Annotated[
+        int | None, typer.Option("--cid", help="With --add: register the candidate with this CID.")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="With --add: registry database URL (default: REGISTRY_DB)."),
+    ] = None,
 ) -> None:
     """Look compounds up by name, CAS number, PubChem CID, InChIKey, InChI or SMILES.
 
-    Sources are asked in order: the offline reference index (PubChem data shipped with the
-    'chemicals' package, built into an index on first use), then PubChem unless offline.
+    Sources are asked in order: your own registry (when its database exists), the offline
+    reference index (PubChem data shipped with the 'chemicals' package, built into an index on
+    first use), then PubChem unless offline.
     Every candidate shows its source, name, CAS numbers with their roles, formula, InChIKey
     and CID; flags mark ambiguous answers, conflicts between sources and salt/parent pairs.
     A CAS number failing its checksum gets the likely intended numbers.
@@ -134,6 +154,10 @@ def lookup_command(
 
         registry lookup 7732-18-5 --all     # compare the index with PubChem
 
+        registry lookup caffeine --add      # register it, with its provenance
+
+        registry lookup "some name" --add --pick 2
+
     Exit status: 0 when everything was found, 1 when something was not, 2 on usage errors.
     """
     from registry.lookup import default_sources, lookup_many
@@ -143,7 +167,13 @@ def lookup_command(
         texts.extend(_read_many(many))
     if not texts:
         raise typer.BadParameter("give at least one QUERY or --many FILE", param_hint="QUERY")
+    if add and len(texts) != 1:
+        raise typer.BadParameter("--add registers one QUERY at a time", param_hint="--add")
+    if (pick is not None or cid is not None or db is not None) and not add:
+        raise typer.BadParameter("--pick, --cid and --db go with --add", param_hint="--add")
     settings = _settings(offline)
+    if db is not None:  # the registry asked first is the one --add writes to
+        settings = settings.replace(db_url=db)
     sources = default_sources(settings)
     results: list[LookupResult] = []
     batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
@@ -156,18 +186,40 @@ def lookup_command(
         for batch in batches:
             results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
     rows = [row for result in results for row in _rows(result)]
-    typer.echo(render(rows, fmt, _COLUMNS))
+    columns: tuple[str, ...] = _COLUMNS
+    if add:  # number the candidates as --pick takes them
+        rows = [{"#": i, **row} for i, row in enumerate(rows, 1)]
+        columns = ("#", *_COLUMNS)
+    typer.echo(render(rows, fmt, columns))
     unanswered = [r for r in results if not r.found and r.warnings]
     for result in results:
         if result.found:  # answered offline while a source could not answer
             for warning in result.warnings:
                 typer.echo(f"warning: {result.query}: {warning}", err=True)
+    if add and results[0].found:
+        _register(results[0], settings, pick, cid)
+        return
     if unanswered:
         names = ", ".join(repr(r.query) for r in unanswered[:5])
         more = f" and {len(unanswered) - 5} more" if len(unanswered) > 5 else ""
         raise PubChemUnavailable(f"{unanswered[0].warnings[-1]} (unanswered: {names}{more})")
     if not all(r.found for r in results):
         raise typer.Exit(1)
+
+
+def _register(result: LookupResult, settings: Settings, pick: int | None, cid: int | None) -> None:
+    from registry.lookup import choose
+    from registry.service import Registry
+
+    candidate = choose(result, pick=pick, cid=cid)
+    with Registry.open(settings=settings) as registry:
+        compound = registry.add_from_lookup(candidate, query=result.query)
+    numbers = ", ".join(f"{e.number} ({e.role})" for e in compound.cas) or "no CAS number"
+    typer.echo(
+        f"registered {compound.registry_id} {compound.name} from {candidate.source} "
+        f"(CID {candidate.cid or '-'}, retrieved {candidate.retrieved or '-'}): {numbers}",
+        err=True,
+    )
 
 
 @cache_app.command("info")

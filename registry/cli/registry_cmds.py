@@ -55,7 +55,8 @@ def add_command(
     query: Annotated[
         str,
         typer.Argument(
-            help="A SMILES, or a name or CAS number (then give the structure with --smiles).",
+            help="A SMILES, or a name or CAS number (looked up offline, then in PubChem, "
+            "unless --smiles gives the structure).",
             show_default=False,
             metavar="SMILES|NAME|CAS",
         ),
@@ -95,8 +96,16 @@ def add_command(
     db: Db = None,
     author: Author = None,
     fmt: Fmt = OutputFormat.table,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Resolve names offline only (also REGISTRY_OFFLINE=1)."),
+    ] = False,
 ) -> None:
     """Register a compound: standardise, hash, refuse duplicates, link salts to parents.
+
+    A name or CAS number without --smiles is resolved through the lookup chain (the offline
+    index, then PubChem unless offline) and registered with its provenance; an ambiguous name
+    is refused (choose with 'registry lookup NAME --add --pick N').
 
     A duplicate structure is refused with the id of the record that holds it, unless --link
     (add the new names and CAS numbers to that record) or --as-salt-of says what it is. A salt
@@ -111,11 +120,17 @@ def add_command(
         --cas 101152-94-7 --cas-role salt --as-salt-of milnacipran
 
         registry add 92623-85-3 --smiles "CCN(CC)C(=O)C1(CC1CN)c1ccccc1" --link
+
+        registry add caffeine               # structure and CAS numbers from the lookup
     """
+    from registry.config import Settings
     from registry.models import CasEntry
+    from registry.service import LookupResolver, Registry
 
     entries = [CasEntry(number, cas_role, "", source) for number in cas or []]
-    with _open(db, author) as registry:
+    settings = Settings.from_env(offline=True if offline else None)
+    resolver = LookupResolver(settings)
+    with Registry.open(db, settings=settings, author=author, resolver=resolver) as registry:
         compound = registry.add(
             smiles,
             query=query,
