@@ -609,12 +609,15 @@ class Registry:
             probe = chem.fingerprint(chem.standardise(similar).parent)
             scored: list[tuple[float, int]] = []
             with self.store.read() as conn:
-                for compound_id, fp in self.store.fingerprints(conn):
-                    score = chem.tanimoto(probe, fp)
-                    if score >= min_similarity:
-                        scored.append((score, compound_id))
-                scored.sort(key=lambda s: (-s[0], s[1]))
-                scored = scored[:limit]
+                if self.store.cartridge:  # in the database, on the same fingerprint bits
+                    scored = self.store.similar_in_database(conn, probe, min_similarity, limit)
+                else:
+                    for compound_id, fp in self.store.fingerprints(conn):
+                        score = chem.tanimoto(probe, fp)
+                        if score >= min_similarity:
+                            scored.append((score, compound_id))
+                    scored.sort(key=lambda s: (-s[0], s[1]))
+                    scored = scored[:limit]
                 names = self.store.names(conn, [i for _, i in scored])
             return SearchResults(
                 SearchHit(format_registry_id(i), names[i][0], "similar", round(s, 4), names[i][1])
@@ -624,11 +627,14 @@ class Registry:
         pattern = chem.parse_smarts(substructure)
         matches: list[int] = []
         with self.store.read() as conn:
-            for compound_id, smiles in self.store.structures(conn):
-                if chem.substructure_match(smiles, pattern):
-                    matches.append(compound_id)
-                    if len(matches) >= limit:
-                        break
+            if self.store.cartridge:
+                matches = self.store.substructure_in_database(conn, substructure, limit)
+            else:
+                for compound_id, smiles in self.store.structures(conn):
+                    if chem.substructure_match(smiles, pattern):
+                        matches.append(compound_id)
+                        if len(matches) >= limit:
+                            break
             names = self.store.names(conn, matches)
         return SearchResults(
             SearchHit(format_registry_id(i), names[i][0], "substructure", None, names[i][1])

@@ -1,0 +1,125 @@
+"""PostgreSQL-only behaviour: the RDKit cartridge, concurrent writers, ``registry db``.
+
+Everything else runs on both backends through the ``db_url`` fixture (tests/store_support.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pg_server import PostgresServer
+from store_support import new_postgres_database
+
+from registry.chemicals_data import iter_pubchem_rows
+from registry.config import Settings
+from registry.service import Registry
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh database on the session's server."""
+    url, drop = new_postgres_database(postgres_server.url("postgres"))
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def cartridge_url(postgres_server: PostgresServer, pg_url: str) -> str:
+    """A fresh database where the RDKit cartridge is installed."""
+    if not postgres_server.has_rdkit:
+        reason = "the RDKit cartridge (postgresql-15-rdkit) is not installed"
+        if _ci():
+            pytest.fail(f"{reason}; CI installs it")
+        pytest.skip(reason)
+    return pg_url
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings.from_env(
+        {"REGISTRY_DATA_DIR": str(tmp_path / "data"), "REGISTRY_CACHE_DIR": str(tmp_path / "c")},
+        author="tester",
+        offline=True,
+    )
+
+
+# 400 real PubChem structures (file order, the first with a SMILES) plus the probes' relatives.
+def _pubchem(n: int) -> list[tuple[str, str]]:
+    rows = (r for r in iter_pubchem_rows() if r.smiles)
+    return [(r.smiles, r.common_name or f"CID {r.cid}") for r in itertools.islice(rows, n)]
+
+
+SIMILAR_PROBES = [
+    "CCN(CC)C(=O)C1(CC1CN)c1ccccc1",  # milnacipran
+    "CC(=O)Oc1ccccc1C(=O)O",  # aspirin
+    "CCO",
+    "c1ccc2ccccc2c1",
+    "OC(=O)CCCCC(=O)O",
+]
+SUBSTRUCTURES = ["c1ccccc1", "C(=O)[OX2H1]", "[#7]", "C(F)(F)F", "[Cl,Br,I]", "[r3]", "N-C=O"]
+
+
+def test_cartridge_search_equals_in_process_search(cartridge_url: str, tmp_path: Path) -> None:
+    with Registry.open(cartridge_url, settings=_settings(tmp_path), seed=False) as registry:
+        assert registry.store.cartridge
+        new, _ = registry.add_many(_pubchem(400), with_descriptors=False, workers=1)
+        assert len(new) > 350
+        for probe, threshold in itertools.product(SIMILAR_PROBES, (0.0, 0.3, 0.7)):
+            registry.store.cartridge = True
+            in_db = registry.search(similar=probe, min_similarity=threshold, limit=1000)
+            registry.store.cartridge = False
+            in_process = registry.search(similar=probe, min_similarity=threshold, limit=1000)
+            assert list(in_db) == list(in_process), (probe, threshold)
+        hits = 0
+        for pattern in SUBSTRUCTURES:
+            registry.store.cartridge = True
+            in_db = registry.search(substructure=pattern, limit=1000)
+            registry.store.cartridge = False
+            in_process = registry.search(substructure=pattern, limit=1000)
+            assert list(in_db) == list(in_process), pattern
+            hits += len(in_db)
+        assert hits > 100  # the patterns do match real structures
+
+
+def test_cartridge_indexes_serve_the_searches(cartridge_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    with Registry.open(cartridge_url, settings=_settings(tmp_path), seed=False) as registry:
+        registry.add_many(_pubchem(50), with_descriptors=False, workers=1)
+    engine = create_engine(cartridge_url)
+    try:
+        with engine.connect() as connection:
+            indexes = {
+                row[0]: row[1]
+                for row in connection.execute(
+                    text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename='compounds'")
+                )
+            }
+            assert "USING gist (mol)" in indexes["ix_compounds_mol"]
+            assert "USING gist (mfp)" in indexes["ix_compounds_mfp"]
+            filled = connection.execute(
+                text("SELECT count(*) FROM compounds WHERE mol IS NULL OR mfp IS NULL")
+            ).scalar()
+            assert filled == 0
+            connection.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(
+                row[0]
+                for row in connection.execute(
+                    text(
+                        "EXPLAIN SELECT id FROM compounds "
+                        "WHERE mol @> qmol_from_smarts('c1ccccc1'::cstring)"
+                    )
+                )
+            )
+            assert "ix_compounds_mol" in plan
+    finally:
+        engine.dispose()
