@@ -984,8 +984,11 @@ class Store:
         return connection.execute(query).scalar()
 
 
-def open_store(url: str) -> Store:
-    """Open (creating and migrating as needed) the registry database at ``url``."""
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """Open (creating and migrating as needed) the registry database at ``url``.
+
+    ``upgrade=False`` opens it as it is (``registry db upgrade`` reads the revision first).
+    """
     try:
         engine = _make_engine(url)
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as error:
@@ -993,6 +996,8 @@ def open_store(url: str) -> Store:
             f"cannot use database URL {mask_url(url)!r}: {_mask_secrets(str(error))}"
         ) from error
     store = Store(engine)
+    if not upgrade:
+        return store
     try:
         store.upgrade()
     except Exception:

@@ -137,6 +137,22 @@ class PostgresServer:
             raise RuntimeError(f"could not create database {name}")
         return self.url(name)
 
+    def add_password_user(self, name: str, password: str, database: str) -> None:
+        """A login role that must give ``password`` over TCP, owning ``database``.
+
+        Its ``pg_hba.conf`` line goes first, so this role (and only it) is checked with
+        scram-sha-256 while every other connection stays trusted.
+        """
+        if not self._psql(f"CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}'"):
+            raise RuntimeError(f"could not create role {name}")
+        if not self._psql(f'ALTER DATABASE "{database}" OWNER TO "{name}"'):
+            raise RuntimeError(f"could not give {database} to {name}")
+        hba = self.root / "data" / "pg_hba.conf"
+        rule = f"host all {name} 127.0.0.1/32 scram-sha-256\n"
+        hba.write_text(rule + hba.read_text())
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "reload"])
+        time.sleep(0.3)  # the postmaster rereads pg_hba.conf on SIGHUP, asynchronously
+
     def stop(self) -> None:
         try:
             self._run(

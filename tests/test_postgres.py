@@ -6,13 +6,15 @@ Everything else runs on both backends through the ``db_url`` fixture (tests/stor
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pg_server import PostgresServer
-from store_support import new_postgres_database
+from store_support import PYTHON, ROOT, cli_env, new_postgres_database
 
 from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
@@ -123,3 +125,116 @@ def test_cartridge_indexes_serve_the_searches(cartridge_url: str, tmp_path: Path
             assert "ix_compounds_mol" in plan
     finally:
         engine.dispose()
+
+
+def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [PYTHON, "-m", "registry", *args],
+        cwd=ROOT,
+        env=cli_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+SECRET = "S3cret-Pw-7z"
+
+
+def test_db_commands_and_credentials_never_shown(
+    postgres_server: PostgresServer, pg_url: str, tmp_path: Path
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(pg_url).database
+    assert database
+    postgres_server.add_password_user("chemist", SECRET, database)
+    port = postgres_server.port
+    with_password = f"postgresql+psycopg://chemist:{SECRET}@127.0.0.1:{port}/{database}"
+
+    init = _cli(tmp_path, "db", "init", "--db", with_password, "--format", "json")
+    assert init.returncode == 0, init.stderr
+    assert SECRET not in init.stdout + init.stderr
+
+    info = json.loads(init.stdout)[0]
+    assert info["created"] is True
+    assert info["backend"] == "postgresql"
+    assert info["schema_revision"] == "0002"
+    assert info["url"] == f"postgresql+psycopg://chemist:***@127.0.0.1:{port}/{database}"
+    assert info["compounds"] >= 1  # the bundled records
+    assert info["cartridge_available"] is postgres_server.has_rdkit
+    assert ("cartridge" in info["search"]) is postgres_server.has_rdkit
+
+    # The password from the environment (libpq's PGPASSWORD), not the URL.
+    no_password = f"postgresql+psycopg://chemist@127.0.0.1:{port}/{database}"
+    show = _cli(tmp_path, "show", "milnacipran", "--db", no_password, PGPASSWORD=SECRET)
+    assert show.returncode == 0, show.stderr
+    assert "C15H22N2O" in show.stdout
+
+    # A service file and a password file, the way a team shares connection settings.
+    (tmp_path / "pg_service.conf").write_text(
+        f"[registry]\nhost=127.0.0.1\nport={port}\ndbname={database}\nuser=chemist\n"
+    )
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(f"127.0.0.1:{port}:{database}:chemist:{SECRET}\n")
+    passfile.chmod(0o600)
+    service = _cli(
+        tmp_path,
+        "db",
+        "info",
+        "--format",
+        "json",
+        REGISTRY_DB="postgresql+psycopg:///?service=registry",
+        PGSERVICEFILE=str(tmp_path / "pg_service.conf"),
+        PGPASSFILE=str(passfile),
+    )
+    assert service.returncode == 0, service.stderr
+    assert json.loads(service.stdout)[0]["compounds"] == info["compounds"]
+
+    # Wrong password, password in the query string, unknown database: one clean error line.
+    wrong = _cli(tmp_path, "db", "info", "--db", with_password.replace(SECRET, SECRET + "x"))
+    assert wrong.returncode != 0
+    assert "password authentication failed" in wrong.stderr
+    assert SECRET not in wrong.stdout + wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    in_query = _cli(
+        tmp_path,
+        "db",
+        "info",
+        "--db",
+        f"postgresql+psycopg://chemist@127.0.0.1:{port}/nosuchdb?password={SECRET}",
+    )
+    assert in_query.returncode != 0
+    assert SECRET not in in_query.stdout + in_query.stderr
+    assert "nosuchdb" in in_query.stderr
+
+    upgrade = _cli(tmp_path, "db", "upgrade", "--db", with_password, "--format", "json")
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert json.loads(upgrade.stdout)[0]["previous_revision"] == "0002"
+    assert SECRET not in upgrade.stdout + upgrade.stderr
+
+
+def test_upgrade_adds_the_cartridge_to_a_registry_made_without_it(
+    cartridge_url: str, tmp_path: Path
+) -> None:
+    """A registry created before the extension was there gets the columns on upgrade."""
+    from sqlalchemy import create_engine, text
+
+    from registry.admin import upgrade_database
+
+    with Registry.open(cartridge_url, settings=_settings(tmp_path), seed=False) as registry:
+        registry.add_many(_pubchem(30), with_descriptors=False, workers=1)
+        expected = list(registry.search(similar="c1ccccc1O", min_similarity=0.2))
+    engine = create_engine(cartridge_url)
+    with engine.begin() as connection:  # as if the cartridge had not been installed
+        connection.execute(text("ALTER TABLE compounds DROP COLUMN mol, DROP COLUMN mfp"))
+    engine.dispose()
+    with Registry.open(cartridge_url, settings=_settings(tmp_path), seed=False) as registry:
+        assert not registry.store.cartridge
+    info = upgrade_database(cartridge_url, settings=_settings(tmp_path))
+    assert info["search"].startswith("rdkit cartridge")
+    with Registry.open(cartridge_url, settings=_settings(tmp_path), seed=False) as registry:
+        assert registry.store.cartridge
+        assert list(registry.search(similar="c1ccccc1O", min_similarity=0.2)) == expected
+        assert expected
