@@ -1,4 +1,4 @@
-"""``registry db init|upgrade|info``: set up and inspect the registry database (SQLite or PostgreSQL)."""
+"""``registry db init|upgrade|info``: set up and inspect the registry database."""
 
 from __future__ import annotations
 
