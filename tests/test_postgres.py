@@ -238,3 +238,66 @@ def test_upgrade_adds_the_cartridge_to_a_registry_made_without_it(
         assert registry.store.cartridge
         assert list(registry.search(similar="c1ccccc1O", min_similarity=0.2)) == expected
         assert expected
+
+
+def test_eight_concurrent_writers_keep_everything_once(pg_url: str, tmp_path: Path) -> None:
+    """Eight processes register overlapping lists at once; nothing is lost or doubled."""
+    from registry import cas as cas_numbers
+
+    pool: list[tuple[str, str, str]] = []
+    seen_smiles: set[str] = set()
+    for row in iter_pubchem_rows():
+        if (
+            row.smiles
+            and "." not in row.smiles
+            and row.common_name
+            and cas_numbers.is_valid(row.cas)
+            and row.smiles not in seen_smiles
+        ):
+            pool.append((row.smiles, row.common_name, row.cas))
+            seen_smiles.add(row.smiles)
+        if len(pool) == 16:
+            break
+    with Registry.open(pg_url, settings=_settings(tmp_path), seed=False):
+        pass  # create the schema once, so the writers race on rows, not on the migration
+    workers = 8
+    plan: dict[int, list[tuple[str, str, str]]] = {}
+    for worker in range(workers):
+        # 10 of the 16 compounds each, in a rotated order: every compound is wanted by 5
+        # writers on average, and they collide in different orders.
+        chosen = [pool[(worker * 3 + k) % len(pool)] for k in range(10)]
+        plan[worker] = chosen if worker % 2 else chosen[::-1]
+        (tmp_path / f"list{worker}.json").write_text(json.dumps(plan[worker]))
+    processes = [
+        subprocess.Popen(
+            [
+                PYTHON,
+                str(ROOT / "tests" / "concurrent_writer.py"),
+                pg_url,
+                str(tmp_path / "data"),
+                str(worker),
+                str(tmp_path / f"list{worker}.json"),
+            ],
+            cwd=ROOT,
+            env=cli_env(tmp_path, PYTHONPATH=str(ROOT)),  # this checkout's registry package
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for worker in range(workers)
+    ]
+    for process in processes:
+        _out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    wanted = {(s, n, c) for items in plan.values() for s, n, c in items}
+    with Registry.open(pg_url, settings=_settings(tmp_path), seed=False) as registry:
+        assert registry.count() == len(wanted)
+        for smiles, name, number in wanted:
+            record = registry.get(number)  # the CAS number finds exactly this record
+            writers = sorted(w for w, items in plan.items() if (smiles, name, number) in items)
+            assert [e.number for e in record.cas] == [number]
+            assert sorted(
+                n.body for n in record.notes
+            ) == sorted(f"Registered by writer {w}." for w in writers)
+            assert sorted(record.synonyms) == sorted(f"{name} (writer {w})" for w in writers)
+            assert record.name == name
