@@ -419,10 +419,13 @@ class Registry:
         *,
         source: str = "user",
         timings: dict[str, float] | None = None,
+        checkpoint: tuple[str, str, int, bool] | None = None,
     ) -> tuple[list[str], list[tuple[int, str]]]:
         """Insert structures :func:`prepare` made (None: unreadable), in one transaction.
 
         Same result as :meth:`add_many`; lets callers prepare in parallel processes.
+        ``checkpoint`` (digest, source, rows done, finished) is recorded in the same
+        transaction, so that a bulk import resumes exactly after the last committed batch.
         """
         valid = [(i, p) for i, p in enumerate(prepared) if p is not None]
         invalid = [(i, "invalid structure") for i, p in enumerate(prepared) if p is None]
@@ -458,11 +461,22 @@ class Registry:
                         for i in ids
                     ],
                 )
+                if checkpoint is not None:
+                    self.store.set_import_progress(conn, *checkpoint)
             if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
                 timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - start
             return [format_registry_id(i) for i in ids], sorted(skipped)
 
         return self._retrying(work)
+
+    def import_structures(self, path: Path, **options: Any) -> Any:
+        """Bulk-register a structure file (.sdf, .csv/.tsv, .smi) in resumable batches.
+
+        See :func:`registry.structure_import.import_structures` for the options and report.
+        """
+        from registry.structure_import import import_structures
+
+        return import_structures(self, path, **options)
 
     # --- reading ----------------------------------------------------------------------------
 

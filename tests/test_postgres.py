@@ -296,8 +296,8 @@ def test_eight_concurrent_writers_keep_everything_once(pg_url: str, tmp_path: Pa
             record = registry.get(number)  # the CAS number finds exactly this record
             writers = sorted(w for w, items in plan.items() if (smiles, name, number) in items)
             assert [e.number for e in record.cas] == [number]
-            assert sorted(
-                n.body for n in record.notes
-            ) == sorted(f"Registered by writer {w}." for w in writers)
+            assert sorted(n.body for n in record.notes) == sorted(
+                f"Registered by writer {w}." for w in writers
+            )
             assert sorted(record.synonyms) == sorted(f"{name} (writer {w})" for w in writers)
             assert record.name == name
