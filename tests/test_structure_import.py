@@ -49,7 +49,7 @@ def _hashes(url: str, tmp_path: Path) -> list[str]:
         )
 
 
-def test_a_killed_import_resumes_without_duplicates(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_a_killed_import_resumes_without_duplicates(db_url: str, tmp_path: Path) -> None:
     sdf = tmp_path / "library.sdf"
     _write_sdf(sdf, 360)
     command = [PYTHON, "-m", "registry", "import", str(sdf), "--db", db_url, "--progress"]
@@ -96,7 +96,7 @@ def test_a_killed_import_resumes_without_duplicates(db_url: str, tmp_path: Path)
     assert _hashes(db_url, tmp_path) == resumed
 
 
-def test_csv_import_with_columns(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_csv_import_with_columns(db_url: str, tmp_path: Path) -> None:
     table = tmp_path / "vendor.csv"
     table.write_text(
         "Catalog ID,SMILES,price\n"
