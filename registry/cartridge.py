@@ -21,8 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Column, ColumnElement, MetaData, Table, cast, func, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import UserDefinedType
+
+from registry.schema import compounds
 
 __all__ = [
     "COLUMNS",
@@ -30,6 +33,7 @@ __all__ = [
     "available",
     "enable",
     "enabled",
+    "insertable",
     "include_object",
     "raw_bits",
     "similar",
@@ -38,6 +42,48 @@ __all__ = [
 ]
 
 COLUMNS = ("mol", "mfp")
+
+
+class _CString(UserDefinedType[str]):
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "cstring"
+
+
+class _Mol(UserDefinedType[str]):
+    """A ``mol`` column written from SMILES text (parsed by the cartridge in the INSERT)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "mol"
+
+    def bind_expression(self, bindvalue: Any) -> ColumnElement[Any]:
+        return func.mol_from_smiles(cast(bindvalue, _CString()))
+
+
+class _Bfp(UserDefinedType[bytes]):
+    """A ``bfp`` column written from a plain bit string (see :func:`raw_bits`)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "bfp"
+
+    def bind_expression(self, bindvalue: Any) -> ColumnElement[Any]:
+        return func.bfp_from_binary_text(bindvalue)
+
+
+#: ``compounds`` as seen on a cartridge database: the schema's columns plus ``mol``/``mfp``,
+#: so that one multi-row INSERT writes the structure columns too (no second pass over the rows).
+insertable = Table(
+    "compounds",
+    MetaData(),
+    *(Column(c.name, c.type, primary_key=c.primary_key) for c in compounds.columns),
+    Column("mol", _Mol()),
+    Column("mfp", _Bfp()),
+)
 INDEXES = ("ix_compounds_mol", "ix_compounds_mfp")
 _BACKFILL_BATCH = 5000
 

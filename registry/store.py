@@ -239,6 +239,8 @@ class Store:
         Found out once per store; set it to False to force the in-process search (tests and the
         benchmark compare the two on the same data).
         """
+        if self._cartridge is None and self.dialect != "postgresql":
+            self._cartridge = False
         if self._cartridge is None:
             from registry import cartridge
 
@@ -709,12 +711,17 @@ class Store:
         # One executemany: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
         # ("insertmanyvalues", 1000 rows a round trip) on SQLite and PostgreSQL alike, and
         # sort_by_parameter_order keeps the returned ids in the order of ``rows``.
-        statement = insert(compounds).returning(compounds.c.id, sort_by_parameter_order=True)
-        ids = [row[0] for row in connection.execute(statement, values)]
-        if self.cartridge:
+        if self.cartridge:  # the cartridge's mol/mfp columns are written in the same INSERT
             from registry import cartridge
 
-            cartridge.sync_rows(connection, ids, [r.fingerprint for r in rows])
+            table = cartridge.insertable
+            for value, r in zip(values, rows, strict=True):
+                value["mol"] = r.smiles
+                value["mfp"] = cartridge.raw_bits(r.fingerprint) if r.fingerprint else None
+        else:
+            table = compounds
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = [row[0] for row in connection.execute(statement, values)]
         prop_values = [
             {
                 "compound_id": compound_id,
