@@ -301,3 +301,28 @@ def test_eight_concurrent_writers_keep_everything_once(pg_url: str, tmp_path: Pa
             )
             assert sorted(record.synonyms) == sorted(f"{name} (writer {w})" for w in writers)
             assert record.name == name
+
+
+def test_serialization_failures_and_deadlocks_are_retried(pg_url: str, tmp_path: Path) -> None:
+    """PostgreSQL's 40001 and 40P01 become Conflict, and a Conflict reruns the unit of work."""
+    from sqlalchemy import text
+
+    from registry.store import Conflict
+
+    raise_sql = "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '{}'; END $$"
+    with Registry.open(pg_url, settings=_settings(tmp_path), seed=False) as registry:
+        for code in ("serialization_failure", "deadlock_detected"):
+            with pytest.raises(Conflict), registry.store.write() as connection:
+                connection.execute(text(raise_sql.format(code)))
+        attempts: list[int] = []
+
+        def work() -> int:
+            with registry.store.write() as connection:
+                attempts.append(1)
+                if len(attempts) < 3:  # the first two attempts lose to another writer
+                    connection.execute(text(raise_sql.format("serialization_failure")))
+                registry.store.log(connection, "test", "tester", None, "retried")
+            return len(attempts)
+
+        assert registry._retrying(work) == 3
+        assert [e.detail for e in registry.history()] == ["retried"]  # only the last committed
