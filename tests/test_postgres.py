@@ -326,3 +326,34 @@ def test_serialization_failures_and_deadlocks_are_retried(pg_url: str, tmp_path:
 
         assert registry._retrying(work) == 3
         assert [e.detail for e in registry.history()] == ["retried"]  # only the last committed
+
+
+def test_without_the_extension_search_falls_back_in_process(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """A role that may not create the extension gets a working registry searching in-process."""
+    import uuid
+
+    import psycopg
+
+    name = f"plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_server.dsn("postgres"), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')  # no rdkit in it
+    role = f"user_{uuid.uuid4().hex[:8]}"
+    postgres_server.add_password_user(role, SECRET, name)
+    url = f"postgresql+psycopg://{role}:{SECRET}@127.0.0.1:{postgres_server.port}/{name}"
+    try:
+        with Registry.open(url, settings=_settings(tmp_path), seed=False) as registry:
+            assert not registry.store.cartridge
+            registry.add_many(_pubchem(40), with_descriptors=False, workers=1)
+            hits = registry.search(substructure="c1ccccc1", limit=1000)
+            assert len(hits) > 5
+        info = _cli(tmp_path, "db", "info", "--db", url, "--format", "json")
+        assert info.returncode == 0, info.stderr
+        shown = json.loads(info.stdout)[0]
+        assert shown["search"] == "in-process (RDKit in Python)"
+        assert shown["cartridge_available"] is postgres_server.has_rdkit  # installed, not allowed
+        assert shown["compounds"] >= 35
+    finally:
+        with psycopg.connect(postgres_server.dsn("postgres"), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
