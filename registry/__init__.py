@@ -64,6 +64,17 @@ _LAZY: dict[str, str] = {
     "database_info": "registry.admin",
     "init_database": "registry.admin",
     "upgrade_database": "registry.admin",
+    # lookup (issue 6)
+    "Candidate": "registry.models",
+    "CasNumber": "registry.models",
+    "LookupResult": "registry.models",
+    "Query": "registry.query",
+    "QueryKind": "registry.query",
+    "classify": "registry.query",
+    "lookup": "registry.lookup",
+    "lookup_many": "registry.lookup",
+    "PubChemClient": "registry.pubchem",
+    "ReferenceIndex": "registry.reference",
 }
 
 __all__ = [

@@ -21,9 +21,10 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypeVar
 
 import polars as pl
 
@@ -36,22 +37,12 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_GROUPS = 250_000
-# Cells whose canonical form can list several numbers ("a; b"): all-valid multi-number cells,
-# and multi-number cells with an invalid part (they take that part's status).
-_SEVERAL_POSSIBLE = [
-    s.value
-    for s in (
-        CellStatus.MULTIPLE,
-        CellStatus.INVALID_FORMAT,
-        CellStatus.INVALID_LENGTH,
-        CellStatus.INVALID_CHECKSUM,
-    )
-]  # per-chunk duplicate tallies kept before they are folded
+_PENDING_ROWS = 500_000  # (number, row) pairs kept before they are folded into the tally
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
 Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,10 +313,33 @@ class _Tally:
         self.pending_rows = 0
 
     def _merge(self) -> None:
-        """Fold the per-chunk tallies into one; memory follows distinct numbers, not rows."""
+        """Fold the pending numbers into the tally; memory follows distinct numbers, not rows.
+
+        Pending numbers are kept as (number, row) pairs of up to a few chunks and grouped in
+        one go, which costs about half as much as grouping each chunk and merging the groups.
+        """
+        if not self.pending:
+            return
+        # Grouped by a 64-bit hash of the number, several times cheaper than by text. Group
+        # order does not matter (duplicates are sorted at the end); the order of rows within
+        # a group always follows the input, so the first rows stay first.
+        tallied = (
+            pl.concat(self.pending)
+            .group_by(pl.col("canonical").hash(seed=0).alias("key"))
+            .agg(
+                pl.col("canonical").first(),
+                count=pl.len().cast(pl.UInt32),
+                rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
+            )
+        )
+        self.pending = []
+        self.pending_rows = 0
+        if self.seen.height == 0:
+            self.seen = tallied
+            return
         self.seen = (
-            pl.concat([self.seen, *self.pending])
-            .group_by("key", maintain_order=True)
+            pl.concat([self.seen, tallied])
+            .group_by("key")
             .agg(
                 pl.col("canonical").first(),
                 pl.col("count").sum(),
@@ -334,21 +348,16 @@ class _Tally:
                 .head(_DUPLICATE_ROWS_KEPT),
             )
         )
-        self.pending = []
-        self.pending_rows = 0
 
     def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
         start = self.first_row + self.rows
-        frame = cells.with_columns(
-            value=values, row=pl.int_range(start, start + cells.height, dtype=pl.UInt32)
-        )
-        grouped = frame.group_by("status").len()
-        self.counts.update(
-            dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
-        )
+        rows = pl.int_range(start, start + cells.height, dtype=pl.UInt32, eager=True)
+        grouped = cells.get_column("status").value_counts()
+        self.counts.update(dict(grouped.iter_rows()))
         room = self.max_problems - len(self.problems)
         if room > 0:
             invalid = [s.value for s in CellStatus if s.is_invalid]
+            frame = cells.with_columns(value=values, row=rows)
             for row in (
                 frame.filter(pl.col("status").is_in(invalid)).head(room).iter_rows(named=True)
             ):
@@ -357,30 +366,23 @@ class _Tally:
                         row["row"], row["value"], row["status"], row["reason"], row["suggestion"]
                     )
                 )
-        # Only multi-number cells can hold several numbers; they are few, and a status test
-        # is cheaper than searching every canonical form for a separator.
-        several = frame.get_column("status").is_in(_SEVERAL_POSSIBLE)
-        # Grouped by a 64-bit hash of the number, which is several times cheaper than by text.
-        numbers = (
-            pl.concat(
-                [
-                    frame.select("canonical", "row").filter(~several),
-                    frame.filter(several)
-                    .select(pl.col("canonical").str.split("; "), "row")
-                    .explode("canonical"),
-                ]
+        numbers = pl.DataFrame([cells.get_column("canonical"), rows.alias("row")]).drop_nulls()
+        # One number is at most 12 bytes, several joined by "; " at least 16.
+        several = numbers.get_column("canonical").str.len_bytes() > 12
+        if several.any():
+            numbers = (
+                pl.concat(
+                    [
+                        numbers.filter(~several),
+                        numbers.filter(several)
+                        .with_columns(pl.col("canonical").str.split("; "))
+                        .explode("canonical"),
+                    ]
+                ).sort("row")  # back in file order, so a number's first rows come first
             )
-            .drop_nulls("canonical")
-            .group_by(pl.col("canonical").hash(seed=0).alias("key"))
-            .agg(
-                pl.col("canonical").first(),
-                count=pl.len().cast(pl.UInt32),
-                rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
-            )
-        )
         self.pending.append(numbers)
         self.pending_rows += numbers.height
-        if self.pending_rows > _PENDING_GROUPS:
+        if self.pending_rows >= _PENDING_ROWS:
             self._merge()
         self.rows += cells.height
 
@@ -407,6 +409,18 @@ def _cells_frame(cells: list[Cell]) -> pl.DataFrame:
     )
 
 
+def _prefetched(items: Iterator[_T], pool: ThreadPoolExecutor) -> Iterator[_T]:
+    """``items``, each read on ``pool`` while the caller works on the one before."""
+    end = object()
+    ahead = pool.submit(next, items, end)
+    while True:
+        item = ahead.result()
+        if item is end:
+            return
+        ahead = pool.submit(next, items, end)
+        yield item  # type: ignore[misc]
+
+
 def _run(
     chunks: Iterator[list[list[str]] | pl.DataFrame],
     dialect: Dialect,
@@ -416,24 +430,41 @@ def _run(
     estimate: int,
 ) -> None:
     column = dialect.cas_column
-    for chunk in chunks:
-        if isinstance(chunk, pl.DataFrame):
-            values = chunk.get_column(chunk.columns[column]).fill_null("")
-            cells = classify_cells(values)
-            if writer is not None:
-                writer.frame(chunk, cells)
-        else:
-            texts = [row[column] if column < len(row) else "" for row in chunk]
-            verdicts = [classify_cell(text) for text in texts]
-            values = pl.Series(texts, dtype=pl.String)
-            cells = _cells_frame(verdicts)
-            if writer is not None:
-                writer.rows(chunk, verdicts)
-        if cells.height != values.len():  # a join that fanned out would lose the row order
+
+    def finish(chunk: pl.DataFrame | None, values: pl.Series, cells: pl.DataFrame) -> None:
+        if cells.height != values.len():  # a join that fanned out would reorder rows
             raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
+        if writer is not None and chunk is not None:
+            writer.frame(chunk, cells)
         tally.add(values, cells)
         if progress is not None:
             progress(tally.rows, max(estimate, tally.rows))
+
+    # Three threads share the work, polars releasing the GIL in each: one reads the next
+    # chunk, this one classifies the current one, one writes and tallies the last one. One
+    # read and one write are in flight at a time, so rows stay in order.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending: Future[None] | None = None
+        try:
+            for chunk in _prefetched(chunks, pool):
+                if isinstance(chunk, pl.DataFrame):
+                    values = chunk.get_column(chunk.columns[column])
+                    if values.null_count():
+                        values = values.fill_null("")
+                    cells = classify_cells(values)
+                    if pending is not None:
+                        pending.result()
+                    pending = pool.submit(finish, chunk, values, cells)
+                else:
+                    texts = [row[column] if column < len(row) else "" for row in chunk]
+                    verdicts = [classify_cell(text) for text in texts]
+                    if writer is not None:
+                        writer.rows(chunk, verdicts)
+                    finish(None, pl.Series(texts, dtype=pl.String), _cells_frame(verdicts))
+        finally:
+            # Finished (or failed) before the caller retries or closes the output.
+            if pending is not None:
+                pending.result()
 
 
 # --- the entry point -----------------------------------------------------------------------

@@ -50,6 +50,7 @@ __all__ = [
     "draw",
     "fingerprint",
     "fingerprint_from_bytes",
+    "formula",
     "identifiers",
     "parse",
     "parse_smarts",
@@ -113,6 +114,10 @@ def capture_rdkit_log() -> Iterator[RDKitLog]:
     "unclosed ring for input: 'C1CC'"
     """
     log = RDKitLog()
+    if not hasattr(rdBase, "CaptureErrorLog"):  # older RDKit: silent, without the messages
+        with rdBase.BlockLogs():
+            yield log
+        return
     with rdBase.BlockLogs(), rdBase.CaptureErrorLog() as capture:
         try:
             yield log
@@ -166,26 +171,31 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
                 f"cannot read InChI {_short(text)}: {detail or f'InChI error code {code}'}"
             )
         return inchi_mol
-    with capture_rdkit_log() as log:
-        # cast: RDKit's stubs omit the None these return on failure
-        if fmt == "smiles":
-            mol = cast("Chem.Mol | None", Chem.MolFromSmiles(text.strip(), sanitize=False))
-        else:
-            mol = cast(
-                "Chem.Mol | None", Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
-            )
+    with capture_rdkit_log():
+        mol = _read(text, fmt, sanitize=True)
     if mol is None:
-        kind = "SMILES" if fmt == "smiles" else "Molfile"
-        raise InvalidStructure(
-            f"cannot read {kind} {_short(text)}: {log.message('RDKit could not parse it')}"
-        )
-    mol = _sanitise(mol, text)
-    if fmt == "molblock":
-        with capture_rdkit_log():
-            mol = Chem.RemoveHs(mol)
+        # Read again without sanitising to tell a syntax error from a chemistry one, and to get
+        # the sanitisation error as an exception with its message. The first read keeps RDKit's
+        # own perception (double-bond stereo from bond directions, Molfile wedges) intact.
+        with capture_rdkit_log() as log:
+            raw = _read(text, fmt, sanitize=False)
+        if raw is None:
+            kind = "SMILES" if fmt == "smiles" else "Molfile"
+            raise InvalidStructure(
+                f"cannot read {kind} {_short(text)}: {log.message('RDKit could not parse it')}"
+            )
+        _sanitise(raw, text)
+        raise InvalidStructure(f"cannot sanitise {_short(text)}")  # RDKit failed without saying
     if mol.GetNumAtoms() == 0:
         raise InvalidStructure(f"structure {_short(text)} has no atoms")
     return mol
+
+
+def _read(text: str, fmt: StructureFormat, *, sanitize: bool) -> Chem.Mol | None:
+    # cast: RDKit's stubs omit the None these return on failure
+    if fmt == "smiles":
+        return cast("Chem.Mol | None", Chem.MolFromSmiles(text.strip(), sanitize=sanitize))
+    return cast("Chem.Mol | None", Chem.MolFromMolBlock(text, sanitize=sanitize, removeHs=sanitize))
 
 
 def parse(value: Structure, *, fmt: StructureFormat | None = None) -> Chem.Mol:
@@ -368,6 +378,38 @@ def standardise(value: Structure) -> Standardised:
 
 # --- identity ---------------------------------------------------------------------------------
 
+_FORMULA_TOKEN = re.compile(r"(\[\d+[A-Z][a-z]?\]|[A-Z][a-z]?)(\d*)")
+_FORMULA_CHARGE = re.compile(r"[+-]\d*$")
+_ISOTOPIC_RANK = {"H": -4, "[1H]": -3, "D": -2, "T": -1}
+
+
+def formula(value: Structure) -> str:
+    """Molecular formula in the Hill system, as PubChem writes it.
+
+    Carbon first, then hydrogen, then the rest alphabetically; without carbon, every element
+    alphabetically (RDKit would put H first: ``H2ClNO3``; Hill and PubChem: ``ClH2NO3``).
+    Deuterium and tritium are written D and T (``CH3D``), other isotopes in brackets, and a
+    net charge is appended (``C7H5O2-``). Agrees with every formula in the ``chemicals``
+    package's 71k-compound PubChem table.
+
+    >>> formula("CCO"), formula("O[N+](=O)[O-].Cl"), formula("[2H]C"), formula("[O-]C(=O)c1ccccc1")
+    ('C2H6O', 'ClH2NO3', 'CH3D', 'C7H5O2-')
+    """
+    mol = parse(value)
+    text = str(rdMolDescriptors.CalcMolFormula(mol, True, True))
+    if any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms()):
+        return text
+    charge = _FORMULA_CHARGE.search(text)
+    body = text[: charge.start()] if charge else text
+    tokens = _FORMULA_TOKEN.findall(body)
+    if any(symbol in ("D", "T") or symbol.startswith("[") for symbol, _ in tokens):
+        # PubChem's isotopic formulas without carbon: H, D, T first, then the other elements
+        # alphabetically, bracketed isotopes last (H4Cl[15N], D4AlLi, KO3[15N])
+        tokens.sort(key=lambda t: (_ISOTOPIC_RANK.get(t[0], 1 + t[0].startswith("[")), t[0]))
+    else:
+        tokens.sort(key=lambda t: t[0])
+    return "".join(symbol + count for symbol, count in tokens) + (charge.group() if charge else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Identifiers:
@@ -377,7 +419,7 @@ class Identifiers:
         smiles: canonical isomeric SMILES.
         inchi: standard InChI (``""`` when InChI cannot represent the structure).
         inchikey: standard InChIKey (``""`` likewise).
-        formula: molecular formula in Hill order, charge appended (``C7H5O2-``).
+        formula: molecular formula in the Hill system as PubChem writes it (:func:`formula`).
         hash_layers: RDKit ``RegistrationHash`` layers keyed by ``HashLayer`` name
             (``CANONICAL_SMILES``, ``ESCAPE``, ``FORMULA``, ``NO_STEREO_SMILES``,
             ``NO_STEREO_TAUTOMER_HASH``, ``SGROUP_DATA``, ``TAUTOMER_HASH``), as lwreg stores them.
@@ -416,7 +458,7 @@ def identifiers(value: Structure) -> Identifiers:
         smiles=str(Chem.MolToSmiles(mol)),
         inchi=str(inchi or ""),
         inchikey=inchikey,
-        formula=str(rdMolDescriptors.CalcMolFormula(mol)),
+        formula=formula(mol),
         hash_layers={layer.name: str(text) for layer, text in layers.items()},
         registration_hash=str(
             RegistrationHash.GetMolHash(layers, RegistrationHash.HashScheme.ALL_LAYERS)

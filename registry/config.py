@@ -10,6 +10,9 @@ Environment variables:
     REGISTRY_OFFLINE: "1"/"true"/"yes" to never open a network connection.
     REGISTRY_PUBCHEM_URL: base URL of PUG-REST (tests and mirrors point it elsewhere).
     REGISTRY_PUBCHEM_TIMEOUT: seconds to wait for one PubChem response.
+    REGISTRY_PUBCHEM_RETRIES, REGISTRY_PUBCHEM_BACKOFF, REGISTRY_PUBCHEM_MAX_WAIT: retries after
+        a busy/timeout/network failure, the first backoff in seconds (doubling, with jitter),
+        and the bound in seconds on the total time of one PubChem request.
     REGISTRY_AUTHOR: who is recorded in the audit log (default: the OS user).
 """
 
@@ -48,6 +51,13 @@ class Settings:
     pubchem_url: str = PUBCHEM_URL
     pubchem_timeout: float = 30.0
     author: str = "unknown"
+    # PubChem client (registry.pubchem): retries with exponential backoff and jitter, a bound
+    # on the total time one call may take, and PubChem's published request-rate limits.
+    pubchem_retries: int = 4
+    pubchem_backoff: float = 1.0
+    pubchem_max_wait: float = 120.0
+    pubchem_rate_per_second: float = 5.0
+    pubchem_rate_per_minute: float = 400.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -65,6 +75,9 @@ class Settings:
             "pubchem_url": (env.get("REGISTRY_PUBCHEM_URL") or PUBCHEM_URL).rstrip("/"),
             "pubchem_timeout": float(env.get("REGISTRY_PUBCHEM_TIMEOUT") or 30.0),
             "author": env.get("REGISTRY_AUTHOR") or _default_author(),
+            "pubchem_retries": int(env.get("REGISTRY_PUBCHEM_RETRIES") or 4),
+            "pubchem_backoff": float(env.get("REGISTRY_PUBCHEM_BACKOFF") or 1.0),
+            "pubchem_max_wait": float(env.get("REGISTRY_PUBCHEM_MAX_WAIT") or 120.0),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

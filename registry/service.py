@@ -655,6 +655,18 @@ class Registry:
             for i in matches
         )
 
+    def lookup(self, query: str, *, exhaustive: bool = False) -> Any:
+        """Look a query up: this registry, the offline index, then PubChem unless offline.
+
+        Returns a :class:`~registry.models.LookupResult` (see :func:`registry.lookup.lookup`);
+        raises NotFound, or PubChemUnavailable when PubChem was needed and unreachable.
+        """
+        from registry.lookup import RegistrySource, default_sources, lookup
+
+        mine = RegistrySource(self.settings, registry=self)
+        sources = default_sources(self.settings, first=[mine], registry=False)
+        return lookup(query, self.settings, sources, exhaustive=exhaustive)
+
     def history(self, limit: int = 100) -> list[Any]:
         """The latest audit entries, newest first."""
         with self.store.read() as conn:

@@ -65,15 +65,23 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> tuple[float, float]:
-    """Best wall-clock time of ``repeat`` runs, and the CPU time that run used."""
-    best = (float("inf"), float("inf"))
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    """Wall-clock and CPU time of one run."""
+    cpu = _cpu()
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start, _cpu() - cpu
+
+
+def interleaved(
+    repeat: int, first: Callable[[], object], second: Callable[[], object]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Best (least disturbed) run of each, alternating so both see the same machine."""
+    a = b = (float("inf"), float("inf"))
     for _ in range(repeat):
-        cpu = _cpu()
-        start = time.perf_counter()
-        run()
-        best = min(best, (time.perf_counter() - start, _cpu() - cpu))
-    return best
+        a = min(a, timed(first))
+        b = min(b, timed(second))
+    return a, b
 
 
 def load() -> str:
@@ -85,7 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs each")
     parser.add_argument("--skip-full", action="store_true", help="only the default profile")
     args = parser.parse_args()
 
@@ -104,9 +112,9 @@ def main() -> None:
     if not args.skip_full:
         cases.append(("full set (217)", descriptors.full, True))
     for label, compute, all_descriptors in cases:
-        t_serial, cpu_serial = best_of(args.repeat, lambda c=compute: serial(values, c))  # type: ignore[misc]
-        t_parallel, cpu_parallel = best_of(
+        (t_serial, cpu_serial), (t_parallel, cpu_parallel) = interleaved(
             args.repeat,
+            lambda c=compute: serial(values, c),  # type: ignore[misc]
             lambda a=all_descriptors: descriptors.batch(  # type: ignore[misc]
                 values, workers=args.workers, all_descriptors=a, min_parallel=0
             ),

@@ -22,6 +22,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -131,6 +132,8 @@ def main() -> None:
         write_csv(big, values)
         size = big.stat().st_size / 2**20
         print(f"{args.rows:,} rows, {size:.1f} MiB, in {work}")
+        # Other processes on the machine inflate wall times; CPU times and ratios suffer less.
+        print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
         copy_cmd = [
             sys.executable,
@@ -205,6 +208,8 @@ def main() -> None:
             f"   CPU: stdnum {stdnum_cpu:.3f} s, validate_many {many_cpu:.3f} s "
             f"(all threads), {stdnum_cpu / many_cpu:.0f}x"
         )
+
+        print("load average now: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
         if args.big_factor:
             huge = work / "huge.csv"

@@ -139,3 +139,50 @@ def test_real_cell_shapes() -> None:
     number = classify_cell(7732185)
     assert (number.status, number.canonical) == (CellStatus.NUMBER, "7732-18-5")
     assert classify_cell("EC 200-001-8").status is CellStatus.INVALID_FORMAT
+
+
+# Cells that the vectorised text path settles (placeholders, letters, one number in text) next
+# to look-alikes it must leave to Python (several numbers, leading zeros, prefixes, quotes).
+_TEXT_CELLS = [
+    "NOCAS_231892",
+    "  nocas-ab12 ",
+    "N/A",
+    "n.a.",
+    "not available",
+    "???",
+    "see 13010-47-4 (hydrate)",
+    "see 13010-47-5 (hydrate)",
+    "Chromium (7440-47-3)",
+    "Chromium (0007440-47-3)",
+    "see 50-78-2 and 64-17-5",
+    "50-78-2 / 64-17-5",
+    "50-78-2;64-17-5, 7732-18-5",
+    "CAS 50-78-2 (aspirin)",
+    "cas: none",
+    "abc 12-3 def",
+    "x - 50-78-2",
+    "it's 50-78-2",
+    'say "50-78-2"',
+    "back\\slash 50-78-2",
+    "tab\t50-78-2 here",
+    "50-78-2x",
+    "x50-78-2",
+    "1234-5-6 word",
+    "word 200-001-8",
+    "#",
+    "-",
+]
+
+
+def test_text_cells_equal_classify_cell() -> None:
+    cells = classify_cells(_TEXT_CELLS)
+    expected = [classify_cell(value) for value in _TEXT_CELLS]
+    for value, row, cell in zip(_TEXT_CELLS, cells.iter_rows(), expected, strict=True):
+        assert row == (cell.canonical, cell.status.value, cell.reason or None, cell.suggestion), (
+            value
+        )
+    results = validate_many(_TEXT_CELLS)
+    assert list(results) == [cas.check(value) for value in _TEXT_CELLS]
+    assert cells["status"].to_list()[:3] == ["placeholder"] * 3
+    assert cells["status"][6] == "embedded"
+    assert cells["suggestion"][7] == "13010-47-4"

@@ -345,3 +345,14 @@ def test_blocks_end_at_record_ends(tmp_path: Path, size: int) -> None:
     latin = tmp_path / "latin.csv"
     latin.write_bytes("Name;CAS\n\u00b5-thing;50-00-0\n".encode("cp1252"))
     assert b"".join(_utf8_blocks(latin, "cp1252", 1, size)) == "\u00b5-thing;50-00-0\n".encode()
+
+
+@pytest.mark.parametrize("engine", ["polars", "csv"])
+def test_duplicate_rows_in_file_order_across_multi_number_cells(
+    tmp_path: Path, engine: str
+) -> None:
+    path = tmp_path / "dups.csv"
+    path.write_text("name,cas\na,64-17-5\nb,50-00-0/64-17-5\nc,64-17-5\nd,50-00-0\n")
+    report = validate_csv(path, engine=engine)  # type: ignore[arg-type]
+    by_number = {d.canonical: (d.count, d.rows) for d in report.duplicates}
+    assert by_number == {"64-17-5": (3, (2, 3, 4)), "50-00-0": (2, (3, 5))}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem
 
 from registry import chem
+from registry.chemicals_data import PubChemRow, iter_pubchem_rows
 from registry.errors import InvalidStructure, ValidationError
 
 MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
@@ -41,6 +45,13 @@ def test_parse_detects_formats() -> None:
 def test_parse_reads_an_sdf_record_with_data_fields() -> None:
     record = MILNACIPRAN_MOLBLOCK + ">  <CAS>\n92623-85-3\n\n$$$$\n"
     assert Chem.MolToSmiles(chem.parse(record)) == "CCN(CC)C(=O)C1(c2ccccc2)CC1CN"
+
+
+def test_parse_reads_v3000_molfiles_with_wedged_stereo() -> None:
+    mol = Chem.MolFromSmiles(LEVOMILNACIPRAN)
+    block = Chem.MolToV3KMolBlock(mol)
+    assert "V3000" in block
+    assert chem.identifiers(block).inchikey == "GJJFMKBJSRMPLA-DZGCQCFKSA-N"
 
 
 def test_parse_removes_explicit_hydrogens_from_a_molfile() -> None:
@@ -312,7 +323,9 @@ def test_draw_rejects_bad_input() -> None:
 
 # --- property tests ---------------------------------------------------------------------------
 
-_ATOMS = st.sampled_from(["C", "N", "O", "S", "F", "Cl", "c1ccccc1", "C(=O)", "[C@@H](C)", "C#N"])
+_ATOMS = st.sampled_from(
+    ["C", "N", "O", "S", "F", "Cl", "c1ccccc1", "C(=O)", "[C@@H](C)", "C#N", "/C=C/", "/C=C\\"]
+)
 
 
 @st.composite
@@ -385,12 +398,19 @@ def test_cleanup_equals_rdkits_cleanup(smiles: str) -> None:
     assert Chem.MolToSmiles(chem.cleanup(mol)) == Chem.MolToSmiles(rdMolStandardize.Cleanup(mol))
 
 
-def _pubchem_sample() -> list[str]:
-    from registry.chemicals_data import iter_pubchem_rows
+_ISOTOPE = re.compile(r"\[\d+")
 
+
+@cache
+def _pubchem_rows() -> list[PubChemRow]:
+    """The `chemicals` package's PubChem table (71k rows), read once for these tests."""
+    return list(iter_pubchem_rows())
+
+
+def _pubchem_sample() -> list[str]:
     salts: list[str] = []
     others: list[str] = []
-    for row in iter_pubchem_rows():
+    for row in _pubchem_rows():
         bucket = salts if "." in row.smiles else others
         if row.smiles and len(bucket) < 150 and row.cid % 7 == 0:
             bucket.append(row.smiles)
@@ -419,3 +439,82 @@ def test_cleanup_and_parent_on_real_pubchem_structures() -> None:
         assert "." not in result.parent_smiles, smiles
         split += result.is_salt
     assert split >= 140  # the multi-component half really splits
+
+
+def test_hydrochlorides_in_pubchem_split_into_their_free_bases() -> None:
+    """Real PubChem hydrochlorides (the `chemicals` table): parent + HCl adds up to the salt."""
+    rows = _pubchem_rows()
+    by_key = {row.inchikey: row for row in rows}
+    salts = [r for r in rows if r.smiles.endswith(".Cl") and r.smiles.count(".") == 1][:300]
+    assert len(salts) == 300
+    with_free_base = 0
+    for salt in salts:
+        result = chem.standardise(salt.smiles)
+        assert result.counterions == (("Cl", 1),), salt.cid
+        # the parent's formula plus HCl is the salt's formula PubChem reports
+        assert chem.formula(result.parent_smiles + ".Cl") == salt.formula, salt.cid
+        free_base = by_key.get(chem.identifiers(result.parent).inchikey)
+        if free_base is not None:
+            with_free_base += 1
+            # PubChem's own record of the free base, stereo included, is our parent
+            assert chem.canonical_smiles(free_base.smiles) == result.parent_smiles, salt.cid
+    assert with_free_base >= 150  # PubChem has the free base of most of them
+
+
+def test_formulas_agree_with_pubchem_including_inorganics_and_isotopes() -> None:
+    """Hill order as PubChem writes it, checked on the `chemicals` package's PubChem table:
+    every compound without carbon or with isotopes, and every 50th of the rest."""
+    checked = special = 0
+    for row in _pubchem_rows():
+        is_special = not row.formula.startswith("C") or _ISOTOPE.search(row.smiles) is not None
+        if not (is_special or row.cid % 50 == 0):
+            continue
+        try:
+            ours = chem.formula(row.smiles)
+        except InvalidStructure:
+            continue  # 17 of PubChem's SMILES do not sanitise in RDKit
+        assert ours == row.formula, (row.cid, row.smiles)
+        checked += 1
+        special += is_special
+    assert special > 1000
+    assert checked > 2000
+
+
+def test_double_bond_stereo_survives_parsing() -> None:
+    # PubChem CID 734154, (E)-2-methoxycinnamic acid: its InChIKey carries the E geometry
+    smiles = "COC1=CC=CC=C1/C=C/C(=O)O"
+    assert chem.identifiers(smiles).inchikey == "FEGVSPGUHMGGBO-VOTSOKGWSA-N"
+    assert chem.canonical_smiles(smiles) == "COc1ccccc1/C=C/C(=O)O"
+    # through a Molfile (2D coordinates carry the geometry) and an InChI too
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles(smiles))
+    assert chem.identifiers(block).inchikey == "FEGVSPGUHMGGBO-VOTSOKGWSA-N"
+    inchi = chem.identifiers(smiles).inchi
+    assert chem.canonical_smiles(inchi) == "COc1ccccc1/C=C/C(=O)O"
+    z = chem.identifiers("COC1=CC=CC=C1/C=C\\C(=O)O")
+    assert z.inchikey != "FEGVSPGUHMGGBO-VOTSOKGWSA-N"
+    assert z.no_stereo_hash == chem.identifiers(smiles).no_stereo_hash
+
+
+# Halogen oxoanions (chlorite, chlorate, iodate): PubChem computed the InChI from its record with
+# the charge as a removed proton (/p-1); from the SMILES the charge sits on an oxygen (/q-1; RDKit
+# also writes Cl=O as [Cl+2]-[O-]), and InChI keeps those apart. Only these may differ.
+HALOGEN_OXOANION = Chem.MolFromSmarts("[Cl,Br,I]~[OX1]")
+
+
+def test_inchikeys_agree_with_pubchem_on_a_sample_of_its_table() -> None:
+    checked = 0
+    differ = []
+    for row in _pubchem_rows():
+        if row.cid % 101:
+            continue
+        try:
+            ids = chem.identifiers(row.smiles)
+        except InvalidStructure:
+            continue
+        checked += 1
+        if ids.inchikey != row.inchikey:
+            differ.append(row)
+    assert checked > 600
+    for row in differ:
+        assert chem.parse(row.smiles).HasSubstructMatch(HALOGEN_OXOANION), (row.cid, row.smiles)
+    assert len(differ) <= checked // 100

@@ -235,3 +235,26 @@ def test_cas_path_does_not_import_rdkit() -> None:
         "assert 'registry.chem' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from registry.cli import chem as chem_cli
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with chem_cli._progress(200) as update:
+        assert update is not None
+        update(100, 200)
+        update(200, 200)
+    assert "descriptors" in terminal.getvalue()
+    assert "100%" in terminal.getvalue()
+    with chem_cli._progress(10) as update:  # too small to bother
+        assert update is None
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal
+    with chem_cli._progress(200) as update:
+        assert update is None

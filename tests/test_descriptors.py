@@ -241,3 +241,26 @@ def test_results_survive_pickling_unchanged() -> None:
         assert copy.values == result.values
         assert copy.rules == result.rules
         assert copy.rules[0].failed == result.rules[0].failed
+
+
+def test_batch_in_a_threaded_program_does_not_fork_the_threads() -> None:
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        pool = descriptors._pool(2)
+        method = pool._mp_context.get_start_method()  # type: ignore[attr-defined]
+        pool.shutdown()
+        assert method == "forkserver"
+        rows = descriptors.batch(BATCH * 2, workers=2, min_parallel=5)
+    finally:
+        stop.set()
+        thread.join()
+    assert rows == descriptors.batch(BATCH * 2, workers=1)
+    # without other threads it forks (other tests in the session may have left threads running)
+    pool = descriptors._pool(2)
+    expected = "fork" if threading.active_count() == 1 else "forkserver"
+    assert pool._mp_context.get_start_method() == expected  # type: ignore[attr-defined]
+    pool.shutdown()

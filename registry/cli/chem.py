@@ -290,7 +290,7 @@ def descriptors_command(
 
         registry descriptors --file library.csv --column smiles --format json
 
-        registry descriptors --file compounds.sdf --all --on submitted -f csv > all.csv
+        registry descriptors -i x.sdf --all --on submitted -f csv > all.csv
 
     Exit status: 0 when every structure was read, 1 when any was not, 2 on usage errors.
     """

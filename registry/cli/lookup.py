@@ -1,0 +1,216 @@
+"""``registry lookup``, ``registry cache`` and ``registry reference``: finding compounds."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from registry.cli.app import app
+from registry.cli.output import OutputFormat, render
+from registry.config import Settings
+from registry.errors import InputFileError, PubChemUnavailable
+from registry.models import LookupResult
+
+_COLUMNS = ("query", "source", "name", "cas", "formula", "inchikey", "cid", "flags")
+_BATCH = 50
+
+cache_app = typer.Typer(help="The PubChem response cache.", no_args_is_help=True)
+reference_app = typer.Typer(help="The offline reference index.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+app.add_typer(reference_app, name="reference")
+
+
+def _settings(offline: bool) -> Settings:
+    return Settings.from_env(offline=True if offline else None)
+
+
+def _flags(result: LookupResult, index: int) -> list[str]:
+    out = []
+    if result.ambiguous:
+        out.append("ambiguous")
+    if result.conflict:
+        out.append("conflict")
+    for salt, parent in result.salt_parent:
+        if index == salt:
+            out.append(f"salt-of:{result.candidates[parent].cid}")
+        if index == parent:
+            out.append(f"parent-of:{result.candidates[salt].cid}")
+    return out
+
+
+def _rows(result: LookupResult) -> Iterator[dict[str, Any]]:
+    if not result.candidates:
+        yield {
+            "query": result.query,
+            "source": "",
+            "name": "(invalid CAS checksum)"
+            if result.suggestions
+            else ("(source unavailable)" if result.warnings else "(not found)"),
+            "cas": [],
+            "flags": [f"did you mean {', '.join(result.suggestions[:3])}"]
+            if result.suggestions
+            else [],
+            "suggestions": list(result.suggestions),
+            "warnings": list(result.warnings),
+        }
+        return
+    for i, c in enumerate(result.candidates):
+        yield {
+            "query": result.query,
+            "kind": result.kind,
+            "source": c.source,
+            "retrieved": c.retrieved,
+            "name": c.name,
+            "cas": [f"{n.number} ({n.role}{'' if n.valid else ', bad checksum'})" for n in c.cas]
+            if c.cas
+            else [],
+            "cas_numbers": [{"number": n.number, "role": n.role, "valid": n.valid} for n in c.cas],
+            "formula": c.formula,
+            "inchikey": c.inchikey,
+            "cid": c.cid,
+            "smiles": c.smiles,
+            "iupac_name": c.iupac_name,
+            "molecular_weight": c.molecular_weight,
+            "origin": c.origin,
+            "flags": _flags(result, i),
+            "warnings": list(result.warnings),
+        }
+
+
+def _read_many(path: Path) -> list[str]:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read {path}: {error}") from error
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@app.command("lookup")
+def lookup_command(
+    queries: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Names, CAS numbers, CIDs, InChIKeys, InChIs or SMILES.",
+            show_default=False,
+            metavar="QUERY...",
+        ),
+    ] = None,
+    many: Annotated[
+        Path | None,
+        typer.Option("--many", help="A file with one query per line ('-' for stdin)."),
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never use the network (also REGISTRY_OFFLINE=1).")
+    ] = False,
+    every_source: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Ask every source, not only until one answers (finds conflicts)."
+        ),
+    ] = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
+) -> None:
+    """Look compounds up by name, CAS number, PubChem CID, InChIKey, InChI or SMILES.
+
+    Sources are asked in order: the offline reference index (PubChem data shipped with the
+    'chemicals' package, built into an index on first use), then PubChem unless offline.
+    Every candidate shows its source, name, CAS numbers with their roles, formula, InChIKey
+    and CID; flags mark ambiguous answers, conflicts between sources and salt/parent pairs.
+    A CAS number failing its checksum gets the likely intended numbers.
+
+    Examples:
+
+        registry lookup caffeine 50-78-2
+
+        registry lookup RYYVLZVUVIJVGH-UHFFFAOYSA-N --format json
+
+        registry lookup --many names.txt --format csv > found.csv
+
+        registry lookup 7732-18-5 --all     # compare the index with PubChem
+
+    Exit status: 0 when everything was found, 1 when something was not, 2 on usage errors.
+    """
+    from registry.lookup import default_sources, lookup_many
+
+    texts = list(queries or [])
+    if many is not None:
+        texts.extend(_read_many(many))
+    if not texts:
+        raise typer.BadParameter("give at least one QUERY or --many FILE", param_hint="QUERY")
+    settings = _settings(offline)
+    sources = default_sources(settings)
+    results: list[LookupResult] = []
+    batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
+    if len(batches) > 1 and sys.stderr.isatty():
+        with typer.progressbar(length=len(texts), label="looking up", file=sys.stderr) as bar:
+            for batch in batches:
+                results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
+                bar.update(len(batch))
+    else:
+        for batch in batches:
+            results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
+    rows = [row for result in results for row in _rows(result)]
+    typer.echo(render(rows, fmt, _COLUMNS))
+    unanswered = [r for r in results if not r.found and r.warnings]
+    for result in results:
+        if result.found:  # answered offline while a source could not answer
+            for warning in result.warnings:
+                typer.echo(f"warning: {result.query}: {warning}", err=True)
+    if unanswered:
+        names = ", ".join(repr(r.query) for r in unanswered[:5])
+        more = f" and {len(unanswered) - 5} more" if len(unanswered) > 5 else ""
+        raise PubChemUnavailable(f"{unanswered[0].warnings[-1]} (unanswered: {names}{more})")
+    if not all(r.found for r in results):
+        raise typer.Exit(1)
+
+
+@cache_app.command("info")
+def cache_info_command() -> None:
+    """Where the PubChem response cache is, its size and the dates of its answers."""
+    from registry.pubchem import cache_info
+
+    info = cache_info(Settings.from_env())
+    typer.echo(f"path:    {info.path}")
+    typer.echo(f"entries: {info.entries}")
+    typer.echo(f"size:    {info.size_bytes / 1024:.1f} KiB")
+    typer.echo(f"oldest:  {info.oldest or '-'}")
+    typer.echo(f"newest:  {info.newest or '-'}")
+
+
+@cache_app.command("clear")
+def cache_clear_command() -> None:
+    """Delete every cached PubChem answer (the next lookups ask PubChem again)."""
+    from registry.pubchem import cache_clear
+
+    typer.echo(f"removed {cache_clear(Settings.from_env())} cached answers")
+
+
+@reference_app.command("build")
+def reference_build_command() -> None:
+    """(Re)build the offline reference index from the 'chemicals' package's PubChem tables."""
+    from registry.reference import ReferenceIndex, build_reference
+
+    settings = Settings.from_env()
+    path = build_reference(settings)
+    info = ReferenceIndex(settings, path=path).info()
+    typer.echo(f"built {path}: {info.compounds} compounds, {info.names} names")
+
+
+@reference_app.command("info")
+def reference_info_command() -> None:
+    """Where the offline reference index is, what it holds and when it was built."""
+    from registry.reference import ReferenceIndex
+
+    info = ReferenceIndex(Settings.from_env()).info()
+    typer.echo(f"path:      {info.path}")
+    typer.echo(f"compounds: {info.compounds}")
+    typer.echo(f"names:     {info.names}")
+    typer.echo(f"size:      {info.size_bytes / 2**20:.1f} MiB")
+    typer.echo(f"built:     {info.built}")
+    typer.echo(f"sources:   {info.sources}")

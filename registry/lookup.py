@@ -1,0 +1,262 @@
+"""The lookup chain: classify the query, then ask each source in turn.
+
+Sources are tried in order: the own registry (when one is plugged in), the offline reference
+index, then PubChem (unless offline). By default the chain stops at the first source that
+knows the query, so a common compound never costs a network request; ``exhaustive=True`` asks
+every source, which is what finds conflicts between them. A source that cannot answer (PubChem
+down or offline) becomes a warning on the result as long as another source answered.
+
+A source is any object with a ``name`` and ``find_many(queries) -> list[list[Candidate]]``
+(one list per query, in order); the registry store plugs in as the first one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from registry import cas
+from registry.config import Settings
+from registry.errors import NotFound, PubChemUnavailable
+from registry.models import Candidate, CasNumber, LookupResult
+from registry.query import Query, QueryKind, classify
+
+__all__ = ["RegistrySource", "Source", "default_sources", "flags", "lookup", "lookup_many"]
+
+
+class Source(Protocol):
+    """One step of the lookup chain."""
+
+    name: str
+
+    def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]: ...
+
+
+def default_sources(
+    settings: Settings, first: Sequence[Source] = (), *, registry: bool = True
+) -> list[Source]:
+    """``first``, the own registry, the offline index, then PubChem.
+
+    The own registry is asked first when its database exists; on a fresh install it is
+    created (from the bundled records) only when the index does not know the query (see
+    :class:`RegistrySource`). PubChem is left out when offline; its client (and pubchempy) is
+    imported only when online.
+    """
+    from registry.reference import ReferenceSource
+
+    sources: list[Source] = [*first]
+    if registry:
+        sources.append(RegistrySource(settings, "exists"))
+    sources.append(ReferenceSource(settings))
+    if registry:
+        sources.append(RegistrySource(settings, "missing"))
+    if not settings.offline:
+        from registry.pubchem import PubChemSource
+
+        sources.append(PubChemSource(settings))
+    return sources
+
+
+def _salt_parent(candidates: Sequence[Candidate]) -> tuple[tuple[int, int], ...]:
+    """(salt, parent) index pairs: one candidate's SMILES is a component of another's."""
+    pairs = []
+    for i, salt in enumerate(candidates):
+        components = set(salt.smiles.split(".")) if "." in salt.smiles else set()
+        if not components:
+            continue
+        for j, parent in enumerate(candidates):
+            if (
+                i != j
+                and parent.smiles
+                and "." not in parent.smiles
+                and parent.smiles in components
+            ):
+                pairs.append((i, j))
+    return tuple(dict.fromkeys(pairs))
+
+
+def flags(
+    query: Query, candidates: Sequence[Candidate]
+) -> tuple[bool, bool, tuple[tuple[int, int], ...]]:
+    """(ambiguous, conflict, salt_parent) for a query's candidates.
+
+    Ambiguous: one source gives more than one record (distinct CIDs). Conflict: for a CAS number,
+    candidates (from any sources) that carry it disagree on the InChIKey.
+    """
+    per_source: dict[str, set[str]] = {}
+    for c in candidates:
+        # Distinct records, by CID where there is one: PubChem gives water's InChIKey two CIDs.
+        per_source.setdefault(c.source, set()).add(f"cid:{c.cid}" if c.cid else c.inchikey)
+    ambiguous = any(len(keys) > 1 for keys in per_source.values())
+    conflict = False
+    if query.kind is QueryKind.CAS:
+        keys = {c.inchikey for c in candidates if c.inchikey and query.value in c.cas_numbers}
+        conflict = len(keys) > 1 and len(per_source) > 1
+    return ambiguous, conflict, _salt_parent(candidates)
+
+
+def lookup_many(
+    texts: Sequence[str],
+    settings: Settings,
+    sources: Sequence[Source] | None = None,
+    *,
+    exhaustive: bool = False,
+) -> list[LookupResult]:
+    """Look many queries up, each source asked once for all queries still open (batching).
+
+    Never raises for a source that cannot answer (PubChem down, offline cache miss): each
+    affected result carries a warning instead, so the other answers are not lost.
+    """
+    chain = list(sources) if sources is not None else default_sources(settings)
+    queries = [classify(text) for text in texts]
+    found: list[list[Candidate]] = [[] for _ in queries]
+    warnings: list[list[str]] = [[] for _ in queries]
+    for source in chain:
+        open_ = [
+            i
+            for i, q in enumerate(queries)
+            if q.value
+            and (exhaustive or not found[i])
+            and (q.kind is not QueryKind.CAS or q.cas_valid)
+        ]
+        if not open_:
+            break
+        try:
+            answers = source.find_many([queries[i] for i in open_])
+        except PubChemUnavailable as error:
+            for i in open_:
+                warnings[i].append(f"{source.name}: {error}")
+            continue
+        for i, answer in zip(open_, answers, strict=True):
+            found[i].extend(answer)
+    results = []
+    for i, query in enumerate(queries):
+        candidates = found[i]
+        suggestions: tuple[str, ...] = ()
+        if query.kind is QueryKind.CAS and not query.cas_valid:
+            suggestions = tuple(cas.suggest(query.value, known=_knows(chain)))
+        ambiguous, conflict, salt_parent = flags(query, candidates)
+        results.append(
+            LookupResult(
+                query=query.text,
+                kind=str(query.kind),
+                candidates=tuple(candidates),
+                ambiguous=ambiguous,
+                conflict=conflict,
+                salt_parent=salt_parent,
+                suggestions=suggestions,
+                sources=tuple(s.name for s in chain),
+                warnings=tuple(warnings[i]),
+            )
+        )
+    return results
+
+
+def _knows(chain: Sequence[Source]) -> Callable[[str], bool]:
+    checkers = [k for s in chain if (k := getattr(s, "knows_cas", None)) is not None]
+    return lambda number: any(check(number) for check in checkers)
+
+
+def lookup(
+    text: str,
+    settings: Settings,
+    sources: Sequence[Source] | None = None,
+    *,
+    exhaustive: bool = False,
+) -> LookupResult:
+    """Look one query up through the chain.
+
+    Raises NotFound when no source knows it (a CAS number failing its checksum is not an
+    error: the result carries suggestions), PubChemUnavailable when PubChem was needed and
+    could not be reached.
+    """
+    result = lookup_many([text], settings, sources, exhaustive=exhaustive)[0]
+    if not result.found and not result.suggestions:
+        if result.warnings:
+            raise PubChemUnavailable("; ".join(result.warnings))
+        raise NotFound(f"nothing found for {text!r}")
+    return result
+
+
+class RegistrySource:
+    """The own registry as a lookup source (identifier and name matches, no structure parsing).
+
+    ``when`` decides whether it takes part, so that a lookup never pays for opening (or
+    creating) a database it does not need: ``"exists"`` asks the registry only when its
+    database already exists (first in the chain); ``"missing"`` opens it, creating it from the
+    bundled record files, only when it did not exist yet (after the offline index, so a fresh
+    install still answers ``registry lookup milnacipran`` offline).
+    """
+
+    name = "registry"
+
+    def __init__(self, settings: Settings, when: str = "exists", *, registry: Any = None) -> None:
+        self.settings = settings
+        self.when = when
+        self._registry: Any = registry  # an open Registry: always asked, never closed here
+        self._existed = registry is not None or _database_exists(settings.db_url)
+
+    def _open(self) -> Any:
+        if self._registry is None:
+            from registry.service import Registry
+
+            self._registry = Registry.open(settings=self.settings)
+        return self._registry
+
+    def _active(self) -> bool:
+        return self._existed if self.when == "exists" else not self._existed
+
+    def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]:
+        if not self._active():
+            return [[] for _ in queries]
+        registry = self._open()
+        store = registry.store
+        out: list[list[Candidate]] = []
+        with store.read() as conn:
+            for query in queries:
+                if query.kind is QueryKind.CAS:
+                    ids = store.ids_by_identifier(conn, "cas", query.value)
+                elif query.kind is QueryKind.INCHIKEY:
+                    ids = store.ids_by_inchikey(conn, query.value)
+                elif query.kind is QueryKind.CID:
+                    ids = store.ids_by_identifier(conn, "pubchem_cid", query.value)
+                else:
+                    ids = store.ids_by_name(conn, query.value)
+                out.append([_from_compound(store.load(conn, i)) for i in ids])
+        return out
+
+    def knows_cas(self, number: str) -> bool:
+        if not self._active() or (self.when == "missing" and self._registry is None):
+            return False  # never create a database just to rank suggestions
+        store = self._open().store
+        with store.read() as conn:
+            return bool(store.ids_by_identifier(conn, "cas", number))
+
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
+
+
+def _database_exists(url: str) -> bool:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).exists()
+    return not url.startswith("sqlite")  # a server database: assume it is there
+
+
+def _from_compound(compound: Any) -> Candidate:
+    cids = [i.value for i in compound.identifiers if i.kind == "pubchem_cid"]
+    return Candidate(
+        source="registry",
+        retrieved=compound.updated_at or compound.created_at,
+        name=compound.name,
+        cas=tuple(CasNumber(e.number, e.role, cas.is_valid(e.number)) for e in compound.cas),
+        formula=compound.formula,
+        inchikey=compound.inchikey,
+        cid=int(cids[0]) if cids and cids[0].isdigit() else None,
+        smiles=compound.smiles,
+        inchi=compound.inchi,
+        synonyms=tuple(compound.synonyms[:20]),
+        origin=f"registry:{compound.registry_id}",
+    )

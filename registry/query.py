@@ -1,0 +1,155 @@
+"""Classify a lookup query: CAS number, PubChem CID, InChIKey, InChI, SMILES or a name.
+
+Pure and fast (standard library and :mod:`registry.cas` only): the lookup chain calls it once
+per query before deciding which source to ask and how.
+
+>>> classify("50-78-2").kind
+<QueryKind.CAS: 'cas'>
+>>> classify("CID 2244").value
+'2244'
+>>> classify("RYYVLZVUVIJVGH-UHFFFAOYSA-N").kind
+<QueryKind.INCHIKEY: 'inchikey'>
+>>> classify("CN1C=NC2=C1C(=O)N(C(=O)N2C)C").kind
+<QueryKind.SMILES: 'smiles'>
+>>> classify("caffeine").kind
+<QueryKind.NAME: 'name'>
+>>> q = classify("50-78-3"); (q.kind, q.cas_valid)
+(<QueryKind.CAS: 'cas'>, False)
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from registry import cas
+from registry.models import CasNumber
+
+__all__ = ["Query", "QueryKind", "cas_from_synonyms", "classify"]
+
+_INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{10}-[A-Z]").fullmatch
+_CID = re.compile(r"(?:(?:pubchem\s*)?cid\s*[:#]?\s*)?([1-9][0-9]{0,11})", re.IGNORECASE).fullmatch
+# A CAS-shaped value: digit groups joined by hyphens or spaces, optionally with a "CAS" prefix.
+# Anything of this shape is treated as a CAS query even when its checksum fails, so the user
+# gets suggestions instead of a name search for "50-78-3".
+_CAS_SHAPE = re.compile(
+    r"(?:CAS[\s\w.#:°-]*?)?\s*[0-9]{2,7}\s*[-\u2010-\u2015\u2212 ]\s*[0-9]{2}"
+    r"\s*[-\u2010-\u2015\u2212 ]\s*[0-9]",
+    re.IGNORECASE,
+).fullmatch
+_EC_SHAPE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
+# Characters that occur in SMILES but (almost) never in a name, and that names need.
+_SMILES_CHARS = re.compile(r"[A-Za-z0-9@+\-\[\]\(\)\\/%=#$:.*]+").fullmatch
+_SMILES_ONLY = re.compile(r"[=#@\[\]]|^[BCNOSPFI][a-z]?[0-9(=]|[a-z][0-9]|^c1|[()][A-Z]")
+_BRACKET_ATOM = re.compile(r"\[[^\]]*\]")
+_ATOMS_ONLY = re.compile(r"(?:Cl|Br|[BCNOSPFI]|[cnops])+").fullmatch
+_ORGANIC_ATOM = re.compile(r"Cl|Br|[BCNOSPFI]|[bcnops]")
+
+
+class QueryKind(enum.StrEnum):
+    CAS = "cas"
+    CID = "cid"
+    INCHIKEY = "inchikey"
+    INCHI = "inchi"
+    SMILES = "smiles"
+    NAME = "name"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A classified query.
+
+    Attributes:
+        text: the query as given.
+        kind: what it looks like.
+        value: the normalised value to search for (canonical CAS, digits of a CID, stripped
+            text otherwise; for a CAS number failing its checksum, the hyphenated digits).
+        cas_valid: for a CAS query, whether its check digit holds; None for other kinds.
+    """
+
+    text: str
+    kind: QueryKind
+    value: str
+    cas_valid: bool | None = None
+
+
+def _looks_like_smiles(text: str) -> bool:
+    if " " in text or not _SMILES_CHARS(text) or not _ORGANIC_ATOM.search(text):
+        return False
+    # Outside bracket atoms, every letter must belong to an organic-subset atom symbol, so
+    # "Benzene", "NaCl", "ac1l1hbs" and "nu2058" stay names while "CCCBr" is a SMILES.
+    letters = "".join(re.findall(r"[A-Za-z]+", _BRACKET_ATOM.sub("", text)))
+    if letters and _ATOMS_ONLY(letters) is None:
+        return False
+    if text.isalpha():
+        return len(text) > 1
+    return _SMILES_ONLY.search(text) is not None or "[" in text
+
+
+def classify(text: str) -> Query:
+    """What a query is, with its normalised value.
+
+    Never raises: anything unrecognised is a name.
+
+    >>> classify("  InChI=1S/CH4/h1H4 ").kind
+    <QueryKind.INCHI: 'inchi'>
+    >>> classify("CAS-7732-18-5").value
+    '7732-18-5'
+    >>> classify("ethanol").kind, classify("CCO").kind
+    (<QueryKind.NAME: 'name'>, <QueryKind.SMILES: 'smiles'>)
+    """
+    stripped = text.strip()
+    if not stripped:
+        return Query(text, QueryKind.NAME, "")
+    if stripped.startswith("InChI="):
+        return Query(text, QueryKind.INCHI, stripped)
+    upper = stripped.upper()
+    if _INCHIKEY(upper):
+        return Query(text, QueryKind.INCHIKEY, upper)
+    cid = _CID(stripped)
+    if cid:
+        return Query(text, QueryKind.CID, cid.group(1))
+    if _CAS_SHAPE(stripped) and not _EC_SHAPE(stripped):
+        result = cas.check(stripped)
+        if result.is_valid and result.canonical is not None:
+            return Query(text, QueryKind.CAS, result.canonical, cas_valid=True)
+        if result.digits is not None:
+            return Query(text, QueryKind.CAS, result.digits, cas_valid=False)
+    if _looks_like_smiles(stripped):
+        return Query(text, QueryKind.SMILES, stripped)
+    return Query(text, QueryKind.NAME, stripped)
+
+
+# --- CAS numbers from synonyms ---------------------------------------------------------------
+
+# Anchored: the whole synonym is the number, optionally behind a "CAS" prefix ("CAS-66-71-7",
+# "CAS RN: 50-78-2"). EC numbers (NNN-NNN-N) have a 3-digit middle group and never match.
+_CAS_SYNONYM = re.compile(
+    r"(?:CAS(?:[\s_-]*(?:RN|No\.?|Number|Registry\s*Number))?\s*[:#.]?\s*-?\s*)?"
+    r"([1-9][0-9]{1,6}-[0-9]{2}-[0-9])",
+    re.IGNORECASE,
+).fullmatch
+
+
+def cas_from_synonyms(synonyms: Iterable[str], role: str = "synonym") -> tuple[CasNumber, ...]:
+    """Every CAS-shaped synonym, in synonym order, each once, checksum failures kept and flagged.
+
+    PubChem's synonym lists mix CAS numbers with EC numbers, ``CAS-`` prefixed copies and
+    numbers whose check digit fails. None is dropped silently and none is preferred: the
+    caller sees them all (invalid ones with ``valid=False``).
+
+    >>> [(c.number, c.valid) for c in cas_from_synonyms(
+    ...     ["aspirin", "50-78-2", "CAS-50-78-2", "EINECS 200-064-1", "200-064-1", "50-78-3"])]
+    [('50-78-2', True), ('50-78-3', False)]
+    """
+    seen: dict[str, CasNumber] = {}
+    for synonym in synonyms:
+        match = _CAS_SYNONYM(synonym.strip())
+        if match is None:
+            continue
+        number = match.group(1)
+        if number not in seen:
+            seen[number] = CasNumber(number, role, cas.is_valid(number))
+    return tuple(seen.values())

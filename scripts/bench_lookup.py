@@ -1,0 +1,152 @@
+"""Lookup speed: start-up, index throughput, and PubChem requests against a fake server.
+
+1. Whole-process `registry lookup 50-78-2 --offline` against `registry cas 50-78-2`, alternated
+   in the same run, median of --runs each. Target: under 2x (the lookup path must not import
+   RDKit, polars or pubchempy).
+2. In-process lookups per second from the offline index (CAS, name, InChIKey) and from the
+   own registry (a fresh SQLite one, seeded with the bundled records).
+3. Requests made to look up --names names (with their properties and synonyms) against the fake
+   PubChem server (tests/fake_pubchem.py, fed with rows of the chemicals table): our client
+   (one CID search per name, then batched POSTs for properties and synonyms) against a plain
+   pubchempy loop (`get_compounds(name, "name")` then `.synonyms`); then our second run, which
+   must make zero requests. The rate limit is raised for this part (the request count does not
+   depend on it; tests check the limiter itself).
+
+    python scripts/bench_lookup.py [--runs 11] [--names 200]
+
+The index is built first (in a temporary REGISTRY_DATA_DIR) so start-up is measured warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def wall(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "registry", *args],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def startup(runs: int, env: dict[str, str]) -> None:
+    wall(["lookup", "50-78-2", "--offline"], env)  # builds the index once
+    cas_times, lookup_times = [], []
+    for _ in range(runs):
+        cas_times.append(wall(["cas", "50-78-2"], env))
+        lookup_times.append(wall(["lookup", "50-78-2", "--offline"], env))
+    c, lk = statistics.median(cas_times), statistics.median(lookup_times)
+    print(f"registry cas 50-78-2              : {c * 1000:7.1f} ms (median of {runs})")
+    print(f"registry lookup 50-78-2 --offline : {lk * 1000:7.1f} ms   ratio {lk / c:.2f}x")
+
+
+def throughput(settings: object) -> None:
+    from registry.query import classify
+    from registry.reference import ReferenceIndex
+
+    index = ReferenceIndex(settings)  # type: ignore[arg-type]
+    for query in ("58-08-2", "caffeine", "RYYVLZVUVIJVGH-UHFFFAOYSA-N"):
+        q = classify(query)
+        index.find(q)
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 1.0:
+            index.find(q)
+            n += 1
+        rate = n / (time.perf_counter() - start)
+        print(f"index lookup {q.kind:<9} {query:<28}: {rate:9.0f} /s ({1e6 / rate:6.1f} us)")
+
+
+def registry_throughput(settings: object) -> None:
+    from registry.lookup import RegistrySource
+    from registry.query import classify
+
+    source = RegistrySource(settings, "missing")  # type: ignore[arg-type]
+    for query in ("milnacipran", "92623-85-3"):
+        q = [classify(query)]
+        assert source.find_many(q)[0], query  # opens (and seeds) the registry once
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < 1.0:
+            source.find_many(q)
+            n += 1
+        rate = n / (time.perf_counter() - start)
+        print(f"registry lookup {q[0].kind:<6} {query:<28}: {rate:9.0f} /s ({1e6 / rate:6.1f} us)")
+    source.close()
+
+
+def requests(names_count: int, settings: object) -> None:
+    import pubchempy
+    from fake_pubchem import FakePubChem, compounds_from_chemicals
+
+    from registry.pubchem import PubChemClient
+    from registry.query import classify
+
+    compounds = compounds_from_chemicals(names_count, start=1000)
+    names = [c.title for c in compounds]
+    with FakePubChem(compounds) as server:
+        fast = settings.replace(  # type: ignore[attr-defined]
+            pubchem_url=server.url, pubchem_rate_per_second=1000, pubchem_rate_per_minute=100000
+        )
+        queries = [classify(n) for n in names]
+        start = time.perf_counter()
+        ours = PubChemClient(fast).candidates(queries)
+        ours_time = time.perf_counter() - start
+        ours_requests = len(server.requests)
+        found = sum(1 for c in ours if c)
+        server.reset()
+        PubChemClient(fast).candidates(queries)
+        second = len(server.requests)
+        server.reset()
+        old_base = pubchempy.API_BASE
+        pubchempy.API_BASE = server.url  # pubchempy reads it at each call
+        try:
+            start = time.perf_counter()
+            plain = 0
+            for name in names:
+                for compound in pubchempy.get_compounds(name, "name"):
+                    _ = compound.synonyms
+                    plain += 1
+            plain_time = time.perf_counter() - start
+        finally:
+            pubchempy.API_BASE = old_base
+        plain_requests = len(server.requests)
+    print(f"{len(names)} names, found by ours {found}, by pubchempy {plain} compounds")
+    print(f"plain pubchempy loop : {plain_requests:4d} requests ({plain_time:.2f} s, unthrottled)")
+    print(f"registry client      : {ours_requests:4d} requests ({ours_time:.2f} s)")
+    print(f"registry, second run : {second:4d} requests (cache)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--names", type=int, default=200)
+    args = parser.parse_args()
+    from registry.config import Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "REGISTRY_DATA_DIR": f"{tmp}/data", "REGISTRY_CACHE_DIR": f"{tmp}/c"}
+        env.pop("REGISTRY_OFFLINE", None)
+        settings = Settings.from_env(env)
+        startup(args.runs, env)
+        throughput(settings)
+        registry_throughput(settings)
+        requests(args.names, settings)
+
+
+if __name__ == "__main__":
+    main()
