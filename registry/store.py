@@ -147,7 +147,7 @@ def _first_line(error: Exception) -> str:
     return _mask_secrets(line)
 
 
-_PASSWORD_IN_TEXT = re.compile(r"((?:password|passwd)\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+_PASSWORD_IN_TEXT = re.compile(r"((?:password|passwd)\s*=\s*)('[^']*'|[^&\s]+)", re.IGNORECASE)
 _PASSWORD_IN_URL = re.compile(r"(://[^:/?#@\s]*:)([^@/\s]*)(@)")
 
 
@@ -164,18 +164,16 @@ def _mask_secrets(message: str) -> str:
 def mask_url(url: str) -> str:
     """A database URL fit to print: the password (in the authority or the query) hidden.
 
-    >>> mask_url("postgresql+psycopg://reg:s3cret@db.example:5432/registry?password=x")
-    'postgresql+psycopg://reg:***@db.example:5432/registry?password=***'
+    >>> mask_url("postgresql+psycopg://reg:s3cret@db.example/registry?password=x&sslmode=require")
+    'postgresql+psycopg://reg:***@db.example/registry?password=***&sslmode=require'
     >>> mask_url("sqlite:///tmp/r.sqlite")
     'sqlite:///tmp/r.sqlite'
     """
     try:
-        parsed = make_url(url)
-    except Exception:  # not a URL SQLAlchemy reads: mask textually
-        return _mask_secrets(url)
-    if "password" in parsed.query:
-        parsed = parsed.update_query_dict({"password": "***"})
-    return parsed.render_as_string(hide_password=True)
+        rendered = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: mask it as text
+        rendered = url
+    return _mask_secrets(rendered)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
