@@ -23,7 +23,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from registry.errors import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
@@ -103,8 +103,7 @@ class CasStatus(enum.StrEnum):
         return self in (CasStatus.VALID, CasStatus.NORMALISED)
 
 
-@dataclass(frozen=True, slots=True)
-class CasCheck:
+class CasCheck(NamedTuple):
     """Everything known about one checked value.
 
     Attributes:
@@ -143,10 +142,14 @@ def calc_check_digit(body: str) -> str:
     return str(sum(w * int(d) for w, d in enumerate(reversed(digits), start=1)) % 10)
 
 
-def _check_digit_ok(canonical_shape: str) -> bool:
+def _expected_check_digit(canonical_shape: str) -> int:
+    """The check digit a number of canonical shape (``N-NN-N``, 2-7 digits first) should have."""
     first = canonical_shape[:-5].zfill(7)
-    total = _SUM_9876[first[:4]] + _SUM_543[first[4:]] + _SUM_21[canonical_shape[-4:-2]]
-    return total % 10 == ord(canonical_shape[-1]) - 48
+    return (_SUM_9876[first[:4]] + _SUM_543[first[4:]] + _SUM_21[canonical_shape[-4:-2]]) % 10
+
+
+def _check_digit_ok(canonical_shape: str) -> bool:
+    return _expected_check_digit(canonical_shape) == ord(canonical_shape[-1]) - 48
 
 
 def is_valid(value: object, *, strict: bool = False) -> bool:
@@ -307,7 +310,7 @@ def _shape(text: str, changes: list[str] | None) -> str | tuple[CasStatus, str]:
 
 
 def _judge_checksum(original: str, shaped: str, changes: tuple[str, ...]) -> CasCheck:
-    expected = int(calc_check_digit(shaped[:-2]))
+    expected = _expected_check_digit(shaped)
     found = ord(shaped[-1]) - 48
     if expected != found:
         return CasCheck(

@@ -129,7 +129,7 @@ def test_python_dash_m_registry_runs() -> None:
 def test_registry_errors_become_one_line_and_their_exit_code() -> None:
     import typer
 
-    from registry.cli.app import _RegistryGroup
+    from registry.cli.base import _RegistryGroup
     from registry.errors import InputFileError, NotFound
 
     probe = typer.Typer(cls=_RegistryGroup)
@@ -145,3 +145,30 @@ def test_registry_errors_become_one_line_and_their_exit_code() -> None:
     result = runner.invoke(probe, ["missing"])
     assert (result.exit_code, result.output) == (1, "error: no compound matches 'unobtainium'\n")
     assert runner.invoke(probe, ["binary"]).exit_code == 2
+
+
+def test_every_command_is_in_the_lazy_command_map() -> None:
+    from typer.main import get_command
+
+    from registry.cli import COMMAND_MODULES
+
+    group = get_command(app)
+    assert set(group.commands) == set(COMMAND_MODULES)  # type: ignore[attr-defined]
+
+
+def test_cas_command_loads_only_its_own_command_module() -> None:
+    probe = (
+        "import sys\n"
+        "sys.argv = ['registry', 'cas', '50-78-2']\n"
+        "from registry.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('registry.cli.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "['registry.cli.base', 'registry.cli.cas', 'registry.cli.output']"

@@ -1,14 +1,63 @@
 """The ``registry`` command: a thin typer layer over the library.
 
-Each feature's commands live in their own module here and register on the one ``app``.
+Each feature's commands live in their own module here and register on the one ``app``. The
+console script imports only the module of the command being run, so ``registry cas`` never pays
+for the imports of ``registry lookup`` or ``registry descriptors``; ``--help`` and unknown
+commands load them all. ``from registry.cli import app`` gives the fully loaded app.
 """
 
-from registry.cli import cas as _cas  # noqa: F401  (registers its commands)
-from registry.cli import chem as _chem  # noqa: F401  (registers descriptors, draw)
-from registry.cli import db as _db  # noqa: F401  (registers db init|upgrade|info)
-from registry.cli import lookup as _lookup  # noqa: F401  (registers its commands)
-from registry.cli import registry_cmds as _registry_cmds  # noqa: F401
-from registry.cli import validate as _validate  # noqa: F401
-from registry.cli.app import app, main
+from __future__ import annotations
 
-__all__ = ["app", "main"]
+import importlib
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import typer
+
+__all__ = ["COMMAND_MODULES", "app", "load_commands", "main"]
+
+# Top-level command (or command group) -> the module under registry.cli that registers it.
+COMMAND_MODULES: dict[str, str] = {
+    "cas": "cas",
+    "validate": "validate",
+    "descriptors": "chem",
+    "draw": "chem",
+    "lookup": "lookup",
+    "cache": "lookup",
+    "reference": "lookup",
+    "add": "registry_cmds",
+    "show": "registry_cmds",
+    "list": "registry_cmds",
+    "search": "registry_cmds",
+    "note": "registry_cmds",
+    "import": "registry_cmds",
+    "export": "registry_cmds",
+    "db": "db",
+}
+
+
+def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
+    """Import the given command modules (all when None) and return the root app."""
+    from registry.cli.base import app
+
+    wanted = dict.fromkeys(COMMAND_MODULES.values()) if modules is None else modules
+    for module in wanted:
+        importlib.import_module(f"registry.cli.{module}")
+    return app
+
+
+def main() -> None:
+    """Entry point of the ``registry`` console script."""
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    module = COMMAND_MODULES.get(command or "")
+    load_commands(None if module is None else [module])(prog_name="registry")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        app = load_commands()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module 'registry.cli' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from registry import cas
-from registry.cli.app import app
+from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 
 _COLUMNS = ("input", "canonical", "status", "reason", "suggestion")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from registry.cli.app import app
+from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 from registry.errors import InvalidStructure
 from registry.models import DescriptorRow, RuleCheck

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from registry.cli.app import app
+from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 
 db_app = typer.Typer(

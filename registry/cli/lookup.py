@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from registry.cli.app import app
+from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 from registry.config import Settings
 from registry.errors import InputFileError, PubChemUnavailable

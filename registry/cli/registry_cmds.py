@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from registry.cli.app import app
+from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 from registry.errors import InputFileError, ValidationError
 

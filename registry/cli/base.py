@@ -57,8 +57,3 @@ def _root(
     ] = False,
 ) -> None:
     """A chemical compound registry with CAS Registry Number validation."""
-
-
-def main() -> None:
-    """Entry point of the ``registry`` console script."""
-    app(prog_name="registry")
