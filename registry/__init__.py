@@ -58,6 +58,12 @@ _LAZY: dict[str, str] = {
     "validate_many": "registry.bulk",
     "validate_csv": "registry.bulk_files",
     "Report": "registry.bulk_files",
+    # shared registry on PostgreSQL, bulk import (issue 7)
+    "StructureImportReport": "registry.structure_import",
+    "import_structures": "registry.structure_import",
+    "database_info": "registry.admin",
+    "init_database": "registry.admin",
+    "upgrade_database": "registry.admin",
     # lookup (issue 6)
     "Candidate": "registry.models",
     "CasNumber": "registry.models",

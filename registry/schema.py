@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["audit", "compounds", "identifiers", "metadata", "notes", "properties"]
+__all__ = ["audit", "compounds", "identifiers", "imports", "metadata", "notes", "properties"]
 
 # Names follow a convention so that Alembic migrations and this metadata agree on them.
 metadata = MetaData(
@@ -152,4 +152,15 @@ audit = Table(
     # No foreign key: the trail outlives what it describes.
     Column("compound_id", Integer, nullable=True, index=True),
     Column("detail", Text, nullable=False),
+)
+
+# Bulk imports in progress or done: rows committed so far per input file (by content digest).
+imports = Table(
+    "imports",
+    metadata,
+    Column("digest", Text, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("rows_done", Integer, nullable=False),
+    Column("finished", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

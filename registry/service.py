@@ -540,10 +540,13 @@ class Registry:
         *,
         source: str = "user",
         timings: dict[str, float] | None = None,
+        checkpoint: tuple[str, str, int, bool] | None = None,
     ) -> tuple[list[str], list[tuple[int, str]]]:
         """Insert structures :func:`prepare` made (None: unreadable), in one transaction.
 
         Same result as :meth:`add_many`; lets callers prepare in parallel processes.
+        ``checkpoint`` (digest, source, rows done, finished) is recorded in the same
+        transaction, so that a bulk import resumes exactly after the last committed batch.
         """
         valid = [(i, p) for i, p in enumerate(prepared) if p is not None]
         invalid = [(i, "invalid structure") for i, p in enumerate(prepared) if p is None]
@@ -579,11 +582,22 @@ class Registry:
                         for i in ids
                     ],
                 )
+                if checkpoint is not None:
+                    self.store.set_import_progress(conn, *checkpoint)
             if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
                 timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - start
             return [format_registry_id(i) for i in ids], sorted(skipped)
 
         return self._retrying(work)
+
+    def import_structures(self, path: Path, **options: Any) -> Any:
+        """Bulk-register a structure file (.sdf, .csv/.tsv, .smi) in resumable batches.
+
+        See :func:`registry.structure_import.import_structures` for the options and report.
+        """
+        from registry.structure_import import import_structures
+
+        return import_structures(self, path, **options)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -730,12 +744,15 @@ class Registry:
             probe = chem.fingerprint(chem.standardise(similar).parent)
             scored: list[tuple[float, int]] = []
             with self.store.read() as conn:
-                for compound_id, fp in self.store.fingerprints(conn):
-                    score = chem.tanimoto(probe, fp)
-                    if score >= min_similarity:
-                        scored.append((score, compound_id))
-                scored.sort(key=lambda s: (-s[0], s[1]))
-                scored = scored[:limit]
+                if self.store.cartridge:  # in the database, on the same fingerprint bits
+                    scored = self.store.similar_in_database(conn, probe, min_similarity, limit)
+                else:
+                    for compound_id, fp in self.store.fingerprints(conn):
+                        score = chem.tanimoto(probe, fp)
+                        if score >= min_similarity:
+                            scored.append((score, compound_id))
+                    scored.sort(key=lambda s: (-s[0], s[1]))
+                    scored = scored[:limit]
                 names = self.store.names(conn, [i for _, i in scored])
             return SearchResults(
                 SearchHit(format_registry_id(i), names[i][0], "similar", round(s, 4), names[i][1])
@@ -745,11 +762,14 @@ class Registry:
         pattern = chem.parse_smarts(substructure)
         matches: list[int] = []
         with self.store.read() as conn:
-            for compound_id, smiles in self.store.structures(conn):
-                if chem.substructure_match(smiles, pattern):
-                    matches.append(compound_id)
-                    if len(matches) >= limit:
-                        break
+            if self.store.cartridge:
+                matches = self.store.substructure_in_database(conn, substructure, limit)
+            else:
+                for compound_id, smiles in self.store.structures(conn):
+                    if chem.substructure_match(smiles, pattern):
+                        matches.append(compound_id)
+                        if len(matches) >= limit:
+                            break
             names = self.store.names(conn, matches)
         return SearchResults(
             SearchHit(format_registry_id(i), names[i][0], "substructure", None, names[i][1])

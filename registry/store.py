@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from registry.errors import DuplicateCompound, NotFound, StoreError
 from registry.models import AuditEntry, CasEntry, Compound, Identifier, Note, Property
-from registry.schema import audit, compounds, identifiers, metadata, notes, properties
+from registry.schema import audit, compounds, identifiers, imports, metadata, notes, properties
 
 __all__ = [
     "SCHEMA_REVISION",
@@ -48,9 +48,11 @@ __all__ = [
 ]
 
 #: The Alembic head this code expects (a test checks it against the migration scripts).
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BUSY_TIMEOUT_S = 30.0
+# PostgreSQL's serialization failure and deadlock: the transaction can simply run again.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
 _REGISTRY_ID = re.compile(r"^\s*REG-?(\d{1,12})\s*$", re.IGNORECASE)
 
 
@@ -130,6 +132,8 @@ def _translate(error: Exception) -> Exception:
     """A registry error for a database error (the caller raises it ``from`` the original)."""
     if isinstance(error, sa_exc.IntegrityError):
         return Conflict(f"another record already holds this value ({_first_line(error)})")
+    if getattr(getattr(error, "orig", None), "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return Conflict(f"a concurrent transaction conflicted; retry ({_first_line(error)})")
     if isinstance(error, sa_exc.OperationalError) and "locked" in str(error).lower():
         return StoreError(
             f"the registry database is locked by another writer: {_first_line(error)}"
@@ -139,7 +143,37 @@ def _translate(error: Exception) -> Exception:
 
 def _first_line(error: Exception) -> str:
     original = getattr(error, "orig", None) or error
-    return str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+    line = str(original).strip().splitlines()[0] if str(original).strip() else type(error).__name__
+    return _mask_secrets(line)
+
+
+_PASSWORD_IN_TEXT = re.compile(r"((?:password|passwd)\s*=\s*)('[^']*'|[^&\s]+)", re.IGNORECASE)
+_PASSWORD_IN_URL = re.compile(r"(://[^:/?#@\s]*:)([^@/\s]*)(@)")
+
+
+def _mask_secrets(message: str) -> str:
+    """``message`` with passwords (in URLs or ``password=`` pairs) replaced by ``***``.
+
+    >>> _mask_secrets("postgresql://reg:s3cret@db/x password=abc")
+    'postgresql://reg:***@db/x password=***'
+    """
+    message = _PASSWORD_IN_URL.sub(r"\1***\3", message)
+    return _PASSWORD_IN_TEXT.sub(r"\1***", message)
+
+
+def mask_url(url: str) -> str:
+    """A database URL fit to print: the password (in the authority or the query) hidden.
+
+    >>> mask_url("postgresql+psycopg://reg:s3cret@db.example/registry?password=x&sslmode=require")
+    'postgresql+psycopg://reg:***@db.example/registry?password=***&sslmode=require'
+    >>> mask_url("sqlite:///tmp/r.sqlite")
+    'sqlite:///tmp/r.sqlite'
+    """
+    try:
+        rendered = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: mask it as text
+        rendered = url
+    return _mask_secrets(rendered)
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -189,11 +223,41 @@ class Store:
         self.dialect = engine.dialect.name
         #: True when :meth:`upgrade` created the schema in an empty database.
         self.created = False
+        self._cartridge: bool | None = None
 
     @property
     def url(self) -> str:
         """The database URL without its password."""
-        return self.engine.url.render_as_string(hide_password=True)
+        return mask_url(self.engine.url.render_as_string(hide_password=False))
+
+    @property
+    def cartridge(self) -> bool:
+        """Whether searches run in the database with the RDKit cartridge (else in-process).
+
+        Found out once per store; set it to False to force the in-process search (tests and the
+        benchmark compare the two on the same data).
+        """
+        if self._cartridge is None and self.dialect != "postgresql":
+            self._cartridge = False
+        if self._cartridge is None:
+            from registry import cartridge
+
+            with self.read() as connection:
+                self._cartridge = cartridge.enabled(connection)
+        return self._cartridge
+
+    @cartridge.setter
+    def cartridge(self, value: bool) -> None:
+        self._cartridge = value
+
+    def enable_cartridge(self) -> bool:
+        """Add the cartridge columns and indexes where the extension is available (idempotent)."""
+        from registry import cartridge
+
+        with self.write() as connection:
+            done = cartridge.enable(connection)
+        self._cartridge = None
+        return done
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -340,8 +404,70 @@ class Store:
 
     def structures(self, connection: Connection) -> Iterator[tuple[int, str]]:
         """(id, standardised SMILES) of every compound, streamed."""
-        for row in connection.execute(select(compounds.c.id, compounds.c.smiles)):
+        query = select(compounds.c.id, compounds.c.smiles).order_by(compounds.c.id)
+        for row in connection.execute(query):
             yield row[0], row[1]
+
+    def similar_in_database(
+        self, connection: Connection, probe: bytes, min_similarity: float, limit: int
+    ) -> list[tuple[float, int]]:
+        """(Tanimoto, id) best first, computed by the RDKit cartridge (see :attr:`cartridge`)."""
+        from registry import cartridge
+
+        return cartridge.similar(connection, probe, min_similarity, limit)
+
+    def substructure_in_database(
+        self, connection: Connection, smarts: str, limit: int
+    ) -> list[int]:
+        """Ids of compounds holding ``smarts`` in registry order, found by the RDKit cartridge."""
+        from registry import cartridge
+
+        return cartridge.substructure(connection, smarts, limit)
+
+    def info(self, connection: Connection) -> dict[str, Any]:
+        """Backend, schema revision, row counts and the search engine, for ``registry db info``."""
+        from registry import cartridge
+
+        counts = {
+            table.name: int(
+                connection.execute(select(func.count()).select_from(table)).scalar_one()
+            )
+            for table in (compounds, identifiers, notes, properties, audit)
+        }
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        server = ""
+        if self.dialect == "postgresql":
+            server = str(connection.execute(text("SHOW server_version")).scalar())
+        elif self.dialect == "sqlite":
+            server = str(connection.execute(text("SELECT sqlite_version()")).scalar())
+        in_db = cartridge.enabled(connection)
+        return {
+            "backend": self.dialect,
+            "server_version": server,
+            "url": self.url,
+            "schema_revision": version,
+            "cartridge_available": cartridge.available(connection),
+            "search": "rdkit cartridge (in database)" if in_db else "in-process (RDKit in Python)",
+            **counts,
+        }
+
+    def import_progress(self, connection: Connection, digest: str) -> tuple[int, bool]:
+        """Rows committed so far by a bulk import of the file with ``digest``, and if it ended."""
+        row = connection.execute(
+            select(imports.c.rows_done, imports.c.finished).where(imports.c.digest == digest)
+        ).first()
+        return (int(row[0]), bool(row[1])) if row is not None else (0, False)
+
+    def set_import_progress(
+        self, connection: Connection, digest: str, source: str, rows_done: int, finished: bool
+    ) -> None:
+        """Record a bulk import's checkpoint (in the transaction that committed its rows)."""
+        values = {"rows_done": rows_done, "finished": finished, "updated_at": now()}
+        changed = connection.execute(
+            update(imports).where(imports.c.digest == digest).values(values)
+        ).rowcount
+        if not changed:
+            connection.execute(insert(imports).values(digest=digest, source=source, **values))
 
     def search_text(self, connection: Connection, query: str, limit: int) -> list[tuple[int, str]]:
         """Compounds whose name, synonyms, identifiers or notes contain ``query``.
@@ -580,11 +706,20 @@ class Store:
             }
             for r in rows
         ]
-        ids: list[int] = []
-        # RETURNING keeps this one round trip per row on both SQLite (3.35+) and PostgreSQL.
-        statement = insert(compounds).returning(compounds.c.id)
-        for value in values:
-            ids.append(connection.execute(statement, value).scalar_one())
+        # One executemany: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
+        # ("insertmanyvalues", 1000 rows a round trip) on SQLite and PostgreSQL alike, and
+        # sort_by_parameter_order keeps the returned ids in the order of ``rows``.
+        if self.cartridge:  # the cartridge's mol/mfp columns are written in the same INSERT
+            from registry import cartridge
+
+            table = cartridge.insertable
+            for value, r in zip(values, rows, strict=True):
+                value["mol"] = r.smiles
+                value["mfp"] = cartridge.raw_bits(r.fingerprint) if r.fingerprint else None
+        else:
+            table = compounds
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = [row[0] for row in connection.execute(statement, values)]
         prop_values = [
             {
                 "compound_id": compound_id,
@@ -854,13 +989,20 @@ class Store:
         return connection.execute(query).scalar()
 
 
-def open_store(url: str) -> Store:
-    """Open (creating and migrating as needed) the registry database at ``url``."""
+def open_store(url: str, *, upgrade: bool = True) -> Store:
+    """Open (creating and migrating as needed) the registry database at ``url``.
+
+    ``upgrade=False`` opens it as it is (``registry db upgrade`` reads the revision first).
+    """
     try:
         engine = _make_engine(url)
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as error:
-        raise StoreError(f"cannot use database URL {url!r}: {error}") from error
+        raise StoreError(
+            f"cannot use database URL {mask_url(url)!r}: {_mask_secrets(str(error))}"
+        ) from error
     store = Store(engine)
+    if not upgrade:
+        return store
     try:
         store.upgrade()
     except Exception:

@@ -1,4 +1,11 @@
-"""Shared fixtures: a fake PubChem server and settings pointing at it with tiny timings."""
+"""Shared fixtures: a fake PubChem server and settings pointing at it with tiny timings; one
+throw-away PostgreSQL server for every PostgreSQL test.
+
+The PostgreSQL server starts on first use only (a SQLite-only run never starts it). Where no
+PostgreSQL binaries are installed the PostgreSQL tests skip with the reason, except in CI
+(``CI`` set to a true value), where a missing server is a failure: CI installs ``postgresql`` and
+``postgresql-15-rdkit`` precisely so these tests run.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fake_pubchem import FakePubChem
+from pg_server import PostgresServer, find_bindir
 
 from registry.config import Settings
 
@@ -53,3 +61,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "online" in item.keywords:
             item.add_marker(skip)
+
+
+# --- PostgreSQL (issue 7) -----------------------------------------------------------------------
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server (with the RDKit cartridge when installed) for the session."""
+    if find_bindir() is None:
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+        if _in_ci():
+            pytest.fail(f"{reason}; CI must install postgresql and postgresql-15-rdkit")
+        pytest.skip(reason)
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()

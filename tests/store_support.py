@@ -1,17 +1,18 @@
 """Fixtures shared by the registry tests (imported by name into each test module).
 
-``db_url`` yields a fresh database URL per test. It is SQLite today; a PostgreSQL URL can be
-added to its parameters (issue 7) and every store test then runs on both.
+``db_url`` yields a fresh database URL per test, once on SQLite and once on PostgreSQL (a
+database of its own on the session's server), so every store test runs on both backends.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import NullPool
 
 from registry.config import Settings
 from registry.service import Registry
@@ -22,34 +23,56 @@ MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
 MILNACIPRAN_HCL = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1.Cl"
 
 
-# REGISTRY_TEST_POSTGRES_URL (an admin URL such as postgresql://postgres@/postgres?host=/tmp)
-# adds PostgreSQL: each test then also runs on a database of its own on that server.
+# Every store test runs on SQLite and on PostgreSQL: on the session's own server (the
+# ``postgres_server`` fixture in conftest.py), or on REGISTRY_TEST_POSTGRES_URL when set (an
+# admin URL such as postgresql://postgres@/postgres?host=/tmp). Each test gets a database of its
+# own, created from template1 (which holds the RDKit extension when the cartridge is installed).
 _POSTGRES = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "")
-_BACKENDS = ["sqlite", *(["postgresql"] if _POSTGRES else [])]
 
 
-@pytest.fixture(params=_BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty registry database that no other test uses."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'registry.sqlite'}"
-        return
+def postgres_admin_url(request: pytest.FixtureRequest) -> str:
+    """An admin URL (database ``postgres``) of the PostgreSQL server the tests use."""
+    if _POSTGRES:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(_POSTGRES).set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False)
+    server = request.getfixturevalue("postgres_server")
+    return str(server.url("postgres"))
+
+
+def new_postgres_database(admin: str) -> tuple[str, Callable[[], None]]:
+    """Create a fresh database on the server of ``admin``; returns its URL and a dropper."""
     import uuid
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin_url = make_url(_POSTGRES).set(drivername="postgresql+psycopg")
+    admin_url = make_url(admin)
     name = f"registry_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template1'))
+
+    def drop() -> None:
+        with engine.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        engine.dispose()
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty registry database that no other test uses."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'registry.sqlite'}"
+        return
+    url, drop = new_postgres_database(postgres_admin_url(request))
+    try:
+        yield url
+    finally:
+        drop()
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "note": "registry_cmds",
     "import": "registry_cmds",
     "export": "registry_cmds",
+    "db": "db",
 }
 
 

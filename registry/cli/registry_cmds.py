@@ -401,36 +401,79 @@ def note_show_command(
 
 @app.command("import")
 def import_command(
-    directory: Annotated[
+    source: Annotated[
         Path | None,
         typer.Argument(
-            help="Directory of *.md record files (default: the bundled records).", metavar="DIR"
+            help="A directory of *.md record files (default: the bundled records), or a "
+            "structure file to bulk-register: .sdf, .csv/.tsv or .smi.",
+            metavar="DIR|FILE",
         ),
     ] = None,
     progress: Annotated[
-        bool, typer.Option("--progress", help="Report each record on stderr as it goes in.")
+        bool, typer.Option("--progress", help="Report progress on stderr as it goes in.")
+    ] = False,
+    column: Annotated[
+        str | None, typer.Option("--column", help="CSV: the structure column (default: found).")
+    ] = None,
+    name_column: Annotated[
+        str | None, typer.Option("--name-column", help="CSV: the name column (default: found).")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Structure files: rows per transaction.")
+    ] = 5000,
+    restart: Annotated[
+        bool,
+        typer.Option("--restart", help="Structure files: ignore the checkpoint of an earlier run."),
     ] = False,
     db: Db = None,
     author: Author = None,
 ) -> None:
-    """Import compound record files (YAML front matter + Markdown notes), all or nothing.
+    """Import compound record files, or bulk-register a large structure file.
 
-    Every file is checked first; a malformed one is reported with its path and line and
-    nothing is imported. Importing the same files again changes nothing and says so.
+    Record files (YAML front matter + Markdown notes) go in all or nothing: every file is
+    checked first; a malformed one is reported with its path and line and nothing is imported.
+    Importing the same files again changes nothing and says so.
+
+    A structure file (.sdf, .csv/.tsv, .smi) is registered in batches of --batch-size rows, each
+    committed with a checkpoint: after an interruption, the same command continues after the
+    last committed batch, and structures already registered are skipped, never doubled.
 
     Examples:
 
         registry import compounds/
 
         registry import
+
+        registry import library.sdf --progress --db postgresql+psycopg://chemist@dbhost/registry
+
+        registry import vendors.csv --column SMILES --name-column "Catalog ID"
     """
+    if source is not None and source.is_file():
+        from registry.structure_import import import_structures
+
+        def step(done: int, total: int) -> None:
+            typer.echo(f"imported {done}/{total} rows", err=True)
+            sys.stderr.flush()
+
+        with _open(db, author) as registry:
+            outcome = import_structures(
+                registry,
+                source,
+                column=column,
+                name_column=name_column,
+                batch_size=batch_size,
+                restart=restart,
+                progress=step if progress else None,
+            )
+        typer.echo(outcome.summary())
+        return
 
     def report(done: int, total: int, slug: str) -> None:
         typer.echo(f"importing {done}/{total} {slug}", err=True)
         sys.stderr.flush()
 
     with _open(db, author) as registry:
-        result = registry.import_records(directory, progress=report if progress else None)
+        result = registry.import_records(source, progress=report if progress else None)
     typer.echo(result.summary())
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from registry.cartridge import include_object
 from registry.schema import metadata
 
 config = context.config
@@ -22,6 +23,7 @@ def run() -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
+            include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
@@ -34,7 +36,7 @@ def run() -> None:
         raise SystemExit("give the database: alembic -x url=sqlite:///path/to/registry.sqlite")
     engine = create_engine(url)
     with engine.begin() as own:
-        context.configure(connection=own, target_metadata=metadata)
+        context.configure(connection=own, target_metadata=metadata, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
 
