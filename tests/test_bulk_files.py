@@ -356,3 +356,20 @@ def test_duplicate_rows_in_file_order_across_multi_number_cells(
     report = validate_csv(path, engine=engine)  # type: ignore[arg-type]
     by_number = {d.canonical: (d.count, d.rows) for d in report.duplicates}
     assert by_number == {"64-17-5": (3, (2, 3, 4)), "50-00-0": (2, (3, 5))}
+
+
+def test_duplicate_tally_same_when_folded_often(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folding pending numbers into the tally after every chunk changes nothing."""
+    path = tmp_path / "dups.csv"
+    numbers = ["64-17-5", "50-00-0/64-17-5", "7732-18-5", "50-00-0", "7732185", "x"] * 7
+    path.write_text("name,cas\n" + "".join(f"n{i},{n}\n" for i, n in enumerate(numbers)))
+    once = validate_csv(path, chunk_rows=4)
+    monkeypatch.setattr("registry.bulk_files._PENDING_ROWS", 1)
+    often = validate_csv(path, chunk_rows=4)
+    assert (often.duplicate_numbers, often.duplicates) == (once.duplicate_numbers, once.duplicates)
+    by_number = {d.canonical: (d.count, d.rows[:3]) for d in once.duplicates}
+    assert by_number["64-17-5"] == (14, (2, 3, 8))
+    assert by_number["7732-18-5"] == (14, (4, 6, 10))
+    assert len(once.duplicates[0].rows) == 10
