@@ -580,11 +580,13 @@ class Store:
             }
             for r in rows
         ]
-        ids: list[int] = []
-        # RETURNING keeps this one round trip per row on both SQLite (3.35+) and PostgreSQL.
-        statement = insert(compounds).returning(compounds.c.id)
-        for value in values:
-            ids.append(connection.execute(statement, value).scalar_one())
+        # One executemany with RETURNING, which SQLAlchemy batches into multi-row INSERTs
+        # ("insertmanyvalues", SQLite 3.35+ and PostgreSQL). The rows come back in no promised
+        # order (asking for input order makes SQLite go row by row), so they are matched back by
+        # registration hash, which the table keeps unique.
+        statement = insert(compounds).returning(compounds.c.registration_hash, compounds.c.id)
+        by_hash: dict[str, int] = dict(connection.execute(statement, values).tuples().all())
+        ids: list[int] = [by_hash[r.registration_hash] for r in rows]
         prop_values = [
             {
                 "compound_id": compound_id,
