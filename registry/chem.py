@@ -574,7 +574,9 @@ def hash_layers(mol: Chem.Mol, *, smiles: str | None = None) -> dict[str, str]:
 
 def registration_hash(mol: Chem.Mol) -> str:
     """``Identifiers.registration_hash`` alone (no InChI), for a sanitised molecule."""
-    return _layer_hash(hash_layers(mol), RegistrationHash.HashScheme.ALL_LAYERS)
+    with capture_rdkit_log():  # the tautomer hash warns about radicals on stderr
+        layers = hash_layers(mol)
+    return _layer_hash(layers, RegistrationHash.HashScheme.ALL_LAYERS)
 
 
 # --- fingerprints and substructure ------------------------------------------------------------

@@ -131,6 +131,26 @@ def _alert_catalog() -> FilterCatalog.FilterCatalog:
     return catalog
 
 
+@cache
+def _default_rotors_are_strict() -> bool:
+    """Whether RDKit's default rotatable-bond count (the profile's) is the strict one (QED's).
+
+    The default is fixed when RDKit is compiled (``RDK_USE_STRICT_ROTOR_DEFINITION``, on in
+    the usual builds). A trifluoromethyl and a tert-butyl end tell the three definitions apart:
+    strict counts 1 rotatable bond here, non-strict and strict-linkages count 3.
+    """
+    probe = Chem.MolFromSmiles("FC(F)(F)CCC(C)(C)C")
+    options = rdMolDescriptors.NumRotatableBondsOptions
+    counts = {
+        option: rdMolDescriptors.CalcNumRotatableBonds(probe, option)
+        for option in (options.Default, options.Strict, options.NonStrict, options.StrictLinkages)
+    }
+    return counts[options.Default] == counts[options.Strict] == 1 and {
+        counts[options.NonStrict],
+        counts[options.StrictLinkages],
+    } == {3}
+
+
 def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
     """``QED.qed(mol)``, sharing the values the profile has already computed when it can.
 
@@ -157,7 +177,9 @@ def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
             ),
             HBD=shared[2],
             PSA=shared[3],
-            ROTB=rdMolDescriptors.CalcNumRotatableBonds(
+            ROTB=known["rotatable_bonds"]
+            if _default_rotors_are_strict() and known.get("rotatable_bonds") is not None
+            else rdMolDescriptors.CalcNumRotatableBonds(
                 m, rdMolDescriptors.NumRotatableBondsOptions.Strict
             ),
             AROM=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(m), QED.AliphaticRings))),
@@ -168,13 +190,16 @@ def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
     return _compute("qed", compute, mol)
 
 
-def default_values(mol: Chem.Mol, *, settled: bool = False) -> dict[str, Any]:
+def default_values(
+    mol: Chem.Mol, *, settled: bool = False, numeric_only: bool = False
+) -> dict[str, Any]:
     """The default profile's values (``None`` where RDKit fails), by name, in profile order.
 
     Exactly ``{name: function(mol)}`` over :data:`DEFAULT_PROFILE`, computed once each: the
     Crippen contributions once for logP and MR, and, for a ``settled`` molecule (a parent
     with ``chem.Standardised.parent_settled``), QED from the profile's own values
-    (:func:`_qed`). ``tests/test_fast_paths.py`` checks them against the plain calls.
+    (:func:`_qed`). ``numeric_only`` leaves out the formula (text), for callers that keep
+    numbers only. ``tests/test_fast_paths.py`` checks them against the plain calls.
     """
     values: dict[str, Any] = {}
     crippen = _compute("crippen", rdMolDescriptors.CalcCrippenDescriptors, mol)
@@ -182,6 +207,8 @@ def default_values(mol: Chem.Mol, *, settled: bool = False) -> dict[str, Any]:
         if name in ("logp", "molar_refractivity") and crippen is not None:
             value = crippen[0] if name == "logp" else crippen[1]
             values[name] = float(value) if math.isfinite(value) else None
+        elif name == "formula" and numeric_only:
+            continue
         elif name == "qed":
             values[name] = _qed(mol, values, settled)
         else:

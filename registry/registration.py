@@ -49,10 +49,10 @@ def _properties(mol: Any, settled: bool) -> tuple[Property, ...]:
     # standardisation), only the numeric values the store keeps, no rule checks.
     version = f"RDKit {chem.rdkit_version()}"
     with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+])
-        values = descriptors.default_values(mol, settled=settled)
+        values = descriptors.default_values(mol, settled=settled, numeric_only=True)
     found: list[Property] = []
     for name, (unit, _function) in descriptors.DEFAULT_PROFILE.items():
-        value = values[name]
+        value = values.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
         found.append(Property(name, float(value), unit or "", "rdkit", version))
