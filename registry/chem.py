@@ -499,18 +499,14 @@ def identifiers(value: Structure) -> Identifiers:
     return identifiers_of(parse(value))
 
 
-def identifiers_of(mol: Chem.Mol, *, smiles: str | None = None) -> Identifiers:
-    """:func:`identifiers` of a sanitised molecule, without copying it first (not modified).
-
-    ``smiles``: its canonical SMILES when the caller has it already.
-    """
-    smiles = str(Chem.MolToSmiles(mol)) if smiles is None else smiles
+def identifiers_of(mol: Chem.Mol) -> Identifiers:
+    """:func:`identifiers` of a sanitised molecule, without copying it first (not modified)."""
     with capture_rdkit_log():
         inchi, _code, message, _log, _aux = rdinchi.MolToInchi(mol, "")
         inchikey = str(rdinchi.InchiToInchiKey(inchi)) if inchi else ""
-        layers = hash_layers(mol, smiles=smiles)
+        layers, smiles = _layers_and_smiles(mol)
     return Identifiers(
-        smiles=smiles,
+        smiles=smiles if smiles is not None else str(Chem.MolToSmiles(mol)),
         inchi=str(inchi or ""),
         inchikey=inchikey,
         formula=_formula_of(mol),
@@ -531,27 +527,33 @@ def _layer_hash(layers: dict[str, str], scheme: RegistrationHash.HashScheme) -> 
     return digest.hexdigest()
 
 
-def hash_layers(mol: Chem.Mol, *, smiles: str | None = None) -> dict[str, str]:
+def hash_layers(mol: Chem.Mol) -> dict[str, str]:
     """RDKit's ``RegistrationHash.GetMolLayers`` keyed by layer name, computed faster.
 
     The same layers from the same RDKit calls, minus the work that cannot change them for a
     molecule without substance groups and atom map numbers (most of what a registry sees):
     the substance-group layer of such a molecule is ``"[]"`` (``GetMolLayers`` writes a SMILES
-    just to rank atoms for groups that do not exist), and there are no map numbers to strip
-    (a canonical SMILES writes every map number as ``:n``, so one without ``:`` has none).
+    just to rank atoms for groups that do not exist), and there are no map numbers to strip.
     Anything else goes through ``GetMolLayers`` itself.
 
     Args:
         mol: a sanitised molecule (not modified).
-        smiles: its canonical SMILES (``Chem.MolToSmiles``) when the caller has it already.
 
     >>> hash_layers(Chem.MolFromSmiles("OCC"))["NO_STEREO_SMILES"]
     'CCO'
     """
-    smiles = str(Chem.MolToSmiles(mol)) if smiles is None else smiles
-    if ":" in smiles or len(Chem.GetMolSubstanceGroups(mol)):
-        layers = RegistrationHash.GetMolLayers(mol)
-        return {layer.name: str(text) for layer, text in layers.items()}
+    return _layers_and_smiles(mol)[0]
+
+
+def _layers_and_smiles(mol: Chem.Mol) -> tuple[dict[str, str], str | None]:
+    """The hash layers, and the canonical SMILES when they give it for free (else None).
+
+    Without hydrogen atoms to remove and without enhanced stereo groups to canonicalise,
+    ``GetMolLayers`` writes its CXSMILES from an unchanged copy of the molecule, so the SMILES
+    part of that layer (before the space that starts the extensions) is ``MolToSmiles(mol)``.
+    """
+    if len(Chem.GetMolSubstanceGroups(mol)):
+        return _rdkit_layers(mol), None
     flags = RegistrationHash.DEFAULT_CXFLAG
     work = RegistrationHash._RemoveUnnecessaryHs(mol, preserve_stereogenic_hs=True)  # type: ignore[no-untyped-call]
     if flags & Chem.CXSmilesFields.CX_ENHANCEDSTEREO:
@@ -559,9 +561,14 @@ def hash_layers(mol: Chem.Mol, *, smiles: str | None = None) -> dict[str, str]:
     # the same calls in GetMolLayers' order (each of the last two works on its own copy)
     formula_layer = str(rdMolHash.MolHash(work, rdMolHash.HashFunction.MolFormula))
     cxsmiles = str(Chem.MolToCXSmiles(work, Chem.SmilesWriteParams(), flags))
+    smiles = cxsmiles.partition(" ")[0]
+    if ":" in smiles:
+        # A SMILES writes every atom map number as ":n" (and ":" is otherwise only an
+        # occasional aromatic bond): maps to strip, or maybe; GetMolLayers strips them.
+        return _rdkit_layers(mol), None
     tautomer = str(RegistrationHash.GetStereoTautomerHash(work, cxflag=flags))  # type: ignore[no-untyped-call]
     no_stereo_tautomer, no_stereo_smiles = RegistrationHash.GetNoStereoLayers(work)  # type: ignore[no-untyped-call]
-    return {  # keyed by HashLayer name, in GetMolLayers' order
+    layers = {  # keyed by HashLayer name, in GetMolLayers' order
         "CANONICAL_SMILES": cxsmiles,
         "ESCAPE": "",
         "FORMULA": formula_layer,
@@ -570,6 +577,13 @@ def hash_layers(mol: Chem.Mol, *, smiles: str | None = None) -> dict[str, str]:
         "SGROUP_DATA": "[]",
         "TAUTOMER_HASH": tautomer,
     }
+    unchanged = mol.GetNumAtoms() == mol.GetNumHeavyAtoms() and not len(mol.GetStereoGroups())
+    return layers, smiles if unchanged else None
+
+
+def _rdkit_layers(mol: Chem.Mol) -> dict[str, str]:
+    layers = RegistrationHash.GetMolLayers(mol)
+    return {layer.name: str(text) for layer, text in layers.items()}
 
 
 def registration_hash(mol: Chem.Mol) -> str:
