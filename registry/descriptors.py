@@ -122,13 +122,30 @@ def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> A
 
 
 @cache
-def _alert_catalog() -> FilterCatalog.FilterCatalog:
-    # QED's structural alerts in one catalogue: RDKit checks them all in one C++ call.
-    catalog = FilterCatalog.FilterCatalog()
+def _alert_catalogs() -> tuple[FilterCatalog.FilterCatalog, Chem.Mol, FilterCatalog.FilterCatalog]:
+    """QED's structural alerts as FilterCatalogs: RDKit checks a catalogue in one C++ call.
+
+    The alerts with a triple bond (``#`` as a bond, 11 of them) go in a second catalogue,
+    checked only when the molecule has a triple bond at all (the ``*#*`` query returned with
+    it): an alert cannot match a molecule that lacks one of its bonds, and most have none.
+    """
+    always, triple = FilterCatalog.FilterCatalog(), FilterCatalog.FilterCatalog()
     for number, alert in enumerate(QED.StructuralAlerts):
         matcher = FilterCatalog.SmartsMatcher(str(number), alert, 1)
-        catalog.AddEntry(FilterCatalog.FilterCatalogEntry(str(number), matcher))
-    return catalog
+        has_triple = any(bond.GetSmarts() == "#" for bond in alert.GetBonds())
+        (triple if has_triple else always).AddEntry(
+            FilterCatalog.FilterCatalogEntry(str(number), matcher)
+        )
+    return always, Chem.MolFromSmarts("*#*"), triple
+
+
+def _alert_count(mol: Chem.Mol) -> int:
+    """How many of QED's structural alerts match (``QED.properties``' ``ALERTS``)."""
+    always, has_triple, triple = _alert_catalogs()
+    count = len(always.GetMatches(mol))
+    if mol.HasSubstructMatch(has_triple):
+        count += len(triple.GetMatches(mol))
+    return count
 
 
 @cache
@@ -166,7 +183,7 @@ def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
         return _compute("qed", QED.qed, mol)
 
     def compute(m: Chem.Mol) -> float:
-        alerts = len(_alert_catalog().GetMatches(m))
+        alerts = _alert_count(m)
         properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
             MW=shared[0],
             ALOGP=shared[1],
