@@ -316,7 +316,7 @@ def _cleanup_screens() -> tuple[Chem.Mol, tuple[Chem.Mol, ...]]:
     return organic, reionizable
 
 
-def cleanup(mol: Chem.Mol) -> Chem.Mol:
+def cleanup(mol: Chem.Mol, *, fresh: bool = False) -> Chem.Mol:
     """The steps of RDKit's ``rdMolStandardize.Cleanup`` with its default parameters, faster.
 
     The same steps (remove hydrogens, disconnect metals, normalise, reionise, assign stereo) with
@@ -326,10 +326,15 @@ def cleanup(mol: Chem.Mol) -> Chem.Mol:
     charged and no charge correction applies. ``tests/test_fast_paths.py`` checks the result
     against every step applied on real structures. (``rdMolStandardize.Cleanup`` itself returns
     some mesoionic rings, sydnones, neutral where these steps leave them zwitterionic.)
+
+    ``fresh``: ``mol`` comes straight from RDKit's parser (sanitised, unchanged since), so
+    without hydrogen atoms ``RemoveHs``, which removes them and sanitises again, has nothing
+    to do. The input is not modified either way (every later step returns a new molecule).
     """
     disconnector, normalizer, reionizer = _cleaners()
     non_organic, reionizable = _cleanup_screens()
-    result = Chem.RemoveHs(mol)
+    no_hydrogens = mol.GetNumAtoms() == mol.GetNumHeavyAtoms()
+    result = mol if fresh and no_hydrogens else Chem.RemoveHs(mol)
     if result.HasSubstructMatch(non_organic):
         result = disconnector.Disconnect(result)
     result = normalizer.normalize(result)
@@ -383,7 +388,7 @@ def standardise(value: Structure) -> Standardised:
     submitted = parse(value)
     try:
         with capture_rdkit_log():
-            standardised = cleanup(submitted)
+            standardised = cleanup(submitted, fresh=isinstance(value, str))
             others: Counter[str] = Counter()
             parent_count = 1
             charged, non_organic = _settled_screens()

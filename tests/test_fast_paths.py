@@ -80,6 +80,9 @@ def test_cleanup_equals_every_step_applied() -> None:
                     chem.cleanup(mol)
                 continue
             assert Chem.MolToSmiles(chem.cleanup(mol)) == expected, smiles
+            before = Chem.MolToSmiles(mol)
+            assert Chem.MolToSmiles(chem.cleanup(mol, fresh=True)) == expected, smiles
+            assert Chem.MolToSmiles(mol) == before  # the input is never modified
 
 
 def test_hash_layers_and_identifiers_equal_rdkit() -> None:
