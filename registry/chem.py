@@ -22,6 +22,7 @@ Standardisation follows the ChEMBL structure pipeline and RDKit's ``MolStandardi
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -31,7 +32,7 @@ from functools import cache
 from typing import Literal, cast
 
 from rdkit import Chem, DataStructs, rdBase
-from rdkit.Chem import RegistrationHash, rdinchi, rdMolDescriptors
+from rdkit.Chem import RegistrationHash, rdinchi, rdMolDescriptors, rdMolHash
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from registry.errors import InvalidStructure
@@ -50,11 +51,15 @@ __all__ = [
     "draw",
     "fingerprint",
     "fingerprint_from_bytes",
+    "fingerprint_of",
     "formula",
+    "hash_layers",
     "identifiers",
+    "identifiers_of",
     "parse",
     "parse_smarts",
     "rdkit_version",
+    "registration_hash",
     "standardise",
     "substructure_match",
     "tanimoto",
@@ -259,6 +264,11 @@ class Standardised:
     parent: Chem.Mol
     counterions: tuple[tuple[str, int], ...]
     parent_count: int = 1
+    parent_settled: bool = False
+
+    # ``parent_settled``: the parent is exactly as RDKit's sanitisation leaves a molecule (no
+    # charge was neutralised, no metal disconnected after it), so sanitising it again changes
+    # nothing. Descriptor code uses this to share values with QED, which re-sanitises.
 
     @property
     def is_salt(self) -> bool:
@@ -292,19 +302,51 @@ def _cleaners() -> tuple[
     )
 
 
-def cleanup(mol: Chem.Mol) -> Chem.Mol:
-    """RDKit's ``rdMolStandardize.Cleanup`` with its default parameters, twice as fast.
+@cache
+def _cleanup_screens() -> tuple[Chem.Mol, tuple[Chem.Mol, ...]]:
+    # Atoms other than these organic elements could be metals for the MetalDisconnector.
+    organic = Chem.MolFromSmarts("[!#1;!#6;!#7;!#8;!#9;!#15;!#16;!#17;!#35;!#53]")
+    # The Reionizer changes a molecule only through its charge corrections (these three
+    # patterns, RDKit's CHARGE_CORRECTIONS) or by moving a proton to an ionised base, and every
+    # base in its acid/base list has a negatively charged atom.
+    reionizable = tuple(
+        Chem.MolFromSmarts(smarts)
+        for smarts in ("[-,-2,-3,-4]", "[Li,Na,K;X0+0]", "[Mg,Ca;X0+0]", "[Cl;X0+0]")
+    )
+    return organic, reionizable
+
+
+def cleanup(mol: Chem.Mol, *, fresh: bool = False) -> Chem.Mol:
+    """The steps of RDKit's ``rdMolStandardize.Cleanup`` with its default parameters, faster.
 
     The same steps (remove hydrogens, disconnect metals, normalise, reionise, assign stereo) with
-    the transform objects built once per process instead of on every call.
+    the transform objects built once per process instead of on every call, and two steps skipped
+    where they cannot change anything: the metal disconnection when every atom is an organic
+    element (H, C, N, O, F, P, S, Cl, Br, I), and the reionisation when no atom is negatively
+    charged and no charge correction applies. ``tests/test_fast_paths.py`` checks the result
+    against every step applied on real structures. (``rdMolStandardize.Cleanup`` itself returns
+    some mesoionic rings, sydnones, neutral where these steps leave them zwitterionic.)
+
+    ``fresh``: ``mol`` comes straight from RDKit's parser (sanitised, unchanged since), so
+    without hydrogen atoms ``RemoveHs``, which removes them and sanitises again, has nothing
+    to do. The input is not modified either way (every later step returns a new molecule).
     """
     disconnector, normalizer, reionizer = _cleaners()
-    result = Chem.RemoveHs(mol)
-    result = disconnector.Disconnect(result)
+    non_organic, reionizable = _cleanup_screens()
+    no_hydrogens = mol.GetNumAtoms() == mol.GetNumHeavyAtoms()
+    result = mol if fresh and no_hydrogens else Chem.RemoveHs(mol)
+    if result.HasSubstructMatch(non_organic):
+        result = disconnector.Disconnect(result)
     result = normalizer.normalize(result)
-    result = reionizer.reionize(result)
+    if any(result.HasSubstructMatch(query) for query in reionizable):
+        result = reionizer.reionize(result)
     Chem.AssignStereochemistry(result, cleanIt=True, force=True)
     return result
+
+
+@cache
+def _settled_screens() -> tuple[Chem.Mol, Chem.Mol]:
+    return Chem.MolFromSmarts("[!+0]"), _cleanup_screens()[0]
 
 
 @cache
@@ -346,19 +388,25 @@ def standardise(value: Structure) -> Standardised:
     submitted = parse(value)
     try:
         with capture_rdkit_log():
-            standardised = cleanup(submitted)
-            fragments = list(Chem.GetMolFrags(standardised, asMols=True, sanitizeFrags=True))
+            standardised = cleanup(submitted, fresh=isinstance(value, str))
             others: Counter[str] = Counter()
             parent_count = 1
-            if len(fragments) == 1:  # the common case: nothing to split
+            charged, non_organic = _settled_screens()
+            # Uncharger and MetalDisconnector change atoms without sanitising again; a parent
+            # neither touched is as sanitisation left it.
+            settled = not standardised.HasSubstructMatch(non_organic)
+            if len(Chem.GetMolFrags(standardised)) == 1:  # the common case: nothing to split
+                settled = settled and not standardised.HasSubstructMatch(charged)
                 parent = _uncharger().uncharge(standardised)
             else:
+                fragments = list(Chem.GetMolFrags(standardised, asMols=True, sanitizeFrags=True))
                 candidates = [f for f in fragments if not _on_salt_list(f)] or fragments
                 chosen = Chem.MolToSmiles(_chooser().choose(_combine(candidates)))
                 parent_count = 0
                 for fragment in fragments:
                     if Chem.MolToSmiles(fragment) == chosen:
                         if not parent_count:
+                            settled = settled and not fragment.HasSubstructMatch(charged)
                             parent = _uncharger().uncharge(fragment)
                         parent_count += 1
                     else:
@@ -373,6 +421,7 @@ def standardise(value: Structure) -> Standardised:
         parent=parent,
         counterions=tuple(sorted(others.items())),
         parent_count=parent_count,
+        parent_settled=settled,
     )
 
 
@@ -395,7 +444,10 @@ def formula(value: Structure) -> str:
     >>> formula("CCO"), formula("O[N+](=O)[O-].Cl"), formula("[2H]C"), formula("[O-]C(=O)c1ccccc1")
     ('C2H6O', 'ClH2NO3', 'CH3D', 'C7H5O2-')
     """
-    mol = parse(value)
+    return _formula_of(parse(value))
+
+
+def _formula_of(mol: Chem.Mol) -> str:
     text = str(rdMolDescriptors.CalcMolFormula(mol, True, True))
     if any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms()):
         return text
@@ -449,32 +501,101 @@ def identifiers(value: Structure) -> Identifiers:
     >>> identifiers("Oc1ccncc1").tautomer_hash == identifiers("O=C1C=CNC=C1").tautomer_hash
     True
     """
-    mol = parse(value)
+    return identifiers_of(parse(value))
+
+
+def identifiers_of(mol: Chem.Mol) -> Identifiers:
+    """:func:`identifiers` of a sanitised molecule, without copying it first (not modified)."""
     with capture_rdkit_log():
         inchi, _code, message, _log, _aux = rdinchi.MolToInchi(mol, "")
         inchikey = str(rdinchi.InchiToInchiKey(inchi)) if inchi else ""
-        layers = RegistrationHash.GetMolLayers(mol)
+        layers, smiles = _layers_and_smiles(mol)
     return Identifiers(
-        smiles=str(Chem.MolToSmiles(mol)),
+        smiles=smiles if smiles is not None else str(Chem.MolToSmiles(mol)),
         inchi=str(inchi or ""),
         inchikey=inchikey,
-        formula=formula(mol),
-        hash_layers={layer.name: str(text) for layer, text in layers.items()},
-        registration_hash=str(
-            RegistrationHash.GetMolHash(layers, RegistrationHash.HashScheme.ALL_LAYERS)
-        ),
-        tautomer_hash=str(
-            RegistrationHash.GetMolHash(
-                layers, RegistrationHash.HashScheme.TAUTOMER_INSENSITIVE_LAYERS
-            )
-        ),
-        no_stereo_hash=str(
-            RegistrationHash.GetMolHash(
-                layers, RegistrationHash.HashScheme.STEREO_INSENSITIVE_LAYERS
-            )
-        ),
+        formula=_formula_of(mol),
+        hash_layers=layers,
+        registration_hash=_layer_hash(layers, RegistrationHash.HashScheme.ALL_LAYERS),
+        tautomer_hash=_layer_hash(layers, RegistrationHash.HashScheme.TAUTOMER_INSENSITIVE_LAYERS),
+        no_stereo_hash=_layer_hash(layers, RegistrationHash.HashScheme.STEREO_INSENSITIVE_LAYERS),
         inchi_warning=str(message or "").strip(),
     )
+
+
+def _layer_hash(layers: dict[str, str], scheme: RegistrationHash.HashScheme) -> str:
+    # RegistrationHash.GetMolHash over layers keyed by HashLayer name instead of the enum
+    digest = hashlib.sha1()
+    for layer in scheme.value:
+        if layer.name in layers:
+            digest.update(layers[layer.name].encode())
+    return digest.hexdigest()
+
+
+def hash_layers(mol: Chem.Mol) -> dict[str, str]:
+    """RDKit's ``RegistrationHash.GetMolLayers`` keyed by layer name, computed faster.
+
+    The same layers from the same RDKit calls, minus the work that cannot change them for a
+    molecule without substance groups and atom map numbers (most of what a registry sees):
+    the substance-group layer of such a molecule is ``"[]"`` (``GetMolLayers`` writes a SMILES
+    just to rank atoms for groups that do not exist), and there are no map numbers to strip.
+    Anything else goes through ``GetMolLayers`` itself.
+
+    Args:
+        mol: a sanitised molecule (not modified).
+
+    >>> hash_layers(Chem.MolFromSmiles("OCC"))["NO_STEREO_SMILES"]
+    'CCO'
+    """
+    return _layers_and_smiles(mol)[0]
+
+
+def _layers_and_smiles(mol: Chem.Mol) -> tuple[dict[str, str], str | None]:
+    """The hash layers, and the canonical SMILES when they give it for free (else None).
+
+    Without hydrogen atoms to remove and without enhanced stereo groups to canonicalise,
+    ``GetMolLayers`` writes its CXSMILES from an unchanged copy of the molecule, so the SMILES
+    part of that layer (before the space that starts the extensions) is ``MolToSmiles(mol)``.
+    """
+    if len(Chem.GetMolSubstanceGroups(mol)):
+        return _rdkit_layers(mol), None
+    flags = RegistrationHash.DEFAULT_CXFLAG
+    work = RegistrationHash._RemoveUnnecessaryHs(mol, preserve_stereogenic_hs=True)  # type: ignore[no-untyped-call]
+    if flags & Chem.CXSmilesFields.CX_ENHANCEDSTEREO:
+        Chem.CanonicalizeEnhancedStereo(work)
+    # the same calls in GetMolLayers' order (each of the last two works on its own copy)
+    formula_layer = str(rdMolHash.MolHash(work, rdMolHash.HashFunction.MolFormula))
+    cxsmiles = str(Chem.MolToCXSmiles(work, Chem.SmilesWriteParams(), flags))
+    smiles = cxsmiles.partition(" ")[0]
+    if ":" in smiles:
+        # A SMILES writes every atom map number as ":n" (and ":" is otherwise only an
+        # occasional aromatic bond): maps to strip, or maybe; GetMolLayers strips them.
+        return _rdkit_layers(mol), None
+    tautomer = str(RegistrationHash.GetStereoTautomerHash(work, cxflag=flags))  # type: ignore[no-untyped-call]
+    no_stereo_tautomer, no_stereo_smiles = RegistrationHash.GetNoStereoLayers(work)  # type: ignore[no-untyped-call]
+    layers = {  # keyed by HashLayer name, in GetMolLayers' order
+        "CANONICAL_SMILES": cxsmiles,
+        "ESCAPE": "",
+        "FORMULA": formula_layer,
+        "NO_STEREO_SMILES": str(no_stereo_smiles),
+        "NO_STEREO_TAUTOMER_HASH": str(no_stereo_tautomer),
+        "SGROUP_DATA": "[]",
+        "TAUTOMER_HASH": tautomer,
+    }
+    unchanged = mol.GetNumAtoms() == mol.GetNumHeavyAtoms() and not len(mol.GetStereoGroups())
+    return layers, smiles if unchanged else None
+
+
+def _rdkit_layers(mol: Chem.Mol) -> dict[str, str]:
+    layers = RegistrationHash.GetMolLayers(mol)
+    return {layer.name: str(text) for layer, text in layers.items()}
+
+
+def registration_hash(mol: Chem.Mol) -> str:
+    """``Identifiers.registration_hash`` alone (no InChI), for a sanitised molecule."""
+    with capture_rdkit_log():  # the tautomer hash warns about radicals on stderr
+        layers = hash_layers(mol)
+    return _layer_hash(layers, RegistrationHash.HashScheme.ALL_LAYERS)
 
 
 # --- fingerprints and substructure ------------------------------------------------------------
@@ -495,7 +616,11 @@ def fingerprint(value: Structure) -> bytes:
     >>> len(fingerprint_from_bytes(fingerprint("CCO")))
     2048
     """
-    mol = parse(value)
+    return fingerprint_of(parse(value))
+
+
+def fingerprint_of(mol: Chem.Mol) -> bytes:
+    """:func:`fingerprint` of a molecule, without copying it first (not modified)."""
     bits = _morgan().GetFingerprint(mol)  # type: ignore[attr-defined]
     return bytes(bits.ToBinary())
 

@@ -21,10 +21,11 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from functools import cache
 from typing import Any, Literal
 
 from rdkit import Chem
-from rdkit.Chem import QED, rdMolDescriptors
+from rdkit.Chem import QED, FilterCatalog, rdMolDescriptors
 from rdkit.Chem import Descriptors as RDDescriptors
 
 from registry import chem
@@ -37,6 +38,7 @@ __all__ = [
     "On",
     "available_cpus",
     "batch",
+    "default_values",
     "full",
     "profile",
     "rule_checks",
@@ -97,10 +99,15 @@ MIN_PARALLEL = 200
 
 
 def _target(value: chem.Structure, on: On) -> Chem.Mol:
+    return _settled_target(value, on)[0]
+
+
+def _settled_target(value: chem.Structure, on: On) -> tuple[Chem.Mol, bool]:
     if on == "parent":
-        return chem.standardise(value).parent
+        std = chem.standardise(value)
+        return std.parent, std.parent_settled
     if on == "submitted":
-        return chem.parse(value)
+        return chem.parse(value), False
     raise ValueError(f"on must be 'parent' or 'submitted', not {on!r}")
 
 
@@ -114,13 +121,124 @@ def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> A
     return value
 
 
-def _profile_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
-    with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
-        values = tuple(
-            Descriptor(name, _compute(name, function, mol), unit)
-            for name, (unit, function) in DEFAULT_PROFILE.items()
+@cache
+def _alert_catalogs() -> tuple[FilterCatalog.FilterCatalog, Chem.Mol, FilterCatalog.FilterCatalog]:
+    """QED's structural alerts as FilterCatalogs: RDKit checks a catalogue in one C++ call.
+
+    The alerts with a triple bond (``#`` as a bond, 11 of them) go in a second catalogue,
+    checked only when the molecule has a triple bond at all (the ``*#*`` query returned with
+    it): an alert cannot match a molecule that lacks one of its bonds, and most have none.
+    """
+    always, triple = FilterCatalog.FilterCatalog(), FilterCatalog.FilterCatalog()
+    for number, alert in enumerate(QED.StructuralAlerts):
+        matcher = FilterCatalog.SmartsMatcher(str(number), alert, 1)
+        has_triple = any(bond.GetSmarts() == "#" for bond in alert.GetBonds())
+        (triple if has_triple else always).AddEntry(
+            FilterCatalog.FilterCatalogEntry(str(number), matcher)
         )
-    known = {d.name: d.value for d in values}
+    return always, Chem.MolFromSmarts("*#*"), triple
+
+
+def _alert_count(mol: Chem.Mol) -> int:
+    """How many of QED's structural alerts match (``QED.properties``' ``ALERTS``)."""
+    always, has_triple, triple = _alert_catalogs()
+    count = len(always.GetMatches(mol))
+    if mol.HasSubstructMatch(has_triple):
+        count += len(triple.GetMatches(mol))
+    return count
+
+
+@cache
+def _default_rotors_are_strict() -> bool:
+    """Whether RDKit's default rotatable-bond count (the profile's) is the strict one (QED's).
+
+    The default is fixed when RDKit is compiled (``RDK_USE_STRICT_ROTOR_DEFINITION``, on in
+    the usual builds). A trifluoromethyl and a tert-butyl end tell the three definitions apart:
+    strict counts 1 rotatable bond here, non-strict and strict-linkages count 3.
+    """
+    probe = Chem.MolFromSmiles("FC(F)(F)CCC(C)(C)C")
+    options = rdMolDescriptors.NumRotatableBondsOptions
+    counts = {
+        option: rdMolDescriptors.CalcNumRotatableBonds(probe, option)
+        for option in (options.Default, options.Strict, options.NonStrict, options.StrictLinkages)
+    }
+    return counts[options.Default] == counts[options.Strict] == 1 and {
+        counts[options.NonStrict],
+        counts[options.StrictLinkages],
+    } == {3}
+
+
+def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
+    """``QED.qed(mol)``, sharing the values the profile has already computed when it can.
+
+    ``QED.properties`` computes MW, logP, HBD and PSA with the same RDKit functions as the
+    profile, on ``Chem.RemoveHs(mol)`` (which sanitises again). For a ``settled`` molecule
+    (as sanitisation left it, see ``chem.Standardised.parent_settled``) without hydrogen atoms
+    that is the molecule itself, so those four are shared; then only QED's own acceptor count,
+    strict rotatable bonds, its aromatic ring count and the structural alerts are left, the
+    alerts counted in one FilterCatalog pass. Any other case is plain ``QED.qed``.
+    """
+    shared = [known.get(name) for name in ("molecular_weight", "logp", "hbd", "tpsa")]
+    if not settled or mol.GetNumAtoms() != mol.GetNumHeavyAtoms() or any(v is None for v in shared):
+        return _compute("qed", QED.qed, mol)
+
+    def compute(m: Chem.Mol) -> float:
+        alerts = _alert_count(m)
+        properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
+            MW=shared[0],
+            ALOGP=shared[1],
+            HBA=sum(
+                len(m.GetSubstructMatches(pattern))
+                for pattern in QED.Acceptors
+                if m.HasSubstructMatch(pattern)
+            ),
+            HBD=shared[2],
+            PSA=shared[3],
+            ROTB=known["rotatable_bonds"]
+            if _default_rotors_are_strict() and known.get("rotatable_bonds") is not None
+            else rdMolDescriptors.CalcNumRotatableBonds(
+                m, rdMolDescriptors.NumRotatableBondsOptions.Strict
+            ),
+            AROM=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(m), QED.AliphaticRings))),
+            ALERTS=alerts,
+        )
+        return float(QED.qed(m, qedProperties=properties))  # type: ignore[no-untyped-call]
+
+    return _compute("qed", compute, mol)
+
+
+def default_values(
+    mol: Chem.Mol, *, settled: bool = False, numeric_only: bool = False
+) -> dict[str, Any]:
+    """The default profile's values (``None`` where RDKit fails), by name, in profile order.
+
+    Exactly ``{name: function(mol)}`` over :data:`DEFAULT_PROFILE`, computed once each: the
+    Crippen contributions once for logP and MR, and, for a ``settled`` molecule (a parent
+    with ``chem.Standardised.parent_settled``), QED from the profile's own values
+    (:func:`_qed`). ``numeric_only`` leaves out the formula (text), for callers that keep
+    numbers only. ``tests/test_fast_paths.py`` checks them against the plain calls.
+    """
+    values: dict[str, Any] = {}
+    crippen = _compute("crippen", rdMolDescriptors.CalcCrippenDescriptors, mol)
+    for name, (_unit, function) in DEFAULT_PROFILE.items():
+        if name in ("logp", "molar_refractivity") and crippen is not None:
+            value = crippen[0] if name == "logp" else crippen[1]
+            values[name] = float(value) if math.isfinite(value) else None
+        elif name == "formula" and numeric_only:
+            continue
+        elif name == "qed":
+            values[name] = _qed(mol, values, settled)
+        else:
+            values[name] = _compute(name, function, mol)
+    return values
+
+
+def _profile_of(mol: Chem.Mol, on: On, rules: bool, settled: bool = False) -> Descriptors:
+    with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
+        known = default_values(mol, settled=settled)
+    values = tuple(
+        Descriptor(name, known[name], unit) for name, (unit, _function) in DEFAULT_PROFILE.items()
+    )
     return Descriptors(
         values=values,
         rdkit_version=chem.rdkit_version(),
@@ -164,7 +282,8 @@ def profile(value: chem.Structure, *, on: On = "parent", rules: bool = True) -> 
     Raises:
         InvalidStructure: RDKit cannot read the structure.
     """
-    return _profile_of(_target(value, on), on, rules)
+    mol, settled = _settled_target(value, on)
+    return _profile_of(mol, on, rules, settled)
 
 
 def full(value: chem.Structure, *, on: On = "parent", rules: bool = True) -> Descriptors:
@@ -235,8 +354,8 @@ def _one(
 ) -> DescriptorRow:
     text = value if isinstance(value, str) else Chem.MolToSmiles(value)
     try:
-        mol = _target(value, on)
-        result = _full_of(mol, on, True) if all_descriptors else _profile_of(mol, on, True)
+        mol, settled = _settled_target(value, on)
+        result = _full_of(mol, on, True) if all_descriptors else _profile_of(mol, on, True, settled)
     except RegistryError as error:
         return DescriptorRow(index=index, input=text, error=str(error), name=name)
     except Exception as error:  # an RDKit failure on one structure must not stop the batch

@@ -706,9 +706,10 @@ class Store:
             }
             for r in rows
         ]
-        # One executemany: SQLAlchemy batches it into multi-row INSERT ... RETURNING statements
-        # ("insertmanyvalues", 1000 rows a round trip) on SQLite and PostgreSQL alike, and
-        # sort_by_parameter_order keeps the returned ids in the order of ``rows``.
+        # One executemany with RETURNING, which SQLAlchemy batches into multi-row INSERTs
+        # ("insertmanyvalues", SQLite 3.35+ and PostgreSQL). The rows come back in no promised
+        # order (asking for input order makes SQLite go row by row), so they are matched back by
+        # registration hash, which the table keeps unique.
         if self.cartridge:  # the cartridge's mol/mfp columns are written in the same INSERT
             from registry import cartridge
 
@@ -718,8 +719,9 @@ class Store:
                 value["mfp"] = cartridge.raw_bits(r.fingerprint) if r.fingerprint else None
         else:
             table = compounds
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = [row[0] for row in connection.execute(statement, values)]
+        statement = insert(table).returning(table.c.registration_hash, table.c.id)
+        by_hash: dict[str, int] = dict(connection.execute(statement, values).tuples().all())
+        ids: list[int] = [by_hash[r.registration_hash] for r in rows]
         prop_values = [
             {
                 "compound_id": compound_id,
