@@ -720,7 +720,7 @@ class Store:
         else:
             table = compounds
         statement = insert(table).returning(table.c.registration_hash, table.c.id)
-        by_hash: dict[str, int] = dict(connection.execute(statement, values).tuples().all())
+        by_hash: dict[str, int] = dict(connection.execute(statement, values).all())
         ids: list[int] = [by_hash[r.registration_hash] for r in rows]
         prop_values = [
             {
