@@ -62,6 +62,17 @@ _SUM_543 = {
 }
 _SUM_21 = _pair_sums(2, 1)
 # "-NN-C" -> the middle group's weighted sum minus the check digit, mod 10.
+# The same sums keyed by the unpadded pieces of a first group of 2 to 7 digits: its last three
+# (or two) digits carry weights 5, 4, 3 and whatever precedes them (0 to 4 digits) 9, 8, 7, 6,
+# counted from the right, so a canonical number needs no padding before the look-ups.
+_SUM_LOW3 = {**_pair_sums(4, 3), **_SUM_543}
+_SUM_HIGH4 = {
+    "": 0,
+    **{d: 6 * i for i, d in enumerate(_DIGIT_CHARS)},
+    **_pair_sums(7, 6),
+    **{a + d: x + 6 * j for a, x in _pair_sums(8, 7).items() for j, d in enumerate(_DIGIT_CHARS)},
+    **_SUM_9876,
+}
 _TAIL_SUM = {
     f"-{pair}-{c}": (total - i) % 10
     for pair, total in _SUM_21.items()
@@ -166,11 +177,10 @@ def is_valid(value: object, *, strict: bool = False) -> bool:
         # hyphens in the right places) misses the tables and falls through to the full check.
         tail = _TAIL_SUM.get(value[-5:])
         if tail is not None:
-            first = value[:-5].zfill(7)
-            head = _SUM_9876.get(first[:4])
-            rest = _SUM_543.get(first[4:])
-            if head is not None and rest is not None:
-                return (head + rest + tail) % 10 == 0
+            low = _SUM_LOW3.get(value[-8:-5])
+            high = _SUM_HIGH4.get(value[:-8])
+            if low is not None and high is not None:
+                return (high + low + tail) % 10 == 0
     kind = type(value)
     if strict or (kind is not str and kind is not int):
         return False
