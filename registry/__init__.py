@@ -100,7 +100,13 @@ __all__ = [
 ]
 
 
+# Submodules reachable as attributes after a bare ``import registry`` (``registry.chem.parse``).
+_SUBMODULES = ("bulk", "chem", "descriptors", "pubchem", "reference", "service")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"registry.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'registry' has no attribute {name!r}")

@@ -172,3 +172,15 @@ def test_cas_command_loads_only_its_own_command_module() -> None:
     )
     loaded = done.stdout.strip().splitlines()[-1]
     assert loaded == "['registry.cli.base', 'registry.cli.cas', 'registry.cli.output']"
+
+
+def test_heavy_submodules_are_reachable_after_a_bare_import() -> None:
+    probe = (
+        "import sys, registry\n"
+        "assert 'rdkit' not in sys.modules\n"
+        "print(registry.chem.identifiers('CCO').inchikey, registry.descriptors.__name__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["LFQSCWFLJHTTHZ-UHFFFAOYSA-N", "registry.descriptors"]
