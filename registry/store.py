@@ -1002,6 +1002,11 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
         raise StoreError(
             f"cannot use database URL {mask_url(url)!r}: {_mask_secrets(str(error))}"
         ) from error
+    except ImportError as error:  # the database driver (psycopg for PostgreSQL) is missing
+        raise StoreError(
+            f"cannot use database URL {mask_url(url)!r}: its driver is not installed "
+            f"({error.name or error}); for PostgreSQL: pip install 'registry[postgres]'"
+        ) from error
     store = Store(engine)
     if not upgrade:
         return store

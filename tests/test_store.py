@@ -108,3 +108,26 @@ def test_registry_ids() -> None:
     assert parse_registry_id("REG123") == 123
     for other in ["123", "REG-", "REG-12a", "92623-85-3", ""]:
         assert parse_registry_id(other) is None
+
+
+def test_a_missing_database_driver_is_one_clear_error() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None\n"
+        "sys.argv = ['registry', 'list', '--db', 'postgresql+psycopg://u@127.0.0.1:1/x']\n"
+        "from registry.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "driver is not installed" in done.stderr
+    assert "registry[postgres]" in done.stderr
