@@ -7,7 +7,7 @@ it for a batch, over worker processes when the batch is large. No database is in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -234,7 +234,7 @@ def iter_prepared(
     with_descriptors: bool = True,
     workers: int | None = None,
     timings: dict[str, float] | None = None,
-) -> Iterator[list[Prepared | None]]:
+) -> Generator[list[Prepared | None], None, None]:
     """:func:`prepare_many`, yielding the results in input order chunk by chunk as they are ready.
 
     The caller can use the first chunks (insert them) while the workers still compute the
