@@ -82,6 +82,8 @@ def throughput(settings: object) -> None:
         best = min(_timed(lambda qs=queries: [index.find(q) for q in qs]) for _ in range(5))
         per = best / len(queries)
         print(f"index find   {kind:<9}: {1 / per:9.0f} /s ({per * 1e6:6.1f} us), n={len(queries)}")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"(load average {load}: the figures are only comparable on a quiet machine)")
     chain = [ReferenceSource(settings, index)]  # type: ignore[arg-type]
     names = kinds["cas"]
     best = min(_timed(lambda: lookup_many(names, settings, chain)) for _ in range(3))  # type: ignore[arg-type]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registry import cas, reference
 from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
 from registry.errors import RegistryError
 from registry.lookup import lookup
+from registry.models import Candidate, CasNumber
 from registry.reference import ReferenceIndex, build_reference
 
 
@@ -92,3 +95,50 @@ def test_every_identifier_kind_is_an_index_probe(index: ReferenceIndex) -> None:
     expected = [c.number for c in reference.cas_from_synonyms(row.synonyms) if c.number != row.cas]
     assert [c.number for c in by_inchi.cas] == [row.cas, *expected]
     assert index.info().names > index.info().compounds
+
+
+_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF), max_size=30)
+
+
+@given(
+    name=_TEXT,
+    numbers=st.lists(
+        st.tuples(
+            st.from_regex(r"\A[0-9]{2,7}-[0-9]{2}-[0-9]\Z"),
+            st.sampled_from(["primary", "synonym"]),
+            st.booleans(),
+        ),
+        max_size=4,
+    ),
+    texts=st.lists(_TEXT, min_size=6, max_size=6),
+    cid=st.integers(min_value=1, max_value=10**9),
+    weight=st.none() | st.floats(allow_nan=False, allow_infinity=False),
+    synonyms=st.lists(_TEXT, max_size=25),
+)
+def test_payload_round_trips(
+    name: str,
+    numbers: list[tuple[str, str, bool]],
+    texts: list[str],
+    cid: int,
+    weight: float | None,
+    synonyms: list[str],
+) -> None:
+    formula, inchikey, smiles, inchi, iupac_name, origin = texts
+    if len(synonyms) == 1 and not synonyms[0]:
+        with pytest.raises(RegistryError):
+            reference._encode(name, numbers, formula, inchikey, cid, smiles, inchi,
+                              iupac_name, weight, synonyms, origin)  # fmt: skip
+        return
+    payload = reference._encode(
+        name, numbers, formula, inchikey, cid, smiles, inchi, iupac_name, weight, synonyms, origin
+    )
+    expected = Candidate(
+        "reference", "2026-11-23", name, tuple(CasNumber(*n) for n in numbers), formula,
+        inchikey, cid, smiles, inchi, iupac_name, weight, tuple(synonyms), origin,
+    )  # fmt: skip
+    assert reference._decode_one(payload, "2026-11-23") == expected
+
+
+def test_control_characters_are_refused() -> None:
+    with pytest.raises(RegistryError, match="control character"):
+        reference._encode("a\x1fb", [], "", "", 1, "", "", "", None, [], "o")
