@@ -17,10 +17,8 @@ carries the RDKit version that computed it.
 from __future__ import annotations
 
 import math
-import os
-import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import cache
 from typing import Any, Literal
 
@@ -31,6 +29,7 @@ from rdkit.Chem import Descriptors as RDDescriptors
 from registry import chem
 from registry.errors import RegistryError
 from registry.models import Descriptor, DescriptorRow, Descriptors, RuleCheck, RuleCriterion
+from registry.workers import available_cpus, process_pool
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -371,25 +370,6 @@ def _chunk(
     return [_one(index, value, name, on, all_descriptors) for index, value, name in items]
 
 
-def available_cpus() -> int:
-    """CPUs this process may run on (respects affinity masks and containers' cpusets)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    import multiprocessing
-    import threading
-
-    # fork starts a worker in milliseconds with RDKit already imported, but forking a process
-    # that runs other threads can deadlock the child: then forkserver; off Linux the default.
-    method: str | None = None
-    if sys.platform.startswith("linux"):
-        method = "fork" if threading.active_count() == 1 else "forkserver"
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method))
-
-
 def batch(
     values: Iterable[chem.Structure],
     *,
@@ -442,7 +422,7 @@ def batch(
     chunks = [jobs[start : start + size] for start in range(0, total, size)]
     results: list[DescriptorRow | None] = [None] * total
     done = 0
-    with _pool(workers) as pool:
+    with process_pool(workers) as pool:
         pending: set[Future[list[DescriptorRow]]] = {
             pool.submit(_chunk, chunk, on, all_descriptors) for chunk in chunks
         }

@@ -242,7 +242,7 @@ def iter_prepared(
     cancels the chunks not yet started and waits for the workers to stop.
     """
     if workers is None:
-        from registry.descriptors import available_cpus
+        from registry.workers import available_cpus
 
         workers = available_cpus()
     if workers <= 1 or len(structures) < MIN_PARALLEL:
@@ -250,28 +250,16 @@ def iter_prepared(
         _add_timings(timings, spent)
         yield out
         return
-    import gc
-    import multiprocessing
-    import sys
-    from concurrent.futures import ProcessPoolExecutor
+    from registry.workers import process_pool
 
-    # fork starts a worker in milliseconds with RDKit already imported
-    method = "fork" if sys.platform.startswith("linux") else None
     chunks = _chunks(structures, workers)
-    # Objects that exist before the fork go to the permanent generation: the workers' garbage
-    # collector then leaves them alone instead of touching (and copying) every inherited page.
-    gc.freeze()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-    try:
+    with process_pool(workers) as pool:
         # Results come in input order as the chunks complete, while the workers go on.
         for chunk_out, chunk_spent in pool.map(
             _prepare_chunk_packed, chunks, [with_descriptors] * len(chunks)
         ):
             _add_timings(timings, chunk_spent)
             yield [_unpack(p) for p in chunk_out]
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
 
 
 def _add_timings(timings: dict[str, float] | None, spent: dict[str, float]) -> None:
