@@ -168,21 +168,30 @@ def _default_rotors_are_strict() -> bool:
 
 
 def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
-    """``QED.qed(mol)``, sharing the values the profile has already computed when it can.
+    """``QED.qed(mol)``, computed as ``QED.properties`` does but faster.
 
-    ``QED.properties`` computes MW, logP, HBD and PSA with the same RDKit functions as the
-    profile, on ``Chem.RemoveHs(mol)`` (which sanitises again). For a ``settled`` molecule
-    (as sanitisation left it, see ``chem.Standardised.parent_settled``) without hydrogen atoms
-    that is the molecule itself, so those four are shared; then only QED's own acceptor count,
-    strict rotatable bonds, its aromatic ring count and the structural alerts are left, the
-    alerts counted in one FilterCatalog pass. Any other case is plain ``QED.qed``.
+    ``QED.properties`` measures ``Chem.RemoveHs(mol)`` (a sanitised copy) with the profile's
+    own functions for MW, logP, HBD and PSA, then QED's acceptor count, strict rotatable
+    bonds, aromatic rings and structural alerts. Here the alerts are counted in one
+    FilterCatalog pass, and for a ``settled`` molecule (as sanitisation left it, see
+    ``chem.Standardised.parent_settled``) without hydrogen atoms the copy would be the molecule
+    itself, so the copy is skipped and the four values the profile has already computed (and
+    its rotatable bonds, when RDKit's default count is the strict one) are shared.
     """
     shared = [known.get(name) for name in ("molecular_weight", "logp", "hbd", "tpsa")]
-    if not settled or mol.GetNumAtoms() != mol.GetNumHeavyAtoms() or any(v is None for v in shared):
-        return _compute("qed", QED.qed, mol)
+    as_is = (
+        settled
+        and mol.GetNumAtoms() == mol.GetNumHeavyAtoms()
+        and all(value is not None for value in shared)
+    )
+    rotors = known.get("rotatable_bonds") if as_is and _default_rotors_are_strict() else None
 
     def compute(m: Chem.Mol) -> float:
-        alerts = _alert_count(m)
+        if not as_is:
+            m = Chem.RemoveHs(m)
+            shared[:] = [
+                _mol_wt(m), _logp(m), rdMolDescriptors.CalcNumHBD(m), rdMolDescriptors.CalcTPSA(m)
+            ]  # fmt: skip
         properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
             MW=shared[0],
             ALOGP=shared[1],
@@ -193,13 +202,13 @@ def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
             ),
             HBD=shared[2],
             PSA=shared[3],
-            ROTB=known["rotatable_bonds"]
-            if _default_rotors_are_strict() and known.get("rotatable_bonds") is not None
+            ROTB=rotors
+            if rotors is not None
             else rdMolDescriptors.CalcNumRotatableBonds(
                 m, rdMolDescriptors.NumRotatableBondsOptions.Strict
             ),
             AROM=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(m), QED.AliphaticRings))),
-            ALERTS=alerts,
+            ALERTS=_alert_count(m),
         )
         return float(QED.qed(m, qedProperties=properties))  # type: ignore[no-untyped-call]
 
