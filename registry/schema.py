@@ -66,17 +66,23 @@ compounds = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-identifiers = Table(
-    "identifiers",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
+
+def _owning_compound() -> Column[int]:
+    """The compound a row belongs to: the row goes when the compound goes."""
+    return Column(
         "compound_id",
         Integer,
         ForeignKey("compounds.id", ondelete="CASCADE"),
         nullable=False,
         index=True,
-    ),
+    )
+
+
+identifiers = Table(
+    "identifiers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _owning_compound(),
     Column("kind", Text, nullable=False),
     Column("value", Text, nullable=False),
     Column("value_key", Text, nullable=False),
@@ -104,13 +110,7 @@ notes = Table(
     "notes",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "compound_id",
-        Integer,
-        ForeignKey("compounds.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _owning_compound(),
     Column("section", Text, nullable=False),
     Column("body", Text, nullable=False),
     Column("citations", Text, nullable=False),
@@ -127,13 +127,7 @@ properties = Table(
     "properties",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "compound_id",
-        Integer,
-        ForeignKey("compounds.id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _owning_compound(),
     Column("name", Text, nullable=False),
     Column("value", Float, nullable=True),
     Column("unit", Text, nullable=False),
