@@ -187,21 +187,22 @@ def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
     rotors = known.get("rotatable_bonds") if as_is and _default_rotors_are_strict() else None
 
     def compute(m: Chem.Mol) -> float:
-        if not as_is:
+        if as_is:
+            mw, logp, hbd, psa = shared
+        else:
             m = Chem.RemoveHs(m)
-            shared[:] = [
-                _mol_wt(m), _logp(m), rdMolDescriptors.CalcNumHBD(m), rdMolDescriptors.CalcTPSA(m)
-            ]  # fmt: skip
+            mw, logp = _mol_wt(m), _logp(m)
+            hbd, psa = rdMolDescriptors.CalcNumHBD(m), rdMolDescriptors.CalcTPSA(m)
         properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
-            MW=shared[0],
-            ALOGP=shared[1],
+            MW=mw,
+            ALOGP=logp,
             HBA=sum(
                 len(m.GetSubstructMatches(pattern))
                 for pattern in QED.Acceptors
                 if m.HasSubstructMatch(pattern)
             ),
-            HBD=shared[2],
-            PSA=shared[3],
+            HBD=hbd,
+            PSA=psa,
             ROTB=rotors
             if rotors is not None
             else rdMolDescriptors.CalcNumRotatableBonds(
