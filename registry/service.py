@@ -580,31 +580,7 @@ class Registry:
             skipped.extend(
                 (offset + i, "invalid structure") for i, p in enumerate(batch) if p is None
             )
-            known = self.store.ids_by_hashes(conn, [p.registration_hash for _, p in valid])
-            fresh: list[Prepared] = []
-            for index, item in valid:
-                h = item.registration_hash
-                if h in seen:
-                    skipped.append((index, f"same structure as input {seen[h] + 1}"))
-                elif h in known:
-                    skipped.append((index, f"already registered as {format_registry_id(known[h])}"))
-                else:
-                    seen[h] = index
-                    fresh.append(item)
-            new = self.store.insert_compounds(conn, [p.row for p in fresh])
-            self.store.log_many(
-                conn,
-                [
-                    {
-                        "action": "register",
-                        "author": self.author,
-                        "compound_id": i,
-                        "detail": detail,
-                    }
-                    for i in new
-                ],
-            )
-            ids.extend(new)
+            ids.extend(self._insert_new(conn, valid, seen, skipped, detail))
 
         start = time.perf_counter()
         with self.store.write() as conn:
@@ -647,33 +623,8 @@ class Registry:
             start = time.perf_counter()
             skipped = list(invalid)
             with self.store.write() as conn:
-                known = self.store.ids_by_hashes(conn, [p.registration_hash for _, p in valid])
-                fresh: list[Prepared] = []
-                seen: dict[str, int] = {}
-                for index, item in valid:
-                    h = item.registration_hash
-                    if h in known:
-                        skipped.append(
-                            (index, f"already registered as {format_registry_id(known[h])}")
-                        )
-                    elif h in seen:
-                        skipped.append((index, f"same structure as input {seen[h] + 1}"))
-                    else:
-                        seen[h] = index
-                        fresh.append(item)
-                ids = self.store.insert_compounds(conn, [p.row for p in fresh])
-                self.store.log_many(
-                    conn,
-                    [
-                        {
-                            "action": "register",
-                            "author": self.author,
-                            "compound_id": i,
-                            "detail": json.dumps({"source": source, "batch": True}),
-                        }
-                        for i in ids
-                    ],
-                )
+                detail = json.dumps({"source": source, "batch": True})
+                ids = self._insert_new(conn, valid, {}, skipped, detail)
                 if checkpoint is not None:
                     self.store.set_import_progress(conn, *checkpoint)
             if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
@@ -681,6 +632,40 @@ class Registry:
             return [format_registry_id(i) for i in ids], sorted(skipped)
 
         return self._retrying(work)
+
+    def _insert_new(
+        self,
+        conn: Any,
+        valid: Sequence[tuple[int, Prepared]],
+        seen: dict[str, int],
+        skipped: list[tuple[int, str]],
+        detail: str,
+    ) -> list[int]:
+        """Insert the structures neither registered nor met earlier in this input, and log them.
+
+        ``seen`` maps the hashes inserted so far by this input to their input index (updated);
+        every other structure goes into ``skipped`` with the reason.
+        """
+        known = self.store.ids_by_hashes(conn, [p.registration_hash for _, p in valid])
+        fresh: list[Prepared] = []
+        for index, item in valid:
+            h = item.registration_hash
+            if h in seen:
+                skipped.append((index, f"same structure as input {seen[h] + 1}"))
+            elif h in known:
+                skipped.append((index, f"already registered as {format_registry_id(known[h])}"))
+            else:
+                seen[h] = index
+                fresh.append(item)
+        ids = self.store.insert_compounds(conn, [p.row for p in fresh])
+        self.store.log_many(
+            conn,
+            [
+                {"action": "register", "author": self.author, "compound_id": i, "detail": detail}
+                for i in ids
+            ],
+        )
+        return ids
 
     def import_structures(self, path: Path, **options: Any) -> Any:
         """Bulk-register a structure file (.sdf, .csv/.tsv, .smi) in resumable batches.
