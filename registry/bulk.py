@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -213,15 +213,6 @@ def _with_check_digits(frame: pl.LazyFrame, column: str) -> pl.LazyFrame:
             found=(pl.col("_w2") & 0x0F).cast(pl.UInt8),
         )
         .drop("_words", "_w0", "_w1", "_w2")
-    )
-
-
-def _check_digits(text: pl.Series) -> pl.DataFrame:
-    """Columns ``shaped``, ``expected`` and ``found`` (see :func:`_with_check_digits`)."""
-    return (
-        _with_check_digits(pl.LazyFrame({"text": text}), "text")
-        .select("shaped", "expected", "found")
-        .collect(engine="streaming")
     )
 
 
@@ -585,9 +576,10 @@ _RUST_PLACEHOLDER = (
 _RUNS = r"[0-9-]+"
 _EMBEDDED_RUN = r"^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$"
 _STRIPPED_REASON = "removed surrounding whitespace"
+_Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def _plain_text(frame: pl.DataFrame) -> pl.DataFrame:
+def _plain_text(frame: _Frame) -> _Frame:
     """``frame`` (``input``, ``number``) with ``stripped``, ``plain`` and ``letters_reason``.
 
     ``plain`` marks text that :func:`registry.cas.check` rejects for its characters after
@@ -628,7 +620,7 @@ def _plain_checks(plain: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
+def _plain_cells(plain: pl.LazyFrame) -> pl.LazyFrame:
     """What :func:`classify_cell` says about ``plain`` rows of :func:`_plain_text`, where it
     can be said without Python (column ``settled``): a placeholder; text around exactly one
     number in canonical form; or text with no number at all.
@@ -653,13 +645,16 @@ def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
             & pl.col("inner").str.contains(r"^[0-9]{2,7}-[0-9]{2}-[0-9]$").fill_null(False)
         ).cast(pl.UInt32),
     )
-    inner = framed.get_column("inner").fill_null("")
-    digits = _check_digits(inner)
-    framed = framed.with_columns(
-        inner_ok=digits.get_column("expected") == digits.get_column("found"),
-        inner_expected=digits.get_column("expected").cast(pl.String),
-        inner_found=digits.get_column("found").cast(pl.String),
-        canonical_inner=inner.str.contains(_EMBEDDED_RUN),
+    # The check digits of the run (of "" where there is none), all in the same query.
+    framed = (
+        framed.with_columns(inner_text=pl.col("inner").fill_null(""))
+        .pipe(_with_check_digits, "inner_text")
+        .with_columns(
+            inner_ok=pl.col("expected") == pl.col("found"),
+            inner_expected=pl.col("expected").cast(pl.String),
+            inner_found=pl.col("found").cast(pl.String),
+            canonical_inner=pl.col("inner_text").str.contains(_EMBEDDED_RUN),
+        )
     )
     one = pl.col("count") == 1
     return framed.select(
@@ -844,8 +839,11 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
     slow = settled.filter(~fast).select("input", "number").unique()
     if slow.height == 0:
         return settled.select(columns)
-    distinct = _plain_text(slow)
-    vectorised = _plain_cells(distinct.filter(pl.col("plain"))).filter(pl.col("settled"))
+    vectorised = (
+        _plain_cells(_plain_text(slow.lazy()).filter(pl.col("plain")))
+        .filter(pl.col("settled"))
+        .collect()
+    )
     others = slow.join(vectorised, on=["input", "number"], how="anti")
     inputs = others.get_column("input").to_list()
     numbers = others.get_column("number").to_list()

@@ -129,19 +129,14 @@ def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Itera
     before it; a doubled quote counts twice, so it keeps the parity). Reading blocks ourselves,
     rather than letting polars map the whole file, keeps memory flat, and decoding here lets
     polars (UTF-8 only) read UTF-16 and Latin-1 files without a temporary copy.
-
-    The first blocks are smaller (an eighth of ``size``, doubling), so the classifying and
-    writing threads get work to do while the larger blocks are still being read.
     """
-    step = max(4096, size // 8)
     utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "ascii")
     decoder = None if utf8 else codecs.getincrementaldecoder(encoding)()
     carry = b""
     first = True
     with path.open("rb") as source:
         while True:
-            raw = source.read(step)
-            step = min(size, step * 2)
+            raw = source.read(size)
             if decoder is not None:
                 data = decoder.decode(raw, final=not raw).encode("utf-8")
             else:
