@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -216,125 +216,107 @@ def _with_check_digits(frame: pl.LazyFrame, column: str) -> pl.LazyFrame:
     )
 
 
-def _check_digits(text: pl.Series) -> pl.DataFrame:
-    """Columns ``shaped``, ``expected`` and ``found`` (see :func:`_with_check_digits`)."""
-    return (
-        _with_check_digits(pl.LazyFrame({"text": text}), "text")
-        .select("shaped", "expected", "found")
-        .collect(engine="streaming")
-    )
-
-
 def _fast(frame: pl.DataFrame) -> pl.DataFrame:
     """Columns for the values settled without Python; ``fast`` is False for the rest.
 
-    ``frame`` holds no value in canonical form (:func:`_canonical_rows` settled those). The
-    values are stripped, cleared of Unicode dashes and a ``CAS`` prefix, and tried as
-    canonical numbers and as hyphen-less integers.
+    ``frame`` holds few values and none in canonical form (:func:`_canonical_rows` settled
+    those). The values are stripped, cleared of Unicode dashes and a ``CAS`` prefix, and tried
+    as canonical numbers and as hyphen-less integers. One lazy query does it all: on these few
+    rows the fixed cost of each polars call outweighs the work, so every branch is computed
+    for every row rather than on filtered subsets put back in place.
     """
-    text = frame.get_column("input")
-    lengths = text.str.len_bytes()
-    hyphenated = pl.repeat(None, frame.height, dtype=pl.String, eager=True)
-    changes = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
-    # The values reshaped below get their check digits computed on their own, put in place.
-    expected = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)
-    found = pl.zeros(frame.height, dtype=pl.UInt8, eager=True)  # scatter works in place
-    rest = (lengths > 0).arg_true()
-    prefix_rows: tuple[pl.Series, pl.Series, pl.Series] | None = None
-    if rest.len():
-        sub = (
-            frame[rest]
-            .lazy()
-            .with_columns(
-                dashed=pl.col("input").str.replace_many(
-                    _UNICODE_DASHES, ["-"] * len(_UNICODE_DASHES)
-                )
-            )
-            .select(
-                "number",
-                stripped=pl.col("dashed").str.strip_chars(_FAST_SPACE),
-                size=pl.col("dashed").str.len_bytes(),
-                was_dashed=pl.col("dashed") != pl.col("input"),
-            )
-            .with_columns(
-                # A "CAS No." prefix, found by cas's own pattern, on printable ASCII only
-                # (where Rust's and Python's ideas of whitespace agree).
-                prefix=pl.when(pl.col("stripped").str.contains(r"^[\x20-\x7e]*$")).then(
-                    pl.col("stripped").str.extract(_PREFIX_RUST, 1)
-                )
-            )
-            .with_columns(
-                core=pl.when(pl.col("prefix").is_not_null())
-                .then(pl.col("stripped").str.slice(pl.col("prefix").str.len_bytes()))
-                .otherwise(pl.col("stripped"))
-            )
-            .with_columns(
-                canonical_shape=pl.col("core").str.contains(_FAST_CANONICAL),
-                digits=pl.col("core").str.contains(_FAST_DIGITS),
-            )
-            .with_columns(
-                index=rest,
-                hyphenated=pl.when(pl.col("canonical_shape"))
-                .then(pl.col("core"))
-                .when(pl.col("digits"))
-                .then(
-                    pl.concat_str(
-                        pl.col("core").str.head(-3),
-                        pl.lit("-"),
-                        pl.col("core").str.slice(-3, 2),
-                        pl.lit("-"),
-                        pl.col("core").str.tail(1),
-                    )
-                ),
-                code=(
-                    pl.when(pl.col("size") != pl.col("stripped").str.len_bytes())
-                    .then(_STRIPPED)
-                    .otherwise(0)
-                    + pl.when(pl.col("prefix").is_not_null()).then(_PREFIXED).otherwise(0)
-                    + pl.when(pl.col("digits")).then(_INSERTED).otherwise(0)
-                    + pl.when(pl.col("number")).then(_NUMBER).otherwise(0)
-                    + pl.when(pl.col("was_dashed")).then(_DASHED).otherwise(0)
-                ).cast(pl.UInt8),
-            )
-            .filter(pl.col("hyphenated").is_not_null())
-            .collect(engine="streaming")
-        )
-        if sub.height:
-            index = sub.get_column("index")
-            sub = sub.with_columns(
-                _check_digits(sub.get_column("hyphenated")).select("expected", "found")
-            )
-            prefixed = sub.filter(pl.col("prefix").is_not_null())
-            if prefixed.height:
-                prefix_rows = _prefix_messages(prefixed)
-            hyphenated = hyphenated.scatter(index, sub.get_column("hyphenated"))
-            changes = changes.scatter(index, sub.get_column("code"))
-            expected = expected.scatter(index, sub.get_column("expected"))
-            found = found.scatter(index, sub.get_column("found"))
+    return _fast_query(frame.lazy()).collect()
+
+
+def _fast_query(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """:func:`_fast` as a lazy query (columns ``input`` and ``number`` in, results added)."""
+    stripped = pl.col("stripped")
+    prefix = pl.col("prefix")
+    shaped = pl.col("core").str.contains(_FAST_CANONICAL)
+    digits = pl.col("core").str.contains(_FAST_DIGITS)
+    hyphenated = pl.col("hyphenated")
+    has_digits = hyphenated.is_not_null()
+    code = pl.col("code")
     ok = pl.col("expected") == pl.col("found")
-    code = pl.col("code") % 16  # the prefix bit has no table entry; those rows are patched
-    # Messages are picked from small tables by index: gathering string views is far cheaper
-    # than building a million strings with when/then.
-    out = (
+    table_code = code % 16  # the prefix bit has no table entry; those rows are patched
+    before = (code & (_DASHED | _STRIPPED)).cast(pl.UInt32)
+    after = ((code & _INSERTED) > 0).cast(pl.UInt32)
+    removed = pl.format("removed prefix '{}'", prefix.str.strip_chars(" "))
+    prefixed = prefix.is_not_null() & has_digits
+    return (
         frame.with_columns(
+            dashed=pl.col("input").str.replace_many(_UNICODE_DASHES, ["-"] * len(_UNICODE_DASHES))
+        )
+        .with_columns(
+            stripped=pl.col("dashed").str.strip_chars(_FAST_SPACE),
+            size=pl.col("dashed").str.len_bytes(),
+            was_dashed=pl.col("dashed") != pl.col("input"),
+        )
+        .with_columns(
+            # A "CAS No." prefix, found by cas's own pattern, on printable ASCII only (where
+            # Rust's and Python's ideas of whitespace agree).
+            prefix=pl.when(stripped.str.contains(r"^[\x20-\x7e]*$")).then(
+                stripped.str.extract(_PREFIX_RUST, 1)
+            )
+        )
+        .with_columns(
+            core=pl.when(prefix.is_not_null())
+            .then(stripped.str.slice(prefix.str.len_bytes()))
+            .otherwise(stripped)
+        )
+        .with_columns(
+            hyphenated=pl.when(shaped)
+            .then(pl.col("core"))
+            .when(digits)
+            .then(
+                pl.concat_str(
+                    pl.col("core").str.head(-3),
+                    pl.lit("-"),
+                    pl.col("core").str.slice(-3, 2),
+                    pl.lit("-"),
+                    pl.col("core").str.tail(1),
+                )
+            ),
+            code=pl.when(~shaped & ~digits)
+            .then(0)
+            .otherwise(
+                pl.when(pl.col("size") != stripped.str.len_bytes()).then(_STRIPPED).otherwise(0)
+                + pl.when(prefix.is_not_null()).then(_PREFIXED).otherwise(0)
+                + pl.when(digits).then(_INSERTED).otherwise(0)
+                + pl.when(pl.col("number")).then(_NUMBER).otherwise(0)
+                + pl.when(pl.col("was_dashed")).then(_DASHED).otherwise(0)
+            )
+            .cast(pl.UInt8),
+        )
+        .pipe(_with_check_digits, "hyphenated")
+        .select(
+            "input",
+            "number",
             digits=hyphenated,
-            code=changes,
-            empty=(lengths == 0) & ~frame.get_column("number"),
+            empty=(pl.col("input").str.len_bytes() == 0) & ~pl.col("number"),
+            # Only rows with digits have a check digit; elsewhere the bytes meant nothing.
+            expected=pl.when(has_digits).then(pl.col("expected")),
+            found=pl.when(has_digits).then(pl.col("found")),
+            code=code,
+            prefixed=prefixed,
+            prefix_reason=pl.concat_str(
+                _PREFIX_BEFORE["; "].gather(before), removed, _PREFIX_AFTER["; "].gather(after)
+            ),
+            prefix_normalisations=pl.concat_str(
+                _PREFIX_BEFORE[_SEP].gather(before), removed, _PREFIX_AFTER[_SEP].gather(after)
+            ),
         )
         .with_columns(
             fast=pl.col("digits").is_not_null() | pl.col("empty"),
-            # Only rows with digits have a check digit; elsewhere the bytes meant nothing.
-            expected=pl.when(pl.col("digits").is_not_null()).then(expected),
-            found=pl.when(pl.col("digits").is_not_null()).then(found),
-        )
-        .with_columns(
             canonical=pl.when(ok).then(pl.col("digits")),
+            # Messages are picked from small tables by index: gathering string views is far
+            # cheaper than building strings with when/then.
             status=_STATUS_NAMES.gather(
                 pl.when(pl.col("empty"))
                 .then(3)
                 .when(~ok)
                 .then(2)
-                .when(pl.col("code") > 0)
+                .when(code > 0)
                 .then(1)
                 .otherwise(0)
             ),
@@ -343,40 +325,21 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
                 .then(0)
                 .when(~ok)
                 .then(1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"))
-                .otherwise(101 + code.cast(pl.UInt16))
+                .otherwise(101 + table_code.cast(pl.UInt16))
             ),
-            normalisations=_NORMALISATIONS.gather(code),
+            normalisations=_NORMALISATIONS.gather(table_code),
             expected_check_digit=pl.when(~ok).then(pl.col("expected")),
         )
+        .with_columns(
+            reason=pl.when(pl.col("prefixed") & pl.col("canonical").is_not_null())
+            .then(pl.col("prefix_reason"))
+            .otherwise(pl.col("reason")),
+            normalisations=pl.when(pl.col("prefixed"))
+            .then(pl.col("prefix_normalisations"))
+            .otherwise(pl.col("normalisations")),
+        )
+        .drop("prefixed", "prefix_reason", "prefix_normalisations")
     )
-    if prefix_rows is None:
-        return out
-    rows, reasons, normalisations = prefix_rows
-    valid = out.get_column("canonical").gather(rows).is_not_null()
-    return out.with_columns(
-        reason=out.get_column("reason").scatter(rows.filter(valid), reasons.filter(valid)),
-        normalisations=out.get_column("normalisations").scatter(rows, normalisations),
-    )
-
-
-def _prefix_messages(prefixed: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """Row indices, reasons and normalisations of values that had a ``CAS`` prefix.
-
-    The prefix comes from printable ASCII without quotes, so ``repr`` only adds single quotes.
-    """
-    code = pl.col("code")
-    before = (code & (_DASHED | _STRIPPED)).cast(pl.UInt32)
-    after = ((code & _INSERTED) > 0).cast(pl.UInt32)
-    removed = pl.format("removed prefix '{}'", pl.col("prefix").str.strip_chars(" "))
-    messages = prefixed.select(
-        reason=pl.concat_str(
-            _PREFIX_BEFORE["; "].gather(before), removed, _PREFIX_AFTER["; "].gather(after)
-        ),
-        normalisations=pl.concat_str(
-            _PREFIX_BEFORE[_SEP].gather(before), removed, _PREFIX_AFTER[_SEP].gather(after)
-        ),
-    )
-    return prefixed["index"], messages["reason"], messages["normalisations"]
 
 
 # What a prefixed value's messages hold before and after "removed prefix ...", by separator.
@@ -613,9 +576,10 @@ _RUST_PLACEHOLDER = (
 _RUNS = r"[0-9-]+"
 _EMBEDDED_RUN = r"^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$"
 _STRIPPED_REASON = "removed surrounding whitespace"
+_Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def _plain_text(frame: pl.DataFrame) -> pl.DataFrame:
+def _plain_text(frame: _Frame) -> _Frame:
     """``frame`` (``input``, ``number``) with ``stripped``, ``plain`` and ``letters_reason``.
 
     ``plain`` marks text that :func:`registry.cas.check` rejects for its characters after
@@ -656,7 +620,7 @@ def _plain_checks(plain: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
+def _plain_cells(plain: pl.LazyFrame) -> pl.LazyFrame:
     """What :func:`classify_cell` says about ``plain`` rows of :func:`_plain_text`, where it
     can be said without Python (column ``settled``): a placeholder; text around exactly one
     number in canonical form; or text with no number at all.
@@ -681,13 +645,16 @@ def _plain_cells(plain: pl.DataFrame) -> pl.DataFrame:
             & pl.col("inner").str.contains(r"^[0-9]{2,7}-[0-9]{2}-[0-9]$").fill_null(False)
         ).cast(pl.UInt32),
     )
-    inner = framed.get_column("inner").fill_null("")
-    digits = _check_digits(inner)
-    framed = framed.with_columns(
-        inner_ok=digits.get_column("expected") == digits.get_column("found"),
-        inner_expected=digits.get_column("expected").cast(pl.String),
-        inner_found=digits.get_column("found").cast(pl.String),
-        canonical_inner=inner.str.contains(_EMBEDDED_RUN),
+    # The check digits of the run (of "" where there is none), all in the same query.
+    framed = (
+        framed.with_columns(inner_text=pl.col("inner").fill_null(""))
+        .pipe(_with_check_digits, "inner_text")
+        .with_columns(
+            inner_ok=pl.col("expected") == pl.col("found"),
+            inner_expected=pl.col("expected").cast(pl.String),
+            inner_found=pl.col("found").cast(pl.String),
+            canonical_inner=pl.col("inner_text").str.contains(_EMBEDDED_RUN),
+        )
     )
     one = pl.col("count") == 1
     return framed.select(
@@ -841,7 +808,6 @@ def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
 
 def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
     """:func:`classify_cells` for values that are not canonical: the full normalisation."""
-    settled = _fast(frame)
     status = pl.col("status")
     fast = pl.col("fast")
     checksum = fast & (status == CasStatus.INVALID_CHECKSUM.value)
@@ -849,12 +815,10 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
         fast & pl.col("number") & status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
     )
     columns = ("canonical", "status", "reason", "suggestion")
-    # Only the few rows that differ from the fast columns are worked on, then put in place.
-    patch = (
-        settled.with_row_index("index")
-        .filter(checksum | from_number | ~fast)
+    # One query for the rows settled without Python (see _fast for why all in one).
+    settled = (
+        _fast_query(frame.lazy())
         .select(
-            "index",
             "input",
             "number",
             "fast",
@@ -870,48 +834,49 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
                 )
             ),
         )
+        .collect()
     )
-    slow = patch.filter(~fast).select("input", "number").unique()
-    if slow.height:
-        distinct = _plain_text(slow)
-        vectorised = _plain_cells(distinct.filter(pl.col("plain"))).filter(pl.col("settled"))
-        others = slow.join(vectorised, on=["input", "number"], how="anti")
-        inputs = others.get_column("input").to_list()
-        numbers = others.get_column("number").to_list()
-        cells = [
-            classify_cell(int(text) if number else text)
-            for text, number in zip(inputs, numbers, strict=True)
+    slow = settled.filter(~fast).select("input", "number").unique()
+    if slow.height == 0:
+        return settled.select(columns)
+    vectorised = (
+        _plain_cells(_plain_text(slow.lazy()).filter(pl.col("plain")))
+        .filter(pl.col("settled"))
+        .collect()
+    )
+    others = slow.join(vectorised, on=["input", "number"], how="anti")
+    inputs = others.get_column("input").to_list()
+    numbers = others.get_column("number").to_list()
+    cells = [
+        classify_cell(int(text) if number else text)
+        for text, number in zip(inputs, numbers, strict=True)
+    ]
+    looked_up = pl.DataFrame(
+        {
+            "input": inputs,
+            "number": numbers,
+            "canonical_slow": [c.canonical for c in cells],
+            "status_slow": [c.status.value for c in cells],
+            "reason_slow": [c.reason or None for c in cells],
+            "suggestion_slow": [c.suggestion for c in cells],
+        },
+        schema={
+            "input": pl.String,
+            "number": pl.Boolean,
+            **{f"{n}_slow": pl.String for n in columns},
+        },
+    )
+    looked_up = pl.concat(
+        [
+            looked_up,
+            vectorised.select("input", "number", *(pl.col(n).alias(f"{n}_slow") for n in columns)),
         ]
-        looked_up = pl.DataFrame(
-            {
-                "input": inputs,
-                "number": numbers,
-                "canonical_slow": [c.canonical for c in cells],
-                "status_slow": [c.status.value for c in cells],
-                "reason_slow": [c.reason or None for c in cells],
-                "suggestion_slow": [c.suggestion for c in cells],
-            },
-            schema={
-                "input": pl.String,
-                "number": pl.Boolean,
-                **{f"{n}_slow": pl.String for n in columns},
-            },
-        )
-        looked_up = pl.concat(
-            [
-                looked_up,
-                vectorised.select(
-                    "input", "number", *(pl.col(n).alias(f"{n}_slow") for n in columns)
-                ),
-            ]
-        )
-        patch = patch.join(
-            looked_up, on=["input", "number"], how="left", maintain_order="left"
-        ).with_columns(
+    )
+    return (
+        settled.lazy()
+        .join(looked_up.lazy(), on=["input", "number"], how="left", maintain_order="left")
+        .select(
             pl.when(fast).then(pl.col(n)).otherwise(pl.col(f"{n}_slow")).alias(n) for n in columns
         )
-    out = settled.select("canonical", "status", "reason", suggestion=pl.lit(None, dtype=pl.String))
-    if patch.height == 0:
-        return out
-    index = patch.get_column("index")
-    return out.with_columns(out.get_column(n).scatter(index, patch.get_column(n)) for n in columns)
+        .collect()
+    )

@@ -37,7 +37,7 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_ROWS = 1_000_000  # (number, row) pairs kept before they are folded into the tally
+_PENDING_ROWS = 250_000  # chunk tallies' rows kept before they are folded into one
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
@@ -313,41 +313,20 @@ class _Tally:
         self.pending_rows = 0
 
     def _merge(self) -> None:
-        """Fold the pending numbers into the tally; memory follows distinct numbers, not rows.
-
-        Pending numbers are kept as (number, row) pairs of up to a few chunks and grouped in
-        one go, which costs about half as much as grouping each chunk and merging the groups.
-        """
+        """Fold the pending chunk tallies into one; memory follows distinct numbers, not rows."""
         if not self.pending:
             return
-        # Grouped by a 64-bit hash of the number, several times cheaper than by text. Group
-        # order does not matter (duplicates are sorted at the end); the order of rows within
-        # a group always follows the input, so the first rows stay first.
-        tallied = (
-            pl.concat(self.pending)
-            .group_by(pl.col("canonical").hash(seed=0).alias("key"))
-            .agg(
-                pl.col("canonical").first(),
-                count=pl.len().cast(pl.UInt32),
-                rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
-            )
-        )
-        self.pending = []
-        self.pending_rows = 0
-        if self.seen.height == 0:
-            self.seen = tallied
-            return
         self.seen = (
-            pl.concat([self.seen, tallied])
+            pl.concat([self.seen, *self.pending])
             .group_by("key")
             .agg(
                 pl.col("canonical").first(),
                 pl.col("count").sum(),
-                pl.col("rows")
-                .list.explode(keep_nulls=False, empty_as_null=False)
-                .head(_DUPLICATE_ROWS_KEPT),
+                _first_rows(pl.col("rows")),
             )
         )
+        self.pending = []
+        self.pending_rows = 0
 
     def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
         start = self.first_row + self.rows
@@ -380,21 +359,53 @@ class _Tally:
                     ]
                 ).sort("row")  # back in file order, so a number's first rows come first
             )
-        self.pending.append(numbers)
-        self.pending_rows += numbers.height
+        # Grouped here, on the writing thread while the next chunk is classified, by a 64-bit
+        # hash of the number (several times cheaper than by text). The order of rows within
+        # a group follows the input, so the first rows stay first.
+        tallied = numbers.group_by(pl.col("canonical").hash(seed=0).alias("key")).agg(
+            pl.col("canonical").first(),
+            count=pl.len().cast(pl.UInt32),
+            rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
+        )
+        self.pending.append(tallied)
+        self.pending_rows += tallied.height
         if self.pending_rows >= _PENDING_ROWS:
             self._merge()
         self.rows += cells.height
 
     def duplicates(self, limit: int) -> tuple[int, list[Duplicate]]:
-        """How many numbers occur more than once, and the ``limit`` most frequent."""
-        self._merge()
-        repeated = self.seen.filter(pl.col("count") > 1)
-        top = repeated.sort(["count", "canonical"], descending=[True, False]).head(limit)
+        """How many numbers occur more than once, and the ``limit`` most frequent.
+
+        The chunk tallies are summed by number without their rows; only the ``limit`` numbers
+        reported get their rows gathered, which keeps this last, unparallelised step short.
+        """
+        tallies = pl.concat([self.seen, *self.pending])
+        repeated = (
+            tallies.group_by("key")
+            .agg(pl.col("canonical").first(), pl.col("count").sum())
+            .filter(pl.col("count") > 1)
+        )
+        if limit <= 0 or repeated.height == 0:
+            return repeated.height, []
+        # Most frequent first, ties by number (one number per key, so the order is total).
+        top = repeated.top_k(limit, by=["count", "canonical"], reverse=[False, True]).sort(
+            ["count", "canonical"], descending=[True, False]
+        )
+        rows = (
+            tallies.filter(pl.col("key").is_in(top.get_column("key").implode()))
+            .group_by("key", maintain_order=True)
+            .agg(_first_rows(pl.col("rows")))
+        )
+        top = top.join(rows, on="key", how="left", maintain_order="left")
         return repeated.height, [
             Duplicate(row["canonical"], row["count"], tuple(row["rows"]))
             for row in top.iter_rows(named=True)
         ]
+
+
+def _first_rows(rows: pl.Expr) -> pl.Expr:
+    """The first rows of a number from its chunk tallies' row lists, taken in file order."""
+    return rows.list.explode(keep_nulls=False, empty_as_null=False).head(_DUPLICATE_ROWS_KEPT)
 
 
 def _cells_frame(cells: list[Cell]) -> pl.DataFrame:

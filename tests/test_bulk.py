@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import registry
 from registry import cas
 from registry.bulk import CellStatus, classify_cell, classify_cells, validate_many
+from registry.chemicals_data import iter_pubchem_rows
 
 # Text built from the pieces that real CAS columns are made of, so that the generated values
 # hit every branch: canonical numbers, stripped hyphens, spaces, Unicode dashes, prefixes,
@@ -186,3 +187,49 @@ def test_text_cells_equal_classify_cell() -> None:
     assert cells["status"].to_list()[:3] == ["placeholder"] * 3
     assert cells["status"][6] == "embedded"
     assert cells["suggestion"][7] == "13010-47-4"
+
+
+# --- the lazy fast paths on real numbers, damaged the ways real lists damage them ----------
+
+_REAL_NUMBERS = [
+    row.cas for _, row in zip(range(4000), iter_pubchem_rows(), strict=False) if row.cas
+][::20]
+_DAMAGES = st.sampled_from(
+    [
+        lambda n: n,
+        lambda n: n[:-1] + str((int(n[-1]) + 3) % 10),  # a slip in the check digit
+        lambda n: n[1] + n[0] + n[2:],  # two digits swapped
+        lambda n: n.replace("-", ""),  # hyphens stripped
+        lambda n: f" {n} ",
+        lambda n: f"\t{n}\n",
+        lambda n: n.replace("-", "\u2013"),
+        lambda n: n.replace("-", "\u2212", 1),
+        lambda n: f"CAS {n}",
+        lambda n: f"CAS No. {n.replace('-', '')}",
+        lambda n: " cas rn: " + n.replace("-", "\u2013"),
+        lambda n: f"CAS-{n}",
+        lambda n: f"see {n} (hydrate)",
+        lambda n: f"{n}/ {n}",
+        lambda n: f"NOCAS_{n.replace('-', '')}",
+        lambda n: "00" + n,
+        lambda n: n + "x",
+        lambda n: "",
+        lambda n: "---",
+    ]
+)
+damaged = st.builds(lambda n, damage: damage(n), st.sampled_from(_REAL_NUMBERS), _DAMAGES)
+integers = st.builds(lambda n: int(n.replace("-", "")), st.sampled_from(_REAL_NUMBERS))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(damaged, integers), min_size=1, max_size=60))
+def test_damaged_real_numbers_agree_with_the_scalar_path(values: list[str | int]) -> None:
+    """Every branch of the single-query fast paths (_fast_query, _plain_cells) against the
+    scalar functions: valid, normalised, prefixed, number, checksum, embedded, placeholder."""
+    frame = classify_cells(values)
+    for value, row in zip(values, frame.iter_rows(), strict=True):
+        cell = classify_cell(value)
+        assert row == (cell.canonical, cell.status.value, cell.reason or None, cell.suggestion), (
+            value
+        )
+    assert list(validate_many(values)) == [cas.check(value) for value in values]

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ import openpyxl
 import pytest
 
 import registry
-from registry.bulk_files import ADDED_COLUMNS, validate_csv
+from registry.bulk import classify_cell
+from registry.bulk_files import ADDED_COLUMNS, Duplicate, validate_csv
 from registry.errors import InputFileError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,3 +375,36 @@ def test_duplicate_tally_same_when_folded_often(
     assert by_number["64-17-5"] == (14, (2, 3, 8))
     assert by_number["7732-18-5"] == (14, (4, 6, 10))
     assert len(once.duplicates[0].rows) == 10
+
+
+@pytest.mark.parametrize("pending", [1, 1_000_000])
+@pytest.mark.parametrize("limit", [0, 3, 8, 500])
+def test_duplicates_equal_a_plain_python_tally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pending: int, limit: int
+) -> None:
+    """Counts, order (most frequent, then by number) and first rows of the duplicates, over
+    many chunks, against a tally of classify_cell verdicts in plain Python."""
+    rng = random.Random(7)
+    pool = ["64-17-5", "50-00-0", "7732-18-5", "71-43-2", "58-08-2", "50-78-2", "7440-47-3"]
+    pool += [f"{n} " for n in pool] + ["50-00-0/64-17-5", "NA", "", "7732185", "50-78-3"]
+    values = [rng.choice(pool) for _ in range(6000)]
+    # Three numbers with the same count, ordered by number, the cut of limit 8 among them.
+    for at, number in zip((5, 2500, 5900), ("7647-14-5", "67-64-1", "67-56-1"), strict=True):
+        values[at : at + 4] = [number] * 4
+    path = tmp_path / "dups.csv"
+    path.write_text("name,cas\n" + "".join(f"n{i},{v}\n" for i, v in enumerate(values)))
+    monkeypatch.setattr("registry.bulk_files._PENDING_ROWS", pending)
+    report = validate_csv(path, chunk_rows=150, max_duplicates=limit)
+    seen: dict[str, list[int]] = {}
+    for row, value in enumerate(values, start=2):
+        canonical = classify_cell(value).canonical
+        for number in canonical.split("; ") if canonical else []:
+            seen.setdefault(number, []).append(row)
+    repeated = sorted(
+        ((n, rows) for n, rows in seen.items() if len(rows) > 1),
+        key=lambda item: (-len(item[1]), item[0]),
+    )
+    assert report.duplicate_numbers == len(repeated)
+    assert report.duplicates == [
+        Duplicate(n, len(rows), tuple(rows[:10])) for n, rows in repeated[:limit]
+    ]
