@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from registry.errors import InvalidStructure
@@ -134,72 +134,33 @@ def _prepare_chunk(
     return out, timings
 
 
-# A prepared structure as a worker sends it back: the CompoundRow fields up to ``fingerprint``
+# A prepared structure as a worker sends it back: the CompoundRow fields a registration fills,
 # in order, then the properties as plain tuples. Pickling plain tuples costs a tenth of pickling
 # the frozen dataclasses (which go through __getstate__/__setstate__ field by field), on both
 # sides of the pipe.
 _Packed = tuple[Any, ...]
+_PACKED_FIELDS = tuple(
+    f.name
+    for f in fields(CompoundRow)
+    if f.name not in ("record_meta", "record_text", "record_digest", "properties")
+)
 
 
 def _pack(item: Prepared | None) -> _Packed | None:
     if item is None:
         return None
     r = item.row
-    return (
-        r.name,
-        r.submitted,
-        r.smiles,
-        r.inchi,
-        r.inchikey,
-        r.formula,
-        r.registration_hash,
-        r.tautomer_hash,
-        r.no_stereo_hash,
-        r.hash_layers,
-        r.is_salt,
-        r.counterions,
-        r.parent_hash,
-        r.fingerprint,
-        tuple((p.name, p.value, p.unit, p.source, p.toolkit_version) for p in r.properties),
-    )
+    properties = tuple((p.name, p.value, p.unit, p.source, p.toolkit_version) for p in r.properties)
+    return (*[getattr(r, name) for name in _PACKED_FIELDS], properties)
 
 
 def _unpack(packed: _Packed | None) -> Prepared | None:
     if packed is None:
         return None
-    (
-        name,
-        submitted,
-        smiles,
-        inchi,
-        inchikey,
-        formula,
-        registration_hash,
-        tautomer_hash,
-        no_stereo_hash,
-        hash_layers,
-        is_salt,
-        counterions,
-        parent_hash,
-        fingerprint,
-        props,
-    ) = packed
+    *values, properties = packed
     row = CompoundRow(
-        name=name,
-        submitted=submitted,
-        smiles=smiles,
-        inchi=inchi,
-        inchikey=inchikey,
-        formula=formula,
-        registration_hash=registration_hash,
-        tautomer_hash=tautomer_hash,
-        no_stereo_hash=no_stereo_hash,
-        hash_layers=hash_layers,
-        is_salt=is_salt,
-        counterions=counterions,
-        parent_hash=parent_hash,
-        fingerprint=fingerprint,
-        properties=tuple([Property(*p) for p in props]),
+        **dict(zip(_PACKED_FIELDS, values, strict=True)),
+        properties=tuple([Property(*p) for p in properties]),
     )
     return Prepared(row=row, is_salt=row.is_salt)
 

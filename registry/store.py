@@ -738,9 +738,9 @@ class Store:
         ]
         if not prop_rows:
             return
+        names = ("compound_id", "name", "value", "unit", "source", "toolkit_version")
         marker = _PARAM_MARKERS.get(connection.dialect.paramstyle)
         if marker is None:  # pragma: no cover - SQLite and psycopg both have a marker above
-            names = ("compound_id", "name", "value", "unit", "source", "toolkit_version")
             connection.execute(
                 insert(properties), [dict(zip(names, r, strict=True)) for r in prop_rows]
             )
@@ -748,10 +748,9 @@ class Store:
         # ~15 rows per compound: through the DBAPI's executemany directly, because SQLAlchemy's
         # per-row parameter processing cost more than SQLite's insert itself (the columns are
         # plain text and floats, nothing for SQLAlchemy to convert).
-        columns = "compound_id, name, value, unit, source, toolkit_version"
-        placeholders = ", ".join([marker] * 6)
+        placeholders = ", ".join([marker] * len(names))
         connection.exec_driver_sql(
-            f"INSERT INTO properties ({columns}) VALUES ({placeholders})", prop_rows
+            f"INSERT INTO properties ({', '.join(names)}) VALUES ({placeholders})", prop_rows
         )
 
     def _link_salts(
