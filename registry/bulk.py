@@ -17,6 +17,7 @@ import enum
 import math
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -432,6 +433,19 @@ _NO_TEXT = pl.Series([None], dtype=pl.String)
 _NO_DIGIT = pl.Series([None], dtype=pl.UInt8)
 
 
+def _patched(columns: pl.DataFrame, index: pl.Series, patch: pl.DataFrame) -> list[pl.Series]:
+    """The columns of ``columns``, with rows ``index`` replaced by ``patch``'s same-named ones.
+
+    ``columns`` comes from the streaming engine in many chunks; made contiguous, each column
+    is its own and the scatters write into it in place, whereas scattering into the columns of
+    a frame copies each of them first (a tenth of :func:`validate_many`'s time on 1M values).
+    """
+    series = columns.rechunk().get_columns()
+    for column in series:
+        column.scatter(index, patch.get_column(column.name))
+    return series
+
+
 def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """The full result frame (columns of ``_RESULT_SCHEMA``) for an input frame, in order."""
     text = frame.get_column("input")
@@ -439,9 +453,9 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
     ok = rows.get_column("ok")
     bad = rows.get_column("bad")
     canonical = rows.get_column("canonical")
-    out = rows.select(
-        input=text,
-        number=frame.get_column("number"),
+    rest = (~canonical).arg_true()
+    patch = _check_rest(frame[rest]) if rest.len() else None
+    computed = rows.select(
         canonical=text.zip_with(ok, _NO_TEXT),
         # Status and reason indices into small tables: 0 valid, 2 invalid-checksum.
         status=_STATUS_NAMES.gather(pl.when(pl.col("bad")).then(2).otherwise(0)),
@@ -450,14 +464,8 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
         expected_check_digit=rows.get_column("expected").zip_with(bad, _NO_DIGIT),
         digits=text.zip_with(canonical, _NO_TEXT),
     )
-    rest = (~canonical).arg_true()
-    if rest.len() == 0:
-        return out
-    patch = _check_rest(frame[rest])
-    return out.with_columns(
-        out.get_column(name).scatter(rest, patch.get_column(name))
-        for name in list(_RESULT_SCHEMA)[2:]
-    )
+    columns = computed.get_columns() if patch is None else _patched(computed, rest, patch)
+    return pl.DataFrame([text, frame.get_column("number"), *columns])
 
 
 def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
@@ -557,7 +565,25 @@ def validate_many(values: Sequence[object] | pl.Series | Any) -> CasResults:
     >>> results[1].canonical, results[1].reason
     ('7732-18-5', 'removed surrounding whitespace; inserted hyphens')
     """
+    if isinstance(values, list) and len(values) >= _HALVES_FROM:
+        return CasResults(_check_in_halves(values))
     return CasResults(_check_frame(_as_frame(values)))
+
+
+_HALVES_FROM = 100_000
+
+
+def _check_in_halves(values: list[object]) -> pl.DataFrame:
+    """:func:`_check_frame` of a long list, the second half converted while the first is checked.
+
+    Turning Python strings into a column holds the GIL (a quarter of the time on 1M values);
+    checking the column mostly runs in polars without it, so the two overlap on two cores.
+    """
+    half = len(values) // 2
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(_check_frame, _as_frame(values[:half]))
+        second = _check_frame(_as_frame(values[half:]))
+        return pl.concat([first.result(), second])
 
 
 # --- text that is plainly not a number, settled without Python ------------------------------
@@ -784,26 +810,21 @@ def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
     frame = _as_frame(values)
     text = frame.get_column("input")
     rows = _canonical_rows(text)
-    out = rows.select(
+    bad = rows.get_column("bad").arg_true()
+    suggestion = pl.repeat(None, text.len(), dtype=pl.String, eager=True)
+    if bad.len():
+        # The same digits with the check digit they call for (what classify_cell suggests).
+        expected = rows.get_column("expected").gather(bad).cast(pl.String)
+        suggestion.scatter(bad, text.gather(bad).str.head(-1) + expected)
+    rest = (~rows.get_column("canonical")).arg_true()
+    patch = _classify_rest(frame[rest]) if rest.len() else None
+    computed = rows.select(
         canonical=text.zip_with(rows.get_column("ok"), _NO_TEXT),
         status=_CELL_STATUS_NAMES.gather(pl.col("bad").cast(pl.UInt8)),
         reason=_REASONS.gather(pl.when(pl.col("bad")).then(pl.col("checksum_reason"))),
-        suggestion=pl.lit(None, dtype=pl.String),
+        suggestion=suggestion,
     )
-    bad = rows.get_column("bad").arg_true()
-    if bad.len():
-        # The same digits with the check digit they call for (what classify_cell suggests).
-        suggested = text.gather(bad).str.head(-1) + rows.get_column("expected").gather(bad).cast(
-            pl.String
-        )
-        out = out.with_columns(out.get_column("suggestion").scatter(bad, suggested))
-    rest = (~rows.get_column("canonical")).arg_true()
-    if rest.len() == 0:
-        return out
-    patch = _classify_rest(frame[rest])
-    return out.with_columns(
-        out.get_column(n).scatter(rest, patch.get_column(n)) for n in out.columns
-    )
+    return computed if patch is None else pl.DataFrame(_patched(computed, rest, patch))
 
 
 def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import registry
-from registry import cas
+from registry import bulk, cas
 from registry.bulk import CellStatus, classify_cell, classify_cells, validate_many
 from registry.chemicals_data import iter_pubchem_rows
 
@@ -77,6 +77,22 @@ def test_validate_many_equals_cas_check(values: list[str | int]) -> None:
     assert len(results) == len(values)
     for value, result in zip(values, results, strict=True):
         assert result == cas.check(value)
+
+
+def test_long_lists_are_checked_in_halves_with_the_same_answers() -> None:
+    """From ``_HALVES_FROM`` values a list is converted and checked in two overlapping halves;
+    here the halves differ in kind (text, then integers, missing values and text)."""
+    size = bulk._HALVES_FROM + 1
+    texts = ["50-78-2", "50-78-3", " 7732185", "NA", "CAS 7732-18-5", "", "Chromium (7440-47-3)"]
+    others: list[str | int | None] = [50782, None, "68-22-4/57-63-6", 7732186]
+    values: list[str | int | None] = [texts[i % len(texts)] for i in range(size // 2)]
+    values += [others[i % len(others)] for i in range(size - len(values))]
+    results = validate_many(values)
+    assert len(results) == size
+    expected = {repr(v): cas.check("" if v is None else v) for v in [*texts, *others]}
+    assert all(
+        result == expected[repr(value)] for value, result in zip(values, results, strict=True)
+    )
 
 
 @settings(max_examples=200, deadline=None)
