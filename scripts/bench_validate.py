@@ -184,28 +184,26 @@ def main() -> None:
 
         series = pl.Series(values)
 
-        results: dict[str, object] = {}
-
-        def timed(name: str, function: Callable[[], object]) -> tuple[float, float]:
+        def timed(function: Callable[[], object]) -> tuple[float, float, object]:
             start, cpu_start = time.perf_counter(), time.process_time()
-            results[name] = function()
-            return time.perf_counter() - start, time.process_time() - cpu_start
+            value = function()
+            return time.perf_counter() - start, time.process_time() - cpu_start, value
 
-        # Interleaved, as in part 1: this machine's speed drifts by a fifth within minutes,
-        # which skews a ratio of runs taken one after the other.
-        many_times: list[tuple[float, float]] = []
-        stdnum_times: list[tuple[float, float]] = []
+        # Interleaved, as in part 1: this machine's speed drifts by a fifth or more within
+        # minutes, which skews a ratio of runs taken one after the other.
+        many_times = []
+        stdnum_times = []
         for round_ in range(args.runs):
-            many_times.append(timed("many", lambda: registry.validate_many(values)))
+            many_times.append(timed(lambda: registry.validate_many(values)))
             if round_ < 2:
                 stdnum_times.append(
-                    timed("stdnum", lambda: sum(1 for value in values if casrn.is_valid(value)))
+                    timed(lambda: sum(1 for value in values if casrn.is_valid(value)))
                 )
         many, many_cpu = min(t[0] for t in many_times), min(t[1] for t in many_times)
-        many_series, _ = timed("series", lambda: registry.validate_many(series))
+        many_series = timed(lambda: registry.validate_many(series))[0]
         stdnum_time = min(t[0] for t in stdnum_times)
         stdnum_cpu = min(t[1] for t in stdnum_times)
-        stdnum_valid = results["stdnum"]
+        stdnum_valid = stdnum_times[0][2]
         ours_valid = int(registry.validate_many(values).is_valid.sum())
         speedup = stdnum_time / many
         print(f"\n2. in memory, {args.rows:,} values (10% damaged)")
