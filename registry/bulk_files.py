@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal, TypeVar
+from typing import IO, Any, Literal, NamedTuple, TypeVar
 
 import polars as pl
 
@@ -38,6 +38,10 @@ ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
 _PENDING_ROWS = 250_000  # chunk tallies' rows kept before they are folded into one
+
+# What our own added columns can hold besides the reasons: CAS numbers joined by "; ", and
+# status names. A delimiter outside it never needs quoting in them.
+_OWN_TEXT = frozenset("0123456789-; ").union(*(status.value for status in CellStatus))
 
 Engine = Literal["auto", "polars", "csv"]
 OutputKind = Literal["csv", "jsonl"]
@@ -169,15 +173,23 @@ def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Itera
             yield data[: cut + 1]
 
 
+class _Parsed(NamedTuple):
+    """A block read by polars; ``unquoted`` when none of its fields needs quoting when written
+    back (see :func:`_needs_no_quotes`)."""
+
+    frame: pl.DataFrame
+    unquoted: bool
+
+
 def _polars_chunks(
     path: Path, dialect: Dialect, width: int, chunk_rows: int
-) -> Iterator[list[list[str]] | pl.DataFrame]:
+) -> Iterator[list[list[str]] | _Parsed]:
     names = [f"c{i}" for i in range(width)]
     skip = dialect.skip_lines + int(dialect.header)
     # Blocks of about 32 bytes per requested row (4 KiB at least), 8 MiB with the default.
     for block in _utf8_blocks(path, dialect.encoding, skip, max(4096, chunk_rows * 32)):
         # Empty fields are null: written back as empty fields, as the csv module writes "".
-        yield pl.read_csv(
+        frame = pl.read_csv(
             block,
             has_header=False,
             separator=dialect.delimiter,
@@ -185,11 +197,40 @@ def _polars_chunks(
             missing_columns="insert",
             raise_if_empty=False,
         )
+        if b'""' in block:
+            # A quoted empty field reads as "", which polars would write back quoted; written
+            # empty instead, as the csv module writes it and as an unquoted one (null) is.
+            frame = frame.with_columns(
+                pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names
+            )
+        yield _Parsed(frame, _needs_no_quotes(block, dialect.delimiter.encode()))
+
+
+def _needs_no_quotes(block: bytes, delimiter: bytes) -> bool:
+    """True when no field of ``block`` needs quotes when written back: no carriage return
+    outside a line break, and no quote character but in a few quoted empty fields (``""``)."""
+    if block.count(b"\r") != block.count(b"\r\n"):
+        return False
+    quotes = block.count(b'"')
+    if quotes > max(64, len(block) >> 10):  # text in quotes somewhere, surely; spare the search
+        return False
+    before = (delimiter, b"\n", b"")
+    after = (delimiter, b"\n", b"\r", b"")
+    start = 0
+    while (at := block.find(b'"', start)) >= 0:
+        if (
+            block[at + 1 : at + 2] != b'"'
+            or block[at - 1 : at] not in before
+            or block[at + 2 : at + 3] not in after
+        ):
+            return False
+        start = at + 2
+    return True
 
 
 def _csv_chunks(
     path: Path, dialect: Dialect, width: int, chunk_rows: int
-) -> Iterator[list[list[str]] | pl.DataFrame]:
+) -> Iterator[list[list[str]] | _Parsed]:
     with path.open(encoding=dialect.encoding, newline="") as handle:
         for _ in range(dialect.skip_lines + int(dialect.header)):
             handle.readline()
@@ -223,12 +264,16 @@ class _Writer:
         self.keys = _unique_names(columns)
         self.added = _added_names(self.keys)
         self.written = 0
+        self.plain_added = delimiter not in _OWN_TEXT and delimiter != '"'
+
         if kind == "csv":
             csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerow(
                 [*self.columns, *ADDED_COLUMNS]
             )
 
-    def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame) -> None:
+    def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame, unquoted: bool = False) -> None:
+        """Write ``chunk``'s rows with ``cells``; ``unquoted``: no field of ``chunk`` needs
+        quoting (see :class:`_Parsed`)."""
         width = len(self.columns)
         original = chunk.select(chunk.columns[:width])
         out = pl.concat(
@@ -245,12 +290,20 @@ class _Writer:
         else:
             target = io.BytesIO()
         if self.kind == "csv":
+            quote_style: Literal["necessary", "never"] = "necessary"
+            if unquoted and self.plain_added:
+                # Only the reasons can need quotes: quoting those few here spares polars its
+                # check of every field (a third of the writing time), with the same output.
+                reason = self.added[2]
+                out = out.with_columns(_quoted(out.get_column(reason), self.delimiter))
+                quote_style = "never"
             out.write_csv(
                 target,
                 include_header=False,
                 separator=self.delimiter,
                 line_terminator="\n",
                 null_value="",
+                quote_style=quote_style,
             )
         else:
             out.with_columns(pl.col(self.keys).fill_null("")).write_ndjson(target)
@@ -287,6 +340,17 @@ class _Writer:
                     json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
                 )
         self.written += len(rows)
+
+
+def _quoted(column: pl.Series, delimiter: str) -> pl.Series:
+    """``column`` with the values polars would quote (``quote_style="necessary"``) quoted:
+    those holding the delimiter, a quote or a line break, and empty text."""
+    special = column.str.contains_any([delimiter, '"', "\n", "\r"]) | (column.str.len_bytes() == 0)
+    index = special.arg_true()
+    if index.len() == 0:
+        return column
+    quoted = '"' + column.gather(index).str.replace_all('"', '""', literal=True) + '"'
+    return column.clone().scatter(index, quoted)
 
 
 # --- tallying ------------------------------------------------------------------------------
@@ -433,7 +497,7 @@ def _prefetched(items: Iterator[_T], pool: ThreadPoolExecutor) -> Iterator[_T]:
 
 
 def _run(
-    chunks: Iterator[list[list[str]] | pl.DataFrame],
+    chunks: Iterator[list[list[str]] | _Parsed],
     dialect: Dialect,
     tally: _Tally,
     writer: _Writer | None,
@@ -442,11 +506,11 @@ def _run(
 ) -> None:
     column = dialect.cas_column
 
-    def finish(chunk: pl.DataFrame | None, values: pl.Series, cells: pl.DataFrame) -> None:
+    def finish(chunk: _Parsed | None, values: pl.Series, cells: pl.DataFrame) -> None:
         if cells.height != values.len():  # a join that fanned out would reorder rows
             raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
         if writer is not None and chunk is not None:
-            writer.frame(chunk, cells)
+            writer.frame(chunk.frame, cells, chunk.unquoted)
         tally.add(values, cells)
         if progress is not None:
             progress(tally.rows, max(estimate, tally.rows))
@@ -458,8 +522,8 @@ def _run(
         pending: Future[None] | None = None
         try:
             for chunk in _prefetched(chunks, pool):
-                if isinstance(chunk, pl.DataFrame):
-                    values = chunk.get_column(chunk.columns[column])
+                if isinstance(chunk, _Parsed):
+                    values = chunk.frame.to_series(column)
                     if values.null_count():
                         values = values.fill_null("")
                     cells = classify_cells(values)

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 import registry
+from registry import bulk_files
 from registry.bulk import classify_cell
 from registry.bulk_files import ADDED_COLUMNS, Duplicate, validate_csv
 from registry.errors import InputFileError
@@ -65,6 +66,19 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write("ragged.csv", _text_file(base, ragged).encode("utf-8"))
     breaks = [header, ["Multi\nline name", "50-00-0\n71-43-2", "a\r\nb"], *_ROWS[:2]]
     write("linebreaks.csv", _text_file(base, breaks).encode("utf-8"))
+    # Written by hand, as exports without a csv library write: nothing quoted but a few empty
+    # fields, a short row and a blank line; then the same with text in quotes.
+    plain = (
+        "Name,CAS RN,Note\r\nWater,7732-18-5,solvent\r\nAspirin,50-78-3,typo\r\n"
+        "Short row,71-43-2\r\nMixture,68-22-4/ 57-63-6,two\r\nNothing,---,\r\n\r\n"
+        'Chromium,Chromium (7440-47-3),in text\r\nQuoted empty,"",x\r\nStripped,7732185,""\r\n'
+        '"",50-78-2,\r\nLetters,abc-de-f,\r\n'
+    )
+    write("plain.csv", plain.encode("utf-8"))
+    write("plain.tsv", plain.replace(",", "\t").encode("utf-8"))
+    write("plain_semicolon.csv", plain.replace(",", ";").encode("utf-8"))
+    quoted = plain + '"Benzene, liquid",71-43-2,"cancer, ""leukaemia"""\r\n'
+    write("quoted_empty.csv", quoted.encode("utf-8"))
     write("header_only.csv", b"Name,CAS No.\n")
     write("empty.csv", b"")
     write("binary.csv", bytes(range(256)) * 8)
@@ -110,6 +124,7 @@ def _both_engines(path: Path, fmt: str = "csv") -> tuple[str, str, registry.Repo
 
 
 _TEXT_FILES = ["utf16.txt", "preamble.csv", "semicolon.csv", "noheader.csv", "linebreaks.csv"]
+_UNQUOTED_FILES = ["plain.csv", "plain.tsv", "plain_semicolon.csv", "quoted_empty.csv"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -120,10 +135,54 @@ def test_engines_agree_on_real_files(path: Path, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-@pytest.mark.parametrize("name", [*_TEXT_FILES, "header_only.csv"])
+@pytest.mark.parametrize("name", [*_TEXT_FILES, *_UNQUOTED_FILES, "header_only.csv"])
 def test_engines_agree_on_generated_files(generated: dict[str, Path], name: str, fmt: str) -> None:
     fast, slow, _ = _both_engines(generated[name], fmt)
     assert fast == slow
+
+
+_PLAIN_OUTPUT = """\
+Name,CAS RN,Note,cas_canonical,cas_status,cas_reason,cas_suggestion
+Water,7732-18-5,solvent,7732-18-5,valid,,
+Aspirin,50-78-3,typo,,invalid-checksum,"check digit is 3, expected 2",50-78-2
+Short row,71-43-2,,71-43-2,valid,,
+Mixture,68-22-4/ 57-63-6,two,68-22-4; 57-63-6,multiple,"2 numbers in one cell: 68-22-4 (valid), \
+57-63-6 (valid)",
+Nothing,---,,,placeholder,placeholder '---',
+,,,,empty,empty,
+Chromium,Chromium (7440-47-3),in text,7440-47-3,embedded,found 7440-47-3 in text,
+Quoted empty,,x,,empty,empty,
+Stripped,7732185,,7732-18-5,normalised,inserted hyphens,
+,50-78-2,,50-78-2,valid,,
+Letters,abc-de-f,,,invalid-format,contains letters a CAS number cannot have: 'abcdef',
+"""
+
+
+def test_unquoted_file_written_back_field_for_field(generated: dict[str, Path]) -> None:
+    """Fields come back as read (a short row padded, quoted empty fields empty, line breaks
+    as ``\\n``); only the reasons that hold the delimiter are quoted, and in a tab-separated
+    file nothing is."""
+    fast, slow, _ = _both_engines(generated["plain.csv"])
+    assert fast == slow == _PLAIN_OUTPUT
+    tabbed, _, _ = _both_engines(generated["plain.tsv"])
+    rows = csv.reader(io.StringIO(_PLAIN_OUTPUT))
+    assert tabbed == "".join("\t".join(row) + "\n" for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (b"a,b\r\nc,d\r\n", True),
+        (b'a,""\n"",b\n"",""\r\n', True),
+        (b'"a,b",c\n', False),
+        (b'a,"b"\n', False),
+        (b'a,""""\n', False),
+        (b'a,b""c\n', False),
+        (b"a\rb,c\n", False),
+    ],
+)
+def test_blocks_that_need_no_quotes(block: bytes, expected: bool) -> None:
+    assert bulk_files._needs_no_quotes(block, b",") is expected
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
