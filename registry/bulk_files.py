@@ -164,7 +164,7 @@ def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Itera
                 carry = data
                 continue
             cut = data.rfind(b"\n")
-            while cut >= 0 and data.count(b'"', 0, cut) % 2:
+            while cut >= 0 and b'"' in data and data.count(b'"', 0, cut) % 2:
                 cut = data.rfind(b"\n", 0, cut)
             if cut < 0:  # one record longer than a block: read on
                 carry = data
@@ -197,7 +197,7 @@ def _polars_chunks(
             missing_columns="insert",
             raise_if_empty=False,
         )
-        if b'""' in block:
+        if b'"' in block and b'""' in block:
             # A quoted empty field reads as "", which polars would write back quoted; written
             # empty instead, as the csv module writes it and as an unquoted one (null) is.
             frame = frame.with_columns(
@@ -209,22 +209,22 @@ def _polars_chunks(
 def _needs_no_quotes(block: bytes, delimiter: bytes) -> bool:
     """True when no field of ``block`` needs quotes when written back: no carriage return
     outside a line break, and no quote character but in a few quoted empty fields (``""``)."""
-    if block.count(b"\r") != block.count(b"\r\n"):
-        return False
-    quotes = block.count(b'"')
-    if quotes > max(64, len(block) >> 10):  # text in quotes somewhere, surely; spare the search
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
         return False
     before = (delimiter, b"\n", b"")
     after = (delimiter, b"\n", b"\r", b"")
-    start = 0
-    while (at := block.find(b'"', start)) >= 0:
+    budget = max(64, len(block) >> 11)  # so many quoted empty fields, then give up looking
+    at = block.find(b'"')
+    while at >= 0:
+        budget -= 1
         if (
-            block[at + 1 : at + 2] != b'"'
+            budget < 0
+            or block[at + 1 : at + 2] != b'"'
             or block[at - 1 : at] not in before
             or block[at + 2 : at + 3] not in after
         ):
             return False
-        start = at + 2
+        at = block.find(b'"', at + 2)
     return True
 
 
