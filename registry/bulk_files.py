@@ -395,8 +395,12 @@ class _Tally:
     def add(self, values: pl.Series, cells: pl.DataFrame) -> None:
         start = self.first_row + self.rows
         rows = pl.int_range(start, start + cells.height, dtype=pl.UInt32, eager=True)
-        grouped = cells.get_column("status").value_counts()
-        self.counts.update(dict(grouped.iter_rows()))
+        # Nearly every row is valid: count those with one comparison, group only the others.
+        status = cells.get_column("status")
+        others = status.filter(status != CellStatus.VALID.value)
+        if valid := status.len() - others.len():
+            self.counts[CellStatus.VALID.value] += valid
+        self.counts.update(dict(others.value_counts().iter_rows()))
         room = self.max_problems - len(self.problems)
         if room > 0:
             invalid = [s.value for s in CellStatus if s.is_invalid]
@@ -429,7 +433,8 @@ class _Tally:
         tallied = numbers.group_by(pl.col("canonical").hash(seed=0).alias("key")).agg(
             pl.col("canonical").first(),
             count=pl.len().cast(pl.UInt32),
-            rows=pl.col("row").head(_DUPLICATE_ROWS_KEPT),
+            # All the chunk's rows (cheaper than the first few); merging keeps the first few.
+            rows=pl.col("row"),
         )
         self.pending.append(tallied)
         self.pending_rows += tallied.height
