@@ -271,16 +271,24 @@ def check(value: str | int, *, strict: bool = False) -> CasCheck:
     return CasCheck(original, None, status, reason, tuple(changes))
 
 
+def _characters_reason(text: str) -> str | None:
+    """Why ``text`` cannot be a CAS number for characters in it, or None if it has none such."""
+    bad = _DISALLOWED.search(text)
+    if bad is None:
+        return None
+    kind = "letters" if bad.group().isalpha() else "characters"
+    found = "".join(sorted(set(_DISALLOWED.findall(text))))
+    return f"contains {kind} a CAS number cannot have: {found!r}"
+
+
 def _shape(text: str, changes: list[str] | None) -> str | tuple[CasStatus, str]:
     """The normalised text as ``N-NN-N`` groups of the right lengths, or why it cannot be."""
     if not text:
         return CasStatus.EMPTY, "empty"
     if not text.replace("-", "").isdigit():
-        bad = _DISALLOWED.search(text)
-        if bad is not None:
-            kind = "letters" if bad.group().isalpha() else "characters"
-            found = "".join(sorted(set(_DISALLOWED.findall(text))))
-            return CasStatus.INVALID_FORMAT, f"contains {kind} a CAS number cannot have: {found!r}"
+        reason = _characters_reason(text)
+        if reason is not None:
+            return CasStatus.INVALID_FORMAT, reason
         return CasStatus.INVALID_FORMAT, "digit groups must be separated by single hyphens"
     if _EC_NUMBER(text):
         return (
