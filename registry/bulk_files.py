@@ -37,7 +37,9 @@ __all__ = ["ADDED_COLUMNS", "Duplicate", "Problem", "Report", "validate_csv"]
 ADDED_COLUMNS = ("cas_canonical", "cas_status", "cas_reason", "cas_suggestion")
 _ZIP_MAGIC = b"PK\x03\x04"
 _DUPLICATE_ROWS_KEPT = 10
-_PENDING_ROWS = 250_000  # chunk tallies' rows kept before they are folded into one
+# Rows whose chunk tallies are kept before they are folded into one: each fold groups the whole
+# tally again, so folds are rare, and a file of a million rows needs none.
+_PENDING_ROWS = 1_000_000
 
 # What our own added columns can hold besides the reasons: CAS numbers joined by "; ", and
 # status names. A delimiter outside it never needs quoting in them.
@@ -437,8 +439,8 @@ class _Tally:
             rows=pl.col("row"),
         )
         self.pending.append(tallied)
-        self.pending_rows += tallied.height
-        if self.pending_rows >= _PENDING_ROWS:
+        self.pending_rows += numbers.height
+        if self.pending_rows > _PENDING_ROWS:
             self._merge()
         self.rows += cells.height
 
