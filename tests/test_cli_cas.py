@@ -174,6 +174,23 @@ def test_cas_command_loads_only_its_own_command_module() -> None:
     assert loaded == "['registry.cli.base', 'registry.cli.cas', 'registry.cli.output']"
 
 
+def test_console_script_freezes_objects_before_the_interpreter_tears_down() -> None:
+    """The last exit handler sees every object frozen (spared by the final collections),
+    and the command's output is complete."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 1000))\n"
+        "sys.argv = ['registry', 'cas', '50-78-2']\n"
+        "from registry.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "50-78-2" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "frozen True"
+
+
 def test_heavy_submodules_are_reachable_after_a_bare_import() -> None:
     probe = (
         "import sys, registry\n"
