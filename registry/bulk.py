@@ -611,8 +611,6 @@ _RUST_PLACEHOLDER = (
 )
 _RUNS = r"[0-9-]+"
 _EMBEDDED_RUN = r"^[1-9][0-9]{1,6}-[0-9]{2}-[0-9]$"
-
-
 _STRIPPED_REASON = "removed surrounding whitespace"
 _Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
 

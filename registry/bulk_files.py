@@ -267,13 +267,12 @@ class _Writer:
         self.added = _added_names(self.keys)
         self.written = 0
         self.plain_added = delimiter not in _OWN_TEXT and delimiter != '"'
-
         if kind == "csv":
             csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerow(
                 [*self.columns, *ADDED_COLUMNS]
             )
 
-    def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame, unquoted: bool = False) -> None:
+    def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame, unquoted: bool) -> None:
         """Write ``chunk``'s rows with ``cells``; ``unquoted``: no field of ``chunk`` needs
         quoting (see :class:`_Parsed`)."""
         width = len(self.columns)
@@ -514,7 +513,7 @@ def _run(
     column = dialect.cas_column
 
     def finish(chunk: _Parsed | None, values: pl.Series, cells: pl.DataFrame) -> None:
-        if cells.height != values.len():  # a join that fanned out would reorder rows
+        if cells.height != values.len():  # a row lost or added would shift every later one
             raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
         if writer is not None and chunk is not None:
             writer.frame(chunk.frame, cells, chunk.unquoted)
