@@ -479,36 +479,33 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_check_frame` for values that are not canonical: the full normalisation."""
+    """:func:`_check_frame` for values that are not canonical: the full normalisation.
+
+    One query settles the shapes :func:`_fast_query` knows; the values left are checked once
+    each (text that is plainly not a number just has its odd characters listed), and the
+    answers go into place by row index.
+    """
     settled = _fast(frame)
-    columns = list(_RESULT_SCHEMA)
-    fast = settled.get_column("fast")
-    settled = settled.select(columns)
-    if bool(fast.all()):
+    slow = (~settled.get_column("fast")).arg_true()
+    settled = settled.select(list(_RESULT_SCHEMA))
+    if slow.len() == 0:
         return settled
-    # The rest goes through cas.check once per distinct value, and back into place by index.
-    rest = settled.select("input", "number").with_row_index("index").filter(~fast)
-    distinct = _plain_text(rest.select("input", "number").unique())
-    others = distinct.filter(~pl.col("plain"))
-    inputs = others.get_column("input").to_list()
-    numbers = others.get_column("number").to_list()
-    checks = [
-        cas.check(int(text) if number else text)
-        for text, number in zip(inputs, numbers, strict=True)
-    ]
-    table = pl.concat(
-        [_plain_checks(distinct.filter(pl.col("plain"))), _slow_rows(checks, inputs, numbers)]
-    )
-    looked_up = rest.join(
-        table,
-        on=["input", "number"],
-        how="left",
-        maintain_order="left",
-    )
-    index = looked_up.get_column("index")
-    return settled.with_columns(
-        settled.get_column(name).scatter(index, looked_up.get_column(name)) for name in columns[2:]
-    )
+    left = _plain_text(frame[slow])
+    inputs = left.get_column("input").to_list()
+    numbers = left.get_column("number").to_list()
+    keys = list(zip(inputs, numbers, strict=True))
+    distinct: dict[tuple[str, bool], CasCheck] = {}
+    for key, plain, stripped in zip(
+        keys, left.get_column("plain"), left.get_column("stripped"), strict=True
+    ):
+        if key not in distinct:
+            text, number = key
+            distinct[key] = (
+                _plain_check(text, stripped) if plain else cas.check(int(text) if number else text)
+            )
+    looked_up = _slow_rows([distinct[key] for key in keys], inputs, numbers)
+    columns = _patched(settled.drop("input", "number"), slow, looked_up)
+    return pl.DataFrame([settled.get_column("input"), settled.get_column("number"), *columns])
 
 
 class CasResults(Sequence[CasCheck]):
@@ -632,21 +629,15 @@ def _plain_text(frame: _Frame) -> _Frame:
     )
 
 
-def _plain_checks(plain: pl.DataFrame) -> pl.DataFrame:
-    """Result rows (``_RESULT_SCHEMA``) for ``plain`` rows of :func:`_plain_text`."""
-    # Listing the odd characters is several times faster in Python than in polars' lists.
-    reasons = [cas._characters_reason(text) for text in plain.get_column("stripped")]
-    return plain.select(
-        "input",
-        "number",
-        canonical=pl.lit(None, dtype=pl.String),
-        status=pl.lit(CasStatus.INVALID_FORMAT.value),
-        reason=pl.Series(reasons, dtype=pl.String),
-        normalisations=pl.when(pl.col("stripped") != pl.col("input"))
-        .then(pl.lit(_STRIPPED_REASON))
-        .otherwise(pl.lit("")),
-        expected_check_digit=pl.lit(None, dtype=pl.UInt8),
-        digits=pl.lit(None, dtype=pl.String),
+def _plain_check(text: str, stripped: str) -> CasCheck:
+    """What :func:`registry.cas.check` says of ``text``, a ``plain`` value of
+    :func:`_plain_text` (``stripped`` is its stripped form), without its other steps."""
+    return CasCheck(
+        text,
+        None,
+        CasStatus.INVALID_FORMAT,
+        cas._characters_reason(stripped) or "",
+        (_STRIPPED_REASON,) if stripped != text else (),
     )
 
 

@@ -97,6 +97,13 @@ def test_help_teaches() -> None:
 HEAVY = ("rdkit", "polars", "pandas", "sqlalchemy", "pubchempy", "numpy")
 
 
+def _python(code: str) -> str:
+    """Standard output of ``code`` run by a fresh interpreter in the checkout."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
 def test_cas_command_imports_nothing_heavy_in_a_real_process() -> None:
     probe = (
         "import sys, runpy\n"
@@ -108,11 +115,9 @@ def test_cas_command_imports_nothing_heavy_in_a_real_process() -> None:
         f"heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)\n"
         "print('HEAVY', heavy, code)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert "50-78-2" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "HEAVY [] 0"
+    stdout = _python(probe)
+    assert "50-78-2" in stdout
+    assert stdout.strip().splitlines()[-1] == "HEAVY [] 0"
 
 
 def test_python_dash_m_registry_runs() -> None:
@@ -167,10 +172,8 @@ def test_cas_command_loads_only_its_own_command_module() -> None:
         "    pass\n"
         "print(sorted(m for m in sys.modules if m.startswith('registry.cli.')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    loaded = done.stdout.strip().splitlines()[-1]
+    stdout = _python(probe)
+    loaded = stdout.strip().splitlines()[-1]
     assert loaded == "['registry.cli.base', 'registry.cli.cas', 'registry.cli.output']"
 
 
@@ -184,11 +187,9 @@ def test_console_script_freezes_objects_before_the_interpreter_tears_down() -> N
         "from registry.cli import main\n"
         "main()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert "50-78-2" in done.stdout
-    assert done.stdout.strip().splitlines()[-1] == "frozen True"
+    stdout = _python(probe)
+    assert "50-78-2" in stdout
+    assert stdout.strip().splitlines()[-1] == "frozen True"
 
 
 def test_heavy_submodules_are_reachable_after_a_bare_import() -> None:
@@ -197,7 +198,5 @@ def test_heavy_submodules_are_reachable_after_a_bare_import() -> None:
         "assert 'rdkit' not in sys.modules\n"
         "print(registry.chem.identifiers('CCO').inchikey, registry.descriptors.__name__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.split() == ["LFQSCWFLJHTTHZ-UHFFFAOYSA-N", "registry.descriptors"]
+    stdout = _python(probe)
+    assert stdout.split() == ["LFQSCWFLJHTTHZ-UHFFFAOYSA-N", "registry.descriptors"]
