@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import polars as pl
 
@@ -794,9 +794,30 @@ def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
     Row ``i`` holds what :func:`classify_cell` says about ``values[i]``; an empty reason and a
     missing canonical form or suggestion are null.
     """
+    return classify_scanned(scan_cells(values))
+
+
+class CellScan(NamedTuple):
+    """The first pass of :func:`classify_cells` over a column (see :func:`scan_cells`)."""
+
+    frame: pl.DataFrame
+    """``input`` (text) and ``number`` (the value was an integer)."""
+    rows: pl.DataFrame
+    """What :func:`_canonical_rows` says of every value."""
+
+
+def scan_cells(values: Sequence[object] | pl.Series) -> CellScan:
+    """The first pass of :func:`classify_cells`: which values are numbers in canonical form, and
+    their check digits. :func:`classify_scanned` finishes the work; the two are apart so that a
+    pipeline can run them on different threads."""
     frame = _as_frame(values)
+    return CellScan(frame, _canonical_rows(frame.get_column("input")))
+
+
+def classify_scanned(scan: CellScan) -> pl.DataFrame:
+    """:func:`classify_cells` of the values :func:`scan_cells` has scanned."""
+    frame, rows = scan
     text = frame.get_column("input")
-    rows = _canonical_rows(text)
     bad = rows.get_column("bad").arg_true()
     suggestion = pl.repeat(None, text.len(), dtype=pl.String, eager=True)
     if bad.len():

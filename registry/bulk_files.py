@@ -28,7 +28,7 @@ from typing import IO, Any, Literal, NamedTuple, TypeVar
 
 import polars as pl
 
-from registry.bulk import Cell, CellStatus, classify_cell, classify_cells
+from registry.bulk import Cell, CellScan, CellStatus, classify_cell, classify_scanned, scan_cells
 from registry.errors import InputFileError, RegistryError
 from registry.sniff import SAMPLE_BYTES, Dialect, detect_encoding, sniff_text
 
@@ -176,11 +176,14 @@ def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Itera
 
 
 class _Parsed(NamedTuple):
-    """A block read by polars; ``unquoted`` when none of its fields needs quoting when written
-    back (see :func:`_needs_no_quotes`)."""
+    """A block read by polars, with the first pass over its CAS column (``values``) done on the
+    reading thread; ``unquoted`` when none of its fields needs quoting when written back (see
+    :func:`_needs_no_quotes`)."""
 
     frame: pl.DataFrame
     unquoted: bool
+    values: pl.Series
+    scan: CellScan
 
 
 def _polars_chunks(
@@ -205,7 +208,11 @@ def _polars_chunks(
             frame = frame.with_columns(
                 pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names
             )
-        yield _Parsed(frame, _needs_no_quotes(block, dialect.delimiter.encode()))
+        values = frame.to_series(dialect.cas_column)
+        if values.null_count():
+            values = values.fill_null("")
+        unquoted = _needs_no_quotes(block, dialect.delimiter.encode())
+        yield _Parsed(frame, unquoted, values, scan_cells(values))
 
 
 def _needs_no_quotes(block: bytes, delimiter: bytes) -> bool:
@@ -522,20 +529,18 @@ def _run(
             progress(tally.rows, max(estimate, tally.rows))
 
     # Three threads share the work, polars releasing the GIL in each: one reads the next
-    # chunk, this one classifies the current one, one writes and tallies the last one. One
-    # read and one write are in flight at a time, so rows stay in order.
+    # chunk (and scans its CAS column), this one classifies the current one, one writes and
+    # tallies the last one. One read and one write are in flight at a time, so rows stay in
+    # order.
     with ThreadPoolExecutor(max_workers=2) as pool:
         pending: Future[None] | None = None
         try:
             for chunk in _prefetched(chunks, pool):
                 if isinstance(chunk, _Parsed):
-                    values = chunk.frame.to_series(column)
-                    if values.null_count():
-                        values = values.fill_null("")
-                    cells = classify_cells(values)
+                    cells = classify_scanned(chunk.scan)
                     if pending is not None:
                         pending.result()
-                    pending = pool.submit(finish, chunk, values, cells)
+                    pending = pool.submit(finish, chunk, chunk.values, cells)
                 else:
                     texts = [row[column] if column < len(row) else "" for row in chunk]
                     verdicts = [classify_cell(text) for text in texts]
