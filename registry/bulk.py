@@ -8,7 +8,8 @@ hyphens were stripped); only the remainder, deduplicated, goes through ``cas.che
 :func:`classify_cells` goes one step further for cells of a file: placeholders (``---``, ``NA``,
 ``NOCAS_872425``), several numbers in one cell, and a number embedded in text each get their own
 :class:`CellStatus`. :func:`classify_cell` is the scalar twin, used by the csv-module fallback
-and by tests to prove the vectorised path right.
+and by tests to prove the vectorised path right. :func:`scan_cells` and :func:`classify_scanned`
+are :func:`classify_cells` in two steps, for a pipeline that runs them on different threads.
 """
 
 from __future__ import annotations
