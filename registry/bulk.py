@@ -836,6 +836,19 @@ def classify_scanned(scan: CellScan) -> pl.DataFrame:
     return computed if patch is None else pl.DataFrame(_patched(computed, rest, patch))
 
 
+def cells_frame(cells: Sequence[Cell]) -> pl.DataFrame:
+    """The frame :func:`classify_cells` gives, for verdicts :func:`classify_cell` gave."""
+    return pl.DataFrame(
+        {
+            "canonical": [c.canonical for c in cells],
+            "status": [c.status.value for c in cells],
+            "reason": [c.reason or None for c in cells],
+            "suggestion": [c.suggestion for c in cells],
+        },
+        schema=dict.fromkeys(("canonical", "status", "reason", "suggestion"), pl.String),
+    )
+
+
 def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
     """:func:`classify_cells` for values that are not canonical: the full normalisation.
 
@@ -880,15 +893,5 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
         numbers = left.get_column("number").gather(rest).to_list()
         keys = list(zip(inputs, numbers, strict=True))
         distinct = {key: classify_cell(int(key[0]) if key[1] else key[0]) for key in set(keys)}
-        verdicts = [distinct[key] for key in keys]
-        looked_up = pl.DataFrame(
-            {
-                "canonical": [c.canonical for c in verdicts],
-                "status": [c.status.value for c in verdicts],
-                "reason": [c.reason or None for c in verdicts],
-                "suggestion": [c.suggestion for c in verdicts],
-            },
-            schema=dict.fromkeys(plain.columns, pl.String),
-        )
-        plain = pl.DataFrame(_patched(plain, rest, looked_up))
+        plain = pl.DataFrame(_patched(plain, rest, cells_frame([distinct[key] for key in keys])))
     return pl.DataFrame(_patched(cells, slow, plain))

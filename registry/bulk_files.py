@@ -28,7 +28,15 @@ from typing import IO, Any, Literal, NamedTuple, TypeVar
 
 import polars as pl
 
-from registry.bulk import Cell, CellScan, CellStatus, classify_cell, classify_scanned, scan_cells
+from registry.bulk import (
+    Cell,
+    CellScan,
+    CellStatus,
+    cells_frame,
+    classify_cell,
+    classify_scanned,
+    scan_cells,
+)
 from registry.errors import InputFileError, RegistryError
 from registry.sniff import SAMPLE_BYTES, Dialect, detect_encoding, sniff_text
 
@@ -485,18 +493,6 @@ def _first_rows(rows: pl.Expr) -> pl.Expr:
     return rows.list.explode(keep_nulls=False, empty_as_null=False).head(_DUPLICATE_ROWS_KEPT)
 
 
-def _cells_frame(cells: list[Cell]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "canonical": [c.canonical for c in cells],
-            "status": [c.status.value for c in cells],
-            "reason": [c.reason for c in cells],
-            "suggestion": [c.suggestion for c in cells],
-        },
-        schema=dict.fromkeys(("canonical", "status", "reason", "suggestion"), pl.String),
-    )
-
-
 def _prefetched(items: Iterator[_T], pool: ThreadPoolExecutor) -> Iterator[_T]:
     """``items``, each read on ``pool`` while the caller works on the one before."""
     end = object()
@@ -546,7 +542,7 @@ def _run(
                     verdicts = [classify_cell(text) for text in texts]
                     if writer is not None:
                         writer.rows(chunk, verdicts)
-                    finish(None, pl.Series(texts, dtype=pl.String), _cells_frame(verdicts))
+                    finish(None, pl.Series(texts, dtype=pl.String), cells_frame(verdicts))
         finally:
             # Finished (or failed) before the caller retries or closes the output.
             if pending is not None:

@@ -14,11 +14,10 @@ from typing import IO, Any
 
 import polars as pl
 
-from registry.bulk import Cell, CellStatus, classify_cell
+from registry.bulk import Cell, CellStatus, cells_frame, classify_cell
 from registry.bulk_files import (
     OutputKind,
     Report,
-    _cells_frame,
     _output,
     _output_name,
     _sorted_counts,
@@ -112,7 +111,7 @@ def validate_rows(
         if handle is not None:
             writer = _Writer(handle, output_format, dialect.columns, ",")
             writer.rows(data_text, verdicts)
-    tally.add(values, _cells_frame(verdicts))
+    tally.add(values, cells_frame(verdicts))
     report.rows = tally.rows
     report.counts = _sorted_counts(tally.counts)
     report.problems = tally.problems
