@@ -437,6 +437,9 @@ def _canonical_rows(text: pl.Series) -> pl.DataFrame:
             checksum_reason=1 + pl.col("found").cast(pl.UInt16) * 10 + pl.col("expected"),
         )
         .collect(engine="streaming")
+        # In one piece (cheap for these narrow columns), so the columns taken from the text
+        # with them are one piece too and need no copying before they are patched in place.
+        .rechunk()
     )
 
 

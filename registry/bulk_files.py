@@ -174,13 +174,28 @@ def _utf8_blocks(path: Path, encoding: str, skip_lines: int, size: int) -> Itera
                 carry = data
                 continue
             cut = data.rfind(b"\n")
-            while cut >= 0 and b'"' in data and data.count(b'"', 0, cut) % 2:
-                cut = data.rfind(b"\n", 0, cut)
+            if b'"' in data and not _paired_quotes(data):
+                while cut >= 0 and data.count(b'"', 0, cut) % 2:
+                    cut = data.rfind(b"\n", 0, cut)
             if cut < 0:  # one record longer than a block: read on
                 carry = data
                 continue
             carry = data[cut + 1 :]
             yield data[: cut + 1]
+
+
+def _paired_quotes(data: bytes) -> bool:
+    """True when every quote character in ``data`` is one of a doubled pair (``""``, as in a
+    quoted empty field): then the count before every line break is even without counting,
+    which is cheaper than ``bytes.count`` when such pairs are few. Gives up (False) on many."""
+    budget = max(64, len(data) >> 11)
+    at = data.find(b'"')
+    while at >= 0:
+        budget -= 1
+        if budget < 0 or data[at + 1 : at + 2] != b'"':
+            return False
+        at = data.find(b'"', at + 2)
+    return True
 
 
 class _Parsed(NamedTuple):
@@ -361,12 +376,13 @@ class _Writer:
 def _quoted(column: pl.Series, delimiter: str) -> pl.Series:
     """``column`` with the values polars would quote (``quote_style="necessary"``) quoted:
     those holding the delimiter, a quote or a line break, and empty text."""
-    special = column.str.contains_any([delimiter, '"', "\n", "\r"]) | (column.str.len_bytes() == 0)
-    index = special.arg_true()
-    if index.len() == 0:
+    present = column.is_not_null().arg_true()  # most rows have no reason: look at the rest
+    values = column.gather(present)
+    special = values.str.contains_any([delimiter, '"', "\n", "\r"]) | (values.str.len_bytes() == 0)
+    if not special.any():
         return column
-    quoted = '"' + column.gather(index).str.replace_all('"', '""', literal=True) + '"'
-    return column.clone().scatter(index, quoted)
+    quoted = '"' + values.filter(special).str.replace_all('"', '""', literal=True) + '"'
+    return column.clone().scatter(present.filter(special), quoted)
 
 
 # --- tallying ------------------------------------------------------------------------------

@@ -185,6 +185,23 @@ def test_blocks_that_need_no_quotes(block: bytes, expected: bool) -> None:
     assert bulk_files._needs_no_quotes(block, b",") is expected
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"a,b\n", True),
+        (b'a,""\n"",b\n', True),
+        (b'a,""""\n', True),  # two pairs: the count stays even
+        (b'"a\nb",c\n', False),
+        (b'a,"""\n', False),
+        (b'x,"say ""hi"""\n', False),
+    ],
+)
+def test_quotes_all_in_pairs(data: bytes, expected: bool) -> None:
+    assert bulk_files._paired_quotes(data) is expected
+    if expected:  # the shortcut's promise: an even count before every line break
+        assert all(data[:i].count(b'"') % 2 == 0 for i, c in enumerate(data) if c == 10)
+
+
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
 def test_every_row_out_in_order(path: Path) -> None:
     buffer = io.StringIO()
@@ -403,6 +420,11 @@ def test_blocks_end_at_record_ends(tmp_path: Path, size: int) -> None:
     for block in blocks[:-1]:
         assert block.endswith(b"\n")
         assert block.count(b'"') % 2 == 0
+    empties = tmp_path / "empties.csv"  # quotes only in quoted empty fields
+    empties.write_bytes(b'Name,CAS\n"",50-00-0\nb,""\n"",""\n')
+    blocks = list(_utf8_blocks(empties, "utf-8", 1, size))
+    assert b"".join(blocks) == b'"",50-00-0\nb,""\n"",""\n'
+    assert all(block.endswith(b"\n") for block in blocks)
     latin = tmp_path / "latin.csv"
     latin.write_bytes("Name;CAS\n\u00b5-thing;50-00-0\n".encode("cp1252"))
     assert b"".join(_utf8_blocks(latin, "cp1252", 1, size)) == "\u00b5-thing;50-00-0\n".encode()
