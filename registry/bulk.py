@@ -485,8 +485,7 @@ def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
 def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
     """:func:`_check_frame` for values that are not canonical: the full normalisation.
 
-    One query settles the shapes :func:`_fast_query` knows; the values left are checked once
-    each (text that is plainly not a number just has its odd characters listed), and the
+    One query settles the shapes :func:`_fast_query` knows; :func:`_check_slow` the rest. The
     answers go into place by row index.
     """
     settled = _fast(frame)
@@ -494,22 +493,47 @@ def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
     settled = settled.select(list(_RESULT_SCHEMA))
     if slow.len() == 0:
         return settled
-    left = _plain_text(frame[slow])
-    inputs = left.get_column("input").to_list()
-    numbers = left.get_column("number").to_list()
-    keys = list(zip(inputs, numbers, strict=True))
-    distinct: dict[tuple[str, bool], CasCheck] = {}
-    for key, plain, stripped in zip(
-        keys, left.get_column("plain"), left.get_column("stripped"), strict=True
-    ):
-        if key not in distinct:
-            text, number = key
-            distinct[key] = (
-                _plain_check(text, stripped) if plain else cas.check(int(text) if number else text)
-            )
-    looked_up = _slow_rows([distinct[key] for key in keys], inputs, numbers)
-    columns = _patched(settled.drop("input", "number"), slow, looked_up)
+    columns = _patched(settled.drop("input", "number"), slow, _check_slow(frame[slow]))
     return pl.DataFrame([settled.get_column("input"), settled.get_column("number"), *columns])
+
+
+def _check_slow(frame: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_check_frame` for the values :func:`_fast_query` leaves.
+
+    Text that is plainly not a number (see :func:`_plain_text`) is rejected for its odd
+    characters alone: its reason depends only on them, in order, so it is worded once per
+    distinct run of them (a handful in a real column, however many such cells). The values
+    left are checked by :func:`registry.cas.check`, once each.
+    """
+    left = _plain_text(frame)
+    text = left.get_column("input")
+    # For printable ASCII, ``cas``'s allowed characters are digits, hyphen and space.
+    odd = left.get_column("stripped").str.replace_all(r"[0-9 \-]", "")
+    plain = left.get_column("plain")
+    reasons = {run: cas._characters_reason(run) for run in odd.filter(plain).unique()}
+    checked = pl.DataFrame(
+        [
+            text,
+            left.get_column("number"),
+            pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("canonical"),
+            pl.repeat(CasStatus.INVALID_FORMAT.value, text.len(), eager=True).alias("status"),
+            odd.replace_strict(reasons, default=None, return_dtype=pl.String).alias("reason"),
+            pl.Series("normalisations", ["", _STRIPPED_REASON], dtype=pl.String).gather(
+                (left.get_column("stripped") != text).cast(pl.UInt8)
+            ),
+            pl.repeat(None, text.len(), dtype=pl.UInt8, eager=True).alias("expected_check_digit"),
+            pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("digits"),
+        ]
+    )
+    others = (~plain).arg_true()
+    if others.len() == 0:
+        return checked
+    inputs = text.gather(others).to_list()
+    numbers = left.get_column("number").gather(others).to_list()
+    keys = list(zip(inputs, numbers, strict=True))
+    distinct = {key: cas.check(int(key[0]) if key[1] else key[0]) for key in set(keys)}
+    patch = _slow_rows([distinct[key] for key in keys], inputs, numbers)
+    return pl.DataFrame(_patched(checked, others, patch))
 
 
 class CasResults(Sequence[CasCheck]):
@@ -630,18 +654,6 @@ def _plain_text(frame: _Frame) -> _Frame:
         & pl.col("input").str.contains(_PLAIN)
         & ~pl.col("stripped").str.contains(r"^[cC]| -|- ")
         & pl.col("stripped").str.contains(r"[^0-9 \-]"),
-    )
-
-
-def _plain_check(text: str, stripped: str) -> CasCheck:
-    """What :func:`registry.cas.check` says of ``text``, a ``plain`` value of
-    :func:`_plain_text` (``stripped`` is its stripped form), without its other steps."""
-    return CasCheck(
-        text,
-        None,
-        CasStatus.INVALID_FORMAT,
-        cas._characters_reason(stripped) or "",
-        (_STRIPPED_REASON,) if stripped != text else (),
     )
 
 
