@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
@@ -397,11 +397,10 @@ _RESULT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _slow_rows(checks: list[CasCheck], inputs: list[str], numbers: list[bool]) -> pl.DataFrame:
+def _slow_rows(checks: list[CasCheck]) -> pl.DataFrame:
+    """The result columns (``_RESULT_SCHEMA`` but ``input`` and ``number``) of ``checks``."""
     return pl.DataFrame(
         {
-            "input": inputs,
-            "number": numbers,
             "canonical": [c.canonical for c in checks],
             "status": [c.status.value for c in checks],
             "reason": [c.reason or None for c in checks],
@@ -409,8 +408,23 @@ def _slow_rows(checks: list[CasCheck], inputs: list[str], numbers: list[bool]) -
             "expected_check_digit": [c.expected_check_digit for c in checks],
             "digits": [c.digits for c in checks],
         },
-        schema=_RESULT_SCHEMA,
+        schema={name: _RESULT_SCHEMA[name] for name in list(_RESULT_SCHEMA)[2:]},
     )
+
+
+_Verdict = TypeVar("_Verdict")
+
+
+def _each_once(
+    frame: pl.DataFrame, index: pl.Series, judge: Callable[[str | int], _Verdict]
+) -> list[_Verdict]:
+    """``judge`` of the values in rows ``index`` of ``frame`` (``input``, ``number``), in order,
+    called once per distinct value (lists repeat their odd values many times)."""
+    inputs = frame.get_column("input").gather(index).to_list()
+    numbers = frame.get_column("number").gather(index).to_list()
+    keys = list(zip(inputs, numbers, strict=True))
+    verdicts = {key: judge(int(key[0]) if key[1] else key[0]) for key in set(keys)}
+    return [verdicts[key] for key in keys]
 
 
 def _canonical_rows(text: pl.Series) -> pl.DataFrame:
@@ -498,7 +512,8 @@ def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_slow(frame: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_check_frame` for the values :func:`_fast_query` leaves.
+    """:func:`_check_frame`'s result columns (not ``input`` and ``number``) for the values
+    :func:`_fast_query` leaves.
 
     Text that is plainly not a number (see :func:`_plain_text`) is rejected for its odd
     characters alone: its reason depends only on them, in order, so it is worded once per
@@ -513,8 +528,6 @@ def _check_slow(frame: pl.DataFrame) -> pl.DataFrame:
     reasons = {run: cas._characters_reason(run) for run in odd.filter(plain).unique()}
     checked = pl.DataFrame(
         [
-            text,
-            left.get_column("number"),
             pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("canonical"),
             pl.repeat(CasStatus.INVALID_FORMAT.value, text.len(), eager=True).alias("status"),
             odd.replace_strict(reasons, default=None, return_dtype=pl.String).alias("reason"),
@@ -528,11 +541,7 @@ def _check_slow(frame: pl.DataFrame) -> pl.DataFrame:
     others = (~plain).arg_true()
     if others.len() == 0:
         return checked
-    inputs = text.gather(others).to_list()
-    numbers = left.get_column("number").gather(others).to_list()
-    keys = list(zip(inputs, numbers, strict=True))
-    distinct = {key: cas.check(int(key[0]) if key[1] else key[0]) for key in set(keys)}
-    patch = _slow_rows([distinct[key] for key in keys], inputs, numbers)
+    patch = _slow_rows(_each_once(left, others, cas.check))
     return pl.DataFrame(_patched(checked, others, patch))
 
 
@@ -904,9 +913,7 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
     rest = (~plain.get_column("settled")).arg_true()
     plain = plain.drop("settled")
     if rest.len():
-        inputs = left.get_column("input").gather(rest).to_list()
-        numbers = left.get_column("number").gather(rest).to_list()
-        keys = list(zip(inputs, numbers, strict=True))
-        distinct = {key: classify_cell(int(key[0]) if key[1] else key[0]) for key in set(keys)}
-        plain = pl.DataFrame(_patched(plain, rest, cells_frame([distinct[key] for key in keys])))
+        plain = pl.DataFrame(
+            _patched(plain, rest, cells_frame(_each_once(left, rest, classify_cell)))
+        )
     return pl.DataFrame(_patched(cells, slow, plain))
