@@ -384,7 +384,7 @@ def _quoted(column: pl.Series, delimiter: str) -> pl.Series:
 class _Tally:
     """Counts, first problems and duplicates, kept small however long the file."""
 
-    def __init__(self, first_row: int, max_problems: int) -> None:
+    def __init__(self, first_row: int, max_problems: int, max_duplicates: int) -> None:
         self.first_row = first_row
         self.rows = 0
         self.counts: Counter[str] = Counter()
@@ -400,6 +400,8 @@ class _Tally:
         )
         self.pending: list[pl.DataFrame] = []
         self.pending_rows = 0
+        self.max_duplicates = max_duplicates
+        self.summary: tuple[int, list[Duplicate]] | None = None
 
     def _merge(self) -> None:
         """Fold the pending chunk tallies into one; memory follows distinct numbers, not rows."""
@@ -467,12 +469,18 @@ class _Tally:
             self._merge()
         self.rows += cells.height
 
-    def duplicates(self, limit: int) -> tuple[int, list[Duplicate]]:
-        """How many numbers occur more than once, and the ``limit`` most frequent.
+    def duplicates(self) -> tuple[int, list[Duplicate]]:
+        """How many numbers occur more than once, and the ``max_duplicates`` most frequent;
+        worked out once, after the last chunk.
 
-        The chunk tallies are summed by number without their rows; only the ``limit`` numbers
-        reported get their rows gathered, which keeps this last, unparallelised step short.
+        The chunk tallies are summed by number without their rows; only the numbers reported
+        get their rows gathered, which keeps this last, unparallelised step short.
         """
+        if self.summary is None:
+            self.summary = self._duplicates(self.max_duplicates)
+        return self.summary
+
+    def _duplicates(self, limit: int) -> tuple[int, list[Duplicate]]:
         tallies = pl.concat([self.seen, *self.pending])
         repeated = (
             tallies.group_by("key")
@@ -524,38 +532,46 @@ def _run(
 ) -> None:
     column = dialect.cas_column
 
-    def finish(chunk: _Parsed | None, values: pl.Series, cells: pl.DataFrame) -> None:
-        if cells.height != values.len():  # a row lost or added would shift every later one
-            raise RegistryError(f"internal error: {values.len()} rows in, {cells.height} out")
-        if writer is not None and chunk is not None:
-            writer.frame(chunk.frame, cells, chunk.unquoted)
+    def count(values: pl.Series, cells: pl.DataFrame) -> None:
         tally.add(values, cells)
         if progress is not None:
             progress(tally.rows, max(estimate, tally.rows))
 
-    # Three threads share the work, polars releasing the GIL in each: one reads the next
-    # chunk (and scans its CAS column), this one classifies the current one, one writes and
-    # tallies the last one. One read and one write are in flight at a time, so rows stay in
-    # order.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        pending: Future[None] | None = None
+    # Four threads share the work, polars releasing the GIL in each: one reads the next chunk
+    # (and scans its CAS column), this one classifies the current one, one writes and one
+    # tallies the last one. One of each is in flight at a time, so rows stay in order.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        writing: Future[None] | None = None
+        counting: Future[None] | None = None
         try:
             for chunk in _prefetched(chunks, pool):
                 if isinstance(chunk, _Parsed):
                     cells = classify_scanned(chunk.scan)
-                    if pending is not None:
-                        pending.result()
-                    pending = pool.submit(finish, chunk, chunk.values, cells)
+                    if cells.height != chunk.values.len():  # would shift every later row
+                        raise RegistryError(
+                            f"internal error: {chunk.values.len()} rows in, {cells.height} out"
+                        )
+                    if writer is not None:
+                        if writing is not None:
+                            writing.result()
+                        writing = pool.submit(writer.frame, chunk.frame, cells, chunk.unquoted)
+                    if counting is not None:
+                        counting.result()
+                    counting = pool.submit(count, chunk.values, cells)
                 else:
                     texts = [row[column] if column < len(row) else "" for row in chunk]
                     verdicts = [classify_cell(text) for text in texts]
                     if writer is not None:
                         writer.rows(chunk, verdicts)
-                    finish(None, pl.Series(texts, dtype=pl.String), cells_frame(verdicts))
+                    count(pl.Series(texts, dtype=pl.String), cells_frame(verdicts))
+            if counting is not None:
+                counting.result()
+            tally.duplicates()  # summed up here, while the last chunk is being written
         finally:
             # Finished (or failed) before the caller retries or closes the output.
-            if pending is not None:
-                pending.result()
+            for pending in (writing, counting):
+                if pending is not None:
+                    pending.result()
 
 
 # --- the entry point -----------------------------------------------------------------------
@@ -686,7 +702,7 @@ def validate_csv(
         ["csv"] if engine == "csv" else ["polars"] if engine == "polars" else ["polars", "csv"]
     )
     for attempt in attempts:
-        tally = _Tally(first_row, max_problems)
+        tally = _Tally(first_row, max_problems, max_duplicates)
         with _output(output) as handle:
             writer = (
                 None
@@ -712,7 +728,7 @@ def validate_csv(
     report.rows = tally.rows
     report.counts = _sorted_counts(tally.counts)
     report.problems = tally.problems
-    report.duplicate_numbers, report.duplicates = tally.duplicates(max_duplicates)
+    report.duplicate_numbers, report.duplicates = tally.duplicates()
     report.output = _output_name(output)
     return report
 

@@ -102,7 +102,7 @@ def validate_rows(
             "engine": "openpyxl",
         },
     )
-    tally = _Tally(int(header) + 1, max_problems)
+    tally = _Tally(int(header) + 1, max_problems, max_duplicates)
     verdicts = [_cell_verdict(row[index] if index < len(row) else None) for row in data]
     values = pl.Series(
         [row[index] if index < len(row) else "" for row in data_text], dtype=pl.String
@@ -115,7 +115,7 @@ def validate_rows(
     report.rows = tally.rows
     report.counts = _sorted_counts(tally.counts)
     report.problems = tally.problems
-    report.duplicate_numbers, report.duplicates = tally.duplicates(max_duplicates)
+    report.duplicate_numbers, report.duplicates = tally.duplicates()
     report.output = _output_name(output)
     return report
 
