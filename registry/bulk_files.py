@@ -539,12 +539,18 @@ def _run(
 
     # Four threads share the work, polars releasing the GIL in each: one reads the next chunk
     # (and scans its CAS column), this one classifies the current one, one writes and one
-    # tallies the last one. One of each is in flight at a time, so rows stay in order.
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    # tallies the last one. One chunk at a time is in each, so rows stay in order. Each stage
+    # keeps its own thread: threads taking turns at every stage each came to hold the memory
+    # of the largest (470-500 MiB instead of 400 on 10M rows).
+    with (
+        ThreadPoolExecutor(max_workers=1) as reading,
+        ThreadPoolExecutor(max_workers=1) as writing_thread,
+        ThreadPoolExecutor(max_workers=1) as counting_thread,
+    ):
         writing: Future[None] | None = None
         counting: Future[None] | None = None
         try:
-            for chunk in _prefetched(chunks, pool):
+            for chunk in _prefetched(chunks, reading):
                 if isinstance(chunk, _Parsed):
                     cells = classify_scanned(chunk.scan)
                     if cells.height != chunk.values.len():  # would shift every later row
@@ -554,10 +560,12 @@ def _run(
                     if writer is not None:
                         if writing is not None:
                             writing.result()
-                        writing = pool.submit(writer.frame, chunk.frame, cells, chunk.unquoted)
+                        writing = writing_thread.submit(
+                            writer.frame, chunk.frame, cells, chunk.unquoted
+                        )
                     if counting is not None:
                         counting.result()
-                    counting = pool.submit(count, chunk.values, cells)
+                    counting = counting_thread.submit(count, chunk.values, cells)
                 else:
                     texts = [row[column] if column < len(row) else "" for row in chunk]
                     verdicts = [classify_cell(text) for text in texts]
