@@ -227,7 +227,7 @@ def _fast(frame: pl.DataFrame) -> pl.DataFrame:
     rows the fixed cost of each polars call outweighs the work, so every branch is computed
     for every row rather than on filtered subsets put back in place.
     """
-    return _collect(_fast_query(frame.lazy()), frame.height)
+    return _worded_prefixes(_collect(_fast_query(frame.lazy()), frame.height))
 
 
 # Below this many rows a query runs faster in the in-memory engine: the streaming engine costs
@@ -241,7 +241,8 @@ def _collect(query: pl.LazyFrame, rows: int) -> pl.DataFrame:
 
 
 def _fast_query(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """:func:`_fast` as a lazy query (columns ``input`` and ``number`` in, results added)."""
+    """:func:`_fast` as a lazy query (columns ``input`` and ``number`` in, results added),
+    without the messages of values that had a prefix: :func:`_worded_prefixes` adds them."""
     stripped = pl.col("stripped")
     prefix = pl.col("prefix")
     shaped = pl.col("core").str.contains(_FAST_CANONICAL)
@@ -250,11 +251,7 @@ def _fast_query(frame: pl.LazyFrame) -> pl.LazyFrame:
     has_digits = hyphenated.is_not_null()
     code = pl.col("code")
     ok = pl.col("expected") == pl.col("found")
-    table_code = code % 16  # the prefix bit has no table entry; those rows are patched
-    before = (code & (_DASHED | _STRIPPED)).cast(pl.UInt32)
-    after = ((code & _INSERTED) > 0).cast(pl.UInt32)
-    removed = pl.format("removed prefix '{}'", prefix.str.strip_chars(" "))
-    prefixed = prefix.is_not_null() & has_digits
+    table_code = code % 16  # the prefix bit has no table entry (see _worded_prefixes)
     return (
         frame.with_columns(
             dashed=pl.col("input").str.replace_many(_UNICODE_DASHES, ["-"] * len(_UNICODE_DASHES))
@@ -310,13 +307,7 @@ def _fast_query(frame: pl.LazyFrame) -> pl.LazyFrame:
             expected=pl.when(has_digits).then(pl.col("expected")),
             found=pl.when(has_digits).then(pl.col("found")),
             code=code,
-            prefixed=prefixed,
-            prefix_reason=pl.concat_str(
-                _PREFIX_BEFORE["; "].gather(before), removed, _PREFIX_AFTER["; "].gather(after)
-            ),
-            prefix_normalisations=pl.concat_str(
-                _PREFIX_BEFORE[_SEP].gather(before), removed, _PREFIX_AFTER[_SEP].gather(after)
-            ),
+            prefix=pl.when(has_digits).then(prefix),
         )
         .with_columns(
             fast=pl.col("digits").is_not_null() | pl.col("empty"),
@@ -342,16 +333,42 @@ def _fast_query(frame: pl.LazyFrame) -> pl.LazyFrame:
             normalisations=_NORMALISATIONS.gather(table_code),
             expected_check_digit=pl.when(~ok).then(pl.col("expected")),
         )
-        .with_columns(
-            reason=pl.when(pl.col("prefixed") & pl.col("canonical").is_not_null())
-            .then(pl.col("prefix_reason"))
-            .otherwise(pl.col("reason")),
-            normalisations=pl.when(pl.col("prefixed"))
-            .then(pl.col("prefix_normalisations"))
-            .otherwise(pl.col("normalisations")),
-        )
-        .drop("prefixed", "prefix_reason", "prefix_normalisations")
     )
+
+
+def _worded_prefixes(settled: pl.DataFrame) -> pl.DataFrame:
+    """``settled`` (rows of :func:`_fast_query`) with the messages of the values that had a
+    ``CAS`` prefix (column ``prefix``, then dropped with ``code``): their normalisations, and
+    their reason when the number is valid, name the prefix removed.
+
+    Few values have one, so they are worded here, on those rows only, rather than in the query
+    for every row. Only the columns ``settled`` has among those two are set.
+    """
+    index = settled.get_column("prefix").is_not_null().arg_true()
+    if index.len():
+        rows = settled[index]
+        code = rows.get_column("code")
+        before = (code & (_DASHED | _STRIPPED)).cast(pl.UInt32)
+        after = ((code & _INSERTED) > 0).cast(pl.UInt32)
+        removed = pl.format("removed prefix '{}'", pl.col("prefix").str.strip_chars(" "))
+        words = rows.select(
+            reason=pl.when(pl.col("canonical").is_not_null())
+            .then(
+                pl.concat_str(
+                    _PREFIX_BEFORE["; "].gather(before), removed, _PREFIX_AFTER["; "].gather(after)
+                )
+            )
+            .otherwise(pl.col("reason")),
+            normalisations=pl.concat_str(
+                _PREFIX_BEFORE[_SEP].gather(before), removed, _PREFIX_AFTER[_SEP].gather(after)
+            ),
+        )
+        settled = settled.with_columns(
+            settled.get_column(name).scatter(index, words.get_column(name))
+            for name in words.columns
+            if name in settled.columns
+        )
+    return settled.drop("prefix", "code")
 
 
 # What a prefixed value's messages hold before and after "removed prefix ...", by separator.
@@ -891,6 +908,8 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
         _fast_query(frame.lazy()).select(
             "fast",
             "canonical",
+            "prefix",
+            "code",
             status=pl.when(from_number).then(pl.lit(CellStatus.NUMBER.value)).otherwise(status),
             reason=pl.when(from_number)
             .then(pl.format("stored as the number {}", pl.col("input")))
@@ -904,6 +923,7 @@ def _classify_rest(frame: pl.DataFrame) -> pl.DataFrame:
         ),
         frame.height,
     )
+    settled = _worded_prefixes(settled)
     slow = (~settled.get_column("fast")).arg_true()
     cells = settled.drop("fast")
     if slow.len() == 0:
