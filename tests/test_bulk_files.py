@@ -203,6 +203,11 @@ def test_quotes_all_in_pairs(data: bytes, expected: bool) -> None:
         assert [data[at : at + 2] for at in pairs] == [b'""'] * (data.count(b'"') // 2)
         # What reading relies on: an even count of quotes before every line break.
         assert all(data[:i].count(b'"') % 2 == 0 for i, c in enumerate(data) if c == 10)
+    # The same bytes inside a larger buffer, as the block reader looks at them.
+    framed = bytearray(b'"x' + data + b'"')
+    assert bulk_files._quote_pairs(framed, 2, 2 + len(data)) == (
+        None if pairs is None else [at + 2 for at in pairs]
+    )
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
