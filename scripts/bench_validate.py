@@ -10,7 +10,7 @@ measures, in the same run:
    plain polars read + write copy of the same file (target: at most 2x);
 2. ``registry.validate_many`` on 1M values in memory against a ``stdnum.casrn.is_valid`` loop
    (target: at least 30x);
-3. peak resident memory of the command on the 1M-row file and on a 10M-row file (the same rows
+3. peak resident memory of the command on a 5M-row and a 10M-row file (the same rows five and
    ten times): it must not grow with the file.
 
 Usage::
@@ -233,20 +233,33 @@ def main() -> None:
         print("load average now: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
         if args.big_factor:
-            huge = work / "huge.csv"
-            write_csv(huge, values, repeat=args.big_factor)
-            huge_rows = args.rows * args.big_factor
-            print(f"\n3. memory: {huge_rows:,} rows, {huge.stat().st_size / 2**20:.0f} MiB")
             big.unlink(missing_ok=True)
             (work / "copy.csv").unlink(missing_ok=True)
-            validate_cmd[4] = str(huge)
-            huge_wall, huge_rss, _ = measure(validate_cmd)
-            print(f"   {args.rows:>11,} rows: peak {validate_rss:6.0f} MiB")
-            print(f"   {huge_rows:>11,} rows: peak {huge_rss:6.0f} MiB   ({huge_wall:.1f} s)")
-            growth = huge_rss / validate_rss
+            # Memory that follows the file would double from half the big file to all of it;
+            # from the benchmark's own file it also grows while the pipeline fills up.
+            peaks: list[float] = []
+            for factor in (max(1, args.big_factor // 2), args.big_factor):
+                huge = work / "huge.csv"
+                write_csv(huge, values, repeat=factor)
+                if not peaks:
+                    print(
+                        f"\n3. memory, {args.rows * factor:,} and "
+                        f"{args.rows * args.big_factor:,} rows"
+                    )
+                validate_cmd[4] = str(huge)
+                huge_wall, huge_rss, _ = measure(validate_cmd)
+                peaks.append(huge_rss)
+                print(
+                    f"   {args.rows * factor:>11,} rows "
+                    f"({huge.stat().st_size / 2**20:.0f} MiB): peak {huge_rss:6.0f} MiB"
+                    f"   ({huge_wall:.1f} s)"
+                )
+                huge.unlink()
+            growth = peaks[1] / peaks[0]
+            print(f"   ({args.rows:,} rows: peak {validate_rss:.0f} MiB, in part 1)")
             print(
-                f"   growth {growth:.2f}x for {args.big_factor}x the rows "
-                f"{'OK (flat)' if growth < 1.5 else 'MISSED'}"
+                f"   growth {growth:.2f}x for twice the rows "
+                f"{'OK (flat)' if growth < 1.15 else 'MISSED'}"
             )
 
 
