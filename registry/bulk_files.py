@@ -220,8 +220,9 @@ def _quote_pairs(
 
 class _Parsed(NamedTuple):
     """A block read by polars, with the first pass over its CAS column (``values``) done on the
-    reading thread; ``unquoted`` when none of its fields needs quoting when written back (see
-    :func:`_needs_no_quotes`)."""
+    reading thread; ``unquoted`` when none of its fields, nor the added ones but the reasons,
+    needs quoting when written back (see :func:`_needs_no_quotes`); then empty fields are "",
+    otherwise null."""
 
     frame: pl.DataFrame
     unquoted: bool
@@ -234,9 +235,14 @@ def _polars_chunks(
 ) -> Iterator[list[list[str]] | _Parsed]:
     names = [f"c{i}" for i in range(width)]
     skip = dialect.skip_lines + int(dialect.header)
+    delimiter = dialect.delimiter.encode()
+    plain_added = _added_need_no_quotes(dialect.delimiter)
     # Blocks of about 32 bytes per requested row (4 KiB at least), 8 MiB with the default.
     for block in _utf8_blocks(path, dialect.encoding, skip, max(4096, chunk_rows * 32)):
-        # Empty fields are null: written back as empty fields, as the csv module writes "".
+        unquoted = plain_added and _needs_no_quotes(block, delimiter)
+        # Written unquoted, an empty field is empty whether it was read as "" or as null, so
+        # it is read as "" (no column to fill). Otherwise polars would quote "", so empty
+        # fields are null, written empty as the csv module writes them.
         frame = pl.read_csv(
             block,
             has_header=False,
@@ -244,18 +250,22 @@ def _polars_chunks(
             schema=dict.fromkeys(names, pl.String),
             missing_columns="insert",
             raise_if_empty=False,
+            empty_string_is_null=not unquoted,
         )
-        if b'"' in block and b'""' in block:
-            # A quoted empty field reads as "", which polars would write back quoted; written
-            # empty instead, as the csv module writes it and as an unquoted one (null) is.
+        if not unquoted and b'""' in block:  # quoted empty fields, read as ""
             frame = frame.with_columns(
                 pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names
             )
         values = frame.to_series(dialect.cas_column)
-        if values.null_count():
+        if values.null_count():  # empty fields, or the missing ones of short rows
             values = values.fill_null("")
-        unquoted = _needs_no_quotes(block, dialect.delimiter.encode())
         yield _Parsed(frame, unquoted, values, scan_cells(values))
+
+
+def _added_need_no_quotes(delimiter: str) -> bool:
+    """True when the added columns, reasons aside (see :func:`_quoted`), never need quotes
+    in a file with this delimiter."""
+    return delimiter not in _OWN_TEXT and delimiter != '"'
 
 
 def _needs_no_quotes(block: bytes, delimiter: bytes) -> bool:
@@ -307,14 +317,13 @@ class _Writer:
         self.keys = _unique_names(columns)
         self.added = _added_names(self.keys)
         self.written = 0
-        self.plain_added = delimiter not in _OWN_TEXT and delimiter != '"'
         if kind == "csv":
             csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerow(
                 [*self.columns, *ADDED_COLUMNS]
             )
 
     def frame(self, chunk: pl.DataFrame, cells: pl.DataFrame, unquoted: bool) -> None:
-        """Write ``chunk``'s rows with ``cells``; ``unquoted``: no field of ``chunk`` needs
+        """Write ``chunk``'s rows with ``cells``; ``unquoted``: no field but the reasons needs
         quoting (see :class:`_Parsed`)."""
         width = len(self.columns)
         original = chunk.select(chunk.columns[:width])
@@ -333,7 +342,7 @@ class _Writer:
             target = io.BytesIO()
         if self.kind == "csv":
             quote_style: Literal["necessary", "never"] = "necessary"
-            if unquoted and self.plain_added:
+            if unquoted:
                 # Only the reasons can need quotes: quoting those few here spares polars its
                 # check of every field (a third of the writing time), with the same output.
                 reason = self.added[2]
