@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections import Counter
@@ -738,26 +739,26 @@ def validate_csv(
     )
     for attempt in attempts:
         tally = _Tally(first_row, max_problems, max_duplicates)
-        with _output(output) as handle:
-            writer = (
-                None
-                if handle is None
-                else _Writer(handle, output_format, dialect.columns, dialect.delimiter)
-            )
-            try:
+        try:
+            with _output(output) as handle:
+                writer = (
+                    None
+                    if handle is None
+                    else _Writer(handle, output_format, dialect.columns, dialect.delimiter)
+                )
                 if attempt == "polars":
                     chunks = _polars_chunks(source, dialect, width, chunk_rows)
                 else:
                     chunks = _csv_chunks(source, dialect, width, chunk_rows)
                 _run(chunks, dialect, tally, writer, progress, estimate)
-            except pl.exceptions.PolarsError as error:
-                if attempt == attempts[-1]:
-                    raise InputFileError(f"{source}: cannot read as CSV: {error}") from error
-                continue
-            if writer is not None and writer.written != tally.rows:
-                raise RegistryError(
-                    f"internal error: read {tally.rows} rows but wrote {writer.written}"
-                )
+                if writer is not None and writer.written != tally.rows:
+                    raise RegistryError(
+                        f"internal error: read {tally.rows} rows but wrote {writer.written}"
+                    )
+        except pl.exceptions.PolarsError as error:
+            if attempt == attempts[-1]:
+                raise InputFileError(f"{source}: cannot read as CSV: {error}") from error
+            continue
         report.settings["engine"] = attempt
         break
     report.rows = tally.rows
@@ -778,22 +779,48 @@ def _output_name(output: str | os.PathLike[str] | IO[str] | None) -> str | None:
 
 @contextlib.contextmanager
 def _output(output: str | os.PathLike[str] | IO[str] | None) -> Iterator[IO[str] | None]:
-    """A text handle for the output; a path is written anew (and truncated on a retry)."""
+    """A text handle for the output, written anew.
+
+    A path to a regular file (or to none yet) is written as a hidden file beside it, which
+    takes its place once everything is written: a run that fails leaves the file as it was,
+    and the output may be the input itself (truncating it first would lose every row).
+    """
     if output is None:
         yield None
         return
     if isinstance(output, str | os.PathLike):
+        target = Path(os.path.realpath(output))  # a link's target is replaced, not the link
+        if target.exists() and not target.is_file():  # a device or a pipe: written directly
+            with _opened(target, "w", output) as handle:
+                yield handle
+            return
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        with _opened(temporary, "x", output) as handle:  # created with the mode the umask gives
+            try:
+                yield handle
+            except BaseException:
+                handle.close()
+                temporary.unlink(missing_ok=True)
+                raise
         try:
-            handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            if target.exists():
+                shutil.copymode(target, temporary)
+            temporary.replace(target)
         except OSError as error:
+            temporary.unlink(missing_ok=True)
             raise InputFileError(f"{output}: {error.strerror or error}") from error
-        with handle:
-            yield handle
         return
     if output.seekable():
         output.seek(0)
         output.truncate()
     yield output
+
+
+def _opened(path: Path, mode: Literal["w", "x"], output: str | os.PathLike[str]) -> IO[str]:
+    try:
+        return open(path, mode, encoding="utf-8", newline="")
+    except OSError as error:
+        raise InputFileError(f"{output}: {error.strerror or error}") from error
 
 
 def _sorted_counts(counts: Counter[str]) -> dict[str, int]:

@@ -416,6 +416,31 @@ def test_cli_output_and_stdin(generated: dict[str, Path], tmp_path: Path) -> Non
     ]
 
 
+def test_output_replaced_only_when_complete(tmp_path: Path) -> None:
+    """The output takes its path's place once every row is written: the input itself can be
+    the output, an interrupted run leaves an earlier output as it was, and nothing is left
+    behind either way."""
+    listing = tmp_path / "list.csv"
+    listing.write_bytes(NTP.read_bytes())
+    expected = io.StringIO()
+    validate_csv(NTP, output=expected)
+    report = validate_csv(listing, output=listing)
+    assert report.rows == 349
+    assert listing.read_text(encoding="utf-8") == expected.getvalue()
+
+    earlier = tmp_path / "checked.csv"
+    earlier.write_text("an earlier run's output\n", encoding="utf-8")
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    for engine in ("polars", "csv"):
+        with pytest.raises(KeyboardInterrupt):
+            validate_csv(COMPTOX, output=earlier, chunk_rows=100, engine=engine, progress=interrupt)
+        assert earlier.read_text(encoding="utf-8") == "an earlier run's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checked.csv", "list.csv"]
+
+
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_blocks_end_at_record_ends(tmp_path: Path, size: int) -> None:
     from registry.bulk_files import _utf8_blocks

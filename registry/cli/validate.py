@@ -147,7 +147,8 @@ def validate_command(
             help=(
                 "Write every input row, in order, with cas_canonical, cas_status, cas_reason "
                 "and cas_suggestion added ('-' for standard output; a directory when several "
-                "files are given)."
+                "files are given). The file is replaced only once complete, so it may be the "
+                "input itself."
             ),
         ),
     ] = None,
