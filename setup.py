@@ -1,8 +1,13 @@
-"""Build hook: ship the curated compound records (``compounds/*.md``) inside the package.
+"""Build hooks: the curated compound records and the compiled first pass of bulk validation.
 
 ``compounds/`` at the top of the repository is the source of truth; every build copies its
 record files into ``registry/_records/`` in the wheel, so ``registry show milnacipran`` works
-from an installed wheel. Everything else about the build is in ``pyproject.toml``.
+from an installed wheel.
+
+``registry/_scan.c`` is compiled where a C compiler is found (Linux and macOS have one, or
+can); it is optional: without it the package installs and gives the same answers, its bulk
+validation only slower (see ``registry.bulk._canonical_codes``). Everything else about the
+build is in ``pyproject.toml``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 
@@ -26,4 +31,9 @@ class BuildWithRecords(build_py):
             shutil.copyfile(path, target / path.name)
 
 
-setup(cmdclass={"build_py": BuildWithRecords})
+setup(
+    cmdclass={"build_py": BuildWithRecords},
+    ext_modules=[
+        Extension("registry._scan", ["registry/_scan.c"], optional=True),
+    ],
+)

@@ -1,0 +1,3 @@
+"""Type stub of the compiled first pass of bulk validation (``registry/_scan.c``)."""
+
+def canonical_codes(stream: object, /) -> tuple[object, object]: ...
