@@ -1,11 +1,9 @@
 """Many CAS numbers at once: vectorised checks and the classification of spreadsheet cells.
 
 :func:`validate_many` gives for every value exactly what :func:`registry.cas.check` gives (same
-canonical form, status and reason). A compiled pass (``registry/_scan.c``, or the same in polars
-expressions where it was not built) settles the numbers in canonical form, almost every value of
-a real column; polars string expressions settle the common damage (surrounding spaces, stripped
-hyphens, Unicode dashes, a ``CAS`` prefix); only the remainder, deduplicated, goes through
-``cas.check`` in Python.
+canonical form, status and reason). Polars string expressions settle the shapes that make up
+almost every real column (canonical numbers, numbers with surrounding spaces, integers whose
+hyphens were stripped); only the remainder, deduplicated, goes through ``cas.check`` in Python.
 
 :func:`classify_cells` goes one step further for cells of a file: placeholders (``---``, ``NA``,
 ``NOCAS_872425``), several numbers in one cell, and a number embedded in text each get their own
@@ -885,38 +883,41 @@ class CellScan(NamedTuple):
 
     frame: pl.DataFrame
     """``input`` (text) and ``number`` (the value was an integer)."""
-    rows: pl.DataFrame
-    """What :func:`_canonical_rows` says of every value."""
+    cells: pl.DataFrame
+    """The result columns, right for the values in canonical form (null for the rest)."""
+    rest: pl.Series
+    """The rows of the values not in canonical form, left for :func:`classify_scanned`."""
 
 
 def scan_cells(values: Sequence[object] | pl.Series) -> CellScan:
-    """The first pass of :func:`classify_cells`: which values are numbers in canonical form, and
-    their check digits. :func:`classify_scanned` finishes the work; the two are apart so that a
-    pipeline can run them on different threads."""
+    """The first pass of :func:`classify_cells`: the values that are numbers in canonical form,
+    valid or not, are settled. :func:`classify_scanned` settles the rest; the two are apart so
+    that a pipeline can run them on different threads."""
     frame = _as_frame(values)
-    return CellScan(frame, _canonical_rows(frame.get_column("input")))
-
-
-def classify_scanned(scan: CellScan) -> pl.DataFrame:
-    """:func:`classify_cells` of the values :func:`scan_cells` has scanned."""
-    frame, rows = scan
     text = frame.get_column("input")
+    rows = _canonical_rows(text)
     bad = rows.get_column("bad").arg_true()
     suggestion = pl.repeat(None, text.len(), dtype=pl.String, eager=True)
     if bad.len():
         # The same digits with the check digit they call for (what classify_cell suggests).
         expected = rows.get_column("expected").gather(bad).cast(pl.String)
         suggestion.scatter(bad, text.gather(bad).str.head(-1) + expected)
-    rest = (~rows.get_column("canonical")).arg_true()
-    patch = _classify_rest(frame[rest]) if rest.len() else None
-    computed = rows.select(
+    cells = rows.select(
         canonical=text.zip_with(rows.get_column("ok"), _NO_TEXT),
         status=_CELL_STATUS_NAMES.gather(pl.col("bad").cast(pl.UInt8)),
         reason=_REASONS.gather(pl.when(pl.col("bad")).then(pl.col("checksum_reason"))),
         suggestion=suggestion,
     )
-    del suggestion  # the frame's column alone, so that patching it writes in place
-    return computed if patch is None else pl.DataFrame(_patched(computed, rest, patch))
+    return CellScan(frame, cells, (~rows.get_column("canonical")).arg_true())
+
+
+def classify_scanned(scan: CellScan) -> pl.DataFrame:
+    """:func:`classify_cells` of the values :func:`scan_cells` has scanned. The scan is used
+    up: its columns are patched in place (see :func:`_patched`) rather than copied."""
+    frame, cells, rest = scan
+    if not rest.len():
+        return cells
+    return pl.DataFrame(_patched(cells, rest, _classify_rest(frame[rest])))
 
 
 def cells_frame(cells: Sequence[Cell]) -> pl.DataFrame:
