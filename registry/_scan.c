@@ -1,15 +1,21 @@
-/* The first pass of bulk validation in one loop: which texts of a column are CAS numbers in
- * canonical form, and their check digits.
+/* The first and last steps of bulk validation, compiled (registry.bulk uses them when built).
  *
- * registry/bulk.py runs the same pass as polars expressions (pad to 12 bytes, reinterpret as
- * three 32-bit words, integer arithmetic); this kernel gives the same answer for every text
- * (tests/test_scan_kernel.py checks both on generated and real columns) several times faster,
- * because it reads each text where polars keeps it, allocates nothing per row, and makes one
- * pass instead of a dozen whole-column operations.
+ * ``canonical_codes``: which texts of a column are CAS numbers in canonical form, and their
+ * check digits. registry/bulk.py has the same pass as polars expressions (pad to 12 bytes,
+ * reinterpret as three 32-bit words, integer arithmetic); this gives the same answer for every
+ * text several times faster: it reads each text where polars keeps it, allocates nothing per
+ * row, and makes one pass instead of a dozen whole-column operations.
  *
- * Data comes and goes through the Arrow C data interface (the Arrow PyCapsule interface): a
- * polars String column in (a stream of string-view arrays), a UInt8 column out. Nothing here
- * depends on polars' own headers or version, only on that published, stable interface.
+ * ``cell_columns``: the four result columns of classify_cells, whole: worded for the numbers
+ * in canonical form, taken from the verdicts polars and Python reached on the other rows. In
+ * polars that took as many whole-column operations again, and a copy of each column to put
+ * the other rows in place (a column that came from C cannot be changed where it lies).
+ *
+ * tests/test_scan_kernel.py checks both against the polars path on generated and real
+ * columns. Data comes and goes through the Arrow C data interface (the Arrow PyCapsule
+ * interface): polars String columns in (streams of string-view arrays), UInt8 and string-view
+ * columns out. Nothing here depends on polars' headers or version, only on that published,
+ * stable interface, and on the allocator capsule polars hands its plugins, when it has one.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -97,43 +103,72 @@ static inline uint8_t verdict(const uint8_t *text, int32_t size) {
     return (uint8_t)(1 + 10 * DIGIT(tail, 0) + sum % 10);
 }
 
-/* --- reading string-view arrays -------------------------------------------------------------- */
+/* --- memory ---------------------------------------------------------------------------------- */
 
-/* Verdicts for the rows of a string-view ("vu") array into ``out``; a null row gets 0. */
-static void view_verdicts(const struct ArrowArray *array, uint8_t *out) {
-    const uint8_t *validity = (const uint8_t *)array->buffers[0];
-    const uint8_t *views = (const uint8_t *)array->buffers[1];
-    for (int64_t row = 0; row < array->length; row++) {
-        const int64_t at = array->offset + row;
-        if (validity != NULL && !(validity[at >> 3] & (1u << (at & 7)))) {
-            out[row] = 0;
-            continue;
-        }
-        const uint8_t *view = views + 16 * at;
-        int32_t size;
-        memcpy(&size, view, 4);
-        /* A text of up to 12 bytes is inline in its view; a longer one is never canonical. */
-        out[row] = size <= 12 ? verdict(view + 4, size) : 0;
+/* The allocator polars itself uses, as it hands it to its plugins (the capsule
+ * polars._allocator). Columns are allocated from it when ``use_allocator`` was given it: it
+ * keeps freed memory for the next chunk's columns, where the C library gives large blocks
+ * back to the system and takes fresh ones, each page of which faults on first touch. */
+struct Allocator {
+    uint8_t *(*alloc)(size_t size, size_t align);
+    void (*dealloc)(uint8_t *pointer, size_t size, size_t align);
+    uint8_t *(*alloc_zeroed)(size_t size, size_t align);
+    uint8_t *(*realloc)(uint8_t *pointer, size_t size, size_t align, size_t new_size);
+};
+
+static const struct Allocator *allocator = NULL;
+
+enum { ALIGN = 64 }; /* as Arrow recommends for buffers */
+
+/* ``size`` bytes from ``from`` (the C library when NULL), not cleared: asking for zeroed
+ * memory makes an allocator prefer fresh pages, whose faults cost more than writing them. */
+static void *allocate(const struct Allocator *from, size_t size) {
+    size = size > 0 ? size : 1;
+    return from != NULL ? (void *)from->alloc(size, ALIGN) : malloc(size);
+}
+
+static void release(const struct Allocator *from, void *pointer, size_t size) {
+    if (pointer == NULL) {
+        return;
+    }
+    if (from != NULL) {
+        from->dealloc(pointer, size > 0 ? size : 1, ALIGN);
+    } else {
+        free(pointer);
     }
 }
 
-/* --- the result column ----------------------------------------------------------------------- */
+static PyObject *use_allocator(PyObject *module, PyObject *capsule) {
+    (void)module;
+    const struct Allocator *given = PyCapsule_GetPointer(capsule, "polars.polars._allocator");
+    if (given == NULL) {
+        return NULL;
+    }
+    allocator = given;
+    Py_RETURN_NONE;
+}
 
-struct Result {
-    const void *buffers[2];
-    uint8_t *data;
+/* --- columns handed out ---------------------------------------------------------------------- */
+
+/* The memory of one column handed to polars: what ``release_column`` frees with it. */
+struct Column {
+    const struct Allocator *from; /* what ``owned`` came from (see ``allocate``) */
+    const void *buffers[4];
+    void *owned[4];
+    size_t sizes[4];
+    int64_t variadic_sizes[1]; /* of a string-view column's data buffer, when it has one */
 };
 
-static void release_result_array(struct ArrowArray *array) {
-    struct Result *result = (struct Result *)array->private_data;
-    free(result->data);
-    free(result);
+static void release_column(struct ArrowArray *array) {
+    struct Column *column = (struct Column *)array->private_data;
+    for (int at = 0; at < 4; at++) {
+        release(column->from, column->owned[at], column->sizes[at]);
+    }
+    free(column);
     array->release = NULL;
 }
 
-static void release_result_schema(struct ArrowSchema *schema) {
-    schema->release = NULL;
-}
+static void release_schema(struct ArrowSchema *schema) { schema->release = NULL; }
 
 static void free_schema_capsule(PyObject *capsule) {
     struct ArrowSchema *schema = PyCapsule_GetPointer(capsule, "arrow_schema");
@@ -155,48 +190,43 @@ static void free_array_capsule(PyObject *capsule) {
     }
 }
 
-/* (schema capsule, array capsule) of a UInt8 column over ``data`` (taken over). */
-static PyObject *export_uint8(uint8_t *data, int64_t length) {
-    struct Result *result = malloc(sizeof *result);
+/* (schema capsule, array capsule) of ``column`` (taken over: freed on failure too), an array
+ * of ``length`` rows in Arrow format ``format`` with ``n_buffers`` buffers. */
+static PyObject *export_column(struct Column *column, const char *format, int64_t length,
+                               int64_t null_count, int64_t n_buffers) {
     struct ArrowArray *array = malloc(sizeof *array);
     struct ArrowSchema *schema = malloc(sizeof *schema);
-    if (result == NULL || array == NULL || schema == NULL) {
-        free(result);
+    if (array == NULL || schema == NULL) {
         free(array);
         free(schema);
-        free(data);
+        struct ArrowArray owner = {.private_data = column};
+        release_column(&owner);
         return PyErr_NoMemory();
     }
-    result->data = data;
-    result->buffers[0] = NULL; /* no nulls */
-    result->buffers[1] = data;
     *array = (struct ArrowArray){
         .length = length,
-        .null_count = 0,
-        .offset = 0,
-        .n_buffers = 2,
-        .n_children = 0,
-        .buffers = result->buffers,
-        .release = release_result_array,
-        .private_data = result,
+        .null_count = null_count,
+        .n_buffers = n_buffers,
+        .buffers = column->buffers,
+        .release = release_column,
+        .private_data = column,
     };
     *schema = (struct ArrowSchema){
-        .format = "C",
+        .format = format,
         .name = "",
-        .flags = 0,
-        .n_children = 0,
-        .release = release_result_schema,
+        .flags = null_count ? 2 : 0, /* ARROW_FLAG_NULLABLE */
+        .release = release_schema,
     };
     PyObject *schema_capsule = PyCapsule_New(schema, "arrow_schema", free_schema_capsule);
     if (schema_capsule == NULL) {
-        release_result_array(array);
-        free(array);
         free(schema);
+        release_column(array);
+        free(array);
         return NULL;
     }
     PyObject *array_capsule = PyCapsule_New(array, "arrow_array", free_array_capsule);
     if (array_capsule == NULL) {
-        release_result_array(array);
+        release_column(array);
         free(array);
         Py_DECREF(schema_capsule);
         return NULL;
@@ -204,90 +234,479 @@ static PyObject *export_uint8(uint8_t *data, int64_t length) {
     return Py_BuildValue("(NN)", schema_capsule, array_capsule);
 }
 
-/* --- the entry point ------------------------------------------------------------------------- */
+/* A column with its buffers allocated: ``sizes[i]`` bytes for buffer i, none where the size
+ * is negative (a missing validity bitmap). Only buffer 0, the validity bitmap, is cleared; the
+ * caller writes the others whole. NULL, with MemoryError set, on failure. */
+static struct Column *new_column(int n_buffers, const int64_t *sizes) {
+    struct Column *column = calloc(1, sizeof *column);
+    if (column == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    column->from = allocator;
+    for (int at = 0; at < n_buffers; at++) {
+        if (sizes[at] < 0) {
+            continue;
+        }
+        column->sizes[at] = (size_t)sizes[at];
+        column->owned[at] = allocate(column->from, column->sizes[at]);
+        if (column->owned[at] == NULL) {
+            struct ArrowArray owner = {.private_data = column};
+            release_column(&owner);
+            PyErr_NoMemory();
+            return NULL;
+        }
+        if (at == 0) {
+            memset(column->owned[at], 0, column->sizes[at]);
+        }
+        column->buffers[at] = column->owned[at];
+    }
+    return column;
+}
 
-static PyObject *canonical_codes(PyObject *module, PyObject *capsule) {
-    (void)module;
+/* --- reading the text column ---------------------------------------------------------------- */
+
+/* Called for each array of the text column, without the GIL; ``first`` is the column's row
+ * that is the array's first. */
+typedef void (*Visit)(const struct ArrowArray *array, int64_t first, void *state);
+
+/* Moves the string-view stream out of ``capsule`` into ``stream``, as the PyCapsule interface
+ * asks of a consumer; 0, or -1 with a Python exception set (and nothing to release). */
+static int open_stream(PyObject *capsule, struct ArrowArrayStream *stream) {
     struct ArrowArrayStream *given = PyCapsule_GetPointer(capsule, "arrow_array_stream");
     if (given == NULL) {
-        return NULL;
+        return -1;
     }
     if (given->release == NULL) {
         PyErr_SetString(PyExc_ValueError, "the Arrow stream was already consumed");
-        return NULL;
+        return -1;
     }
-    /* Moved out of the capsule, as the PyCapsule interface asks of a consumer. */
-    struct ArrowArrayStream stream = *given;
+    *stream = *given;
     given->release = NULL;
-
-    PyObject *outcome = NULL;
-    uint8_t *data = NULL;
-    int64_t length = 0;
-    int64_t capacity = 0;
     struct ArrowSchema schema = {0};
-    if (stream.get_schema(&stream, &schema) != 0) {
+    if (stream->get_schema(stream, &schema) != 0) {
         PyErr_SetString(PyExc_ValueError, "cannot read the Arrow stream's schema");
-        goto done;
-    }
-    int views = strcmp(schema.format, "vu") == 0;
-    schema.release(&schema);
-    if (!views) {
+    } else {
+        const int views = strcmp(schema.format, "vu") == 0;
+        schema.release(&schema);
+        if (views) {
+            return 0;
+        }
         PyErr_SetString(PyExc_TypeError, "expected a column of string views (format 'vu')");
-        goto done;
     }
+    stream->release(stream);
+    return -1;
+}
+
+/* The stream's next array into ``array`` (released: the end); 0, or -1 with an exception. */
+static int next_array(struct ArrowArrayStream *stream, struct ArrowArray *array) {
+    *array = (struct ArrowArray){0};
+    if (stream->get_next(stream, array) != 0) {
+        PyErr_SetString(PyExc_ValueError, "cannot read the next Arrow array");
+        return -1;
+    }
+    if (array->release != NULL && array->n_buffers < 3) {
+        array->release(array);
+        PyErr_SetString(PyExc_ValueError, "a string-view array without its buffers");
+        return -1;
+    }
+    return 0;
+}
+
+/* Calls ``visit`` on every array of the string-view stream in ``capsule``, which must hold
+ * ``length`` rows in all. 0 when done; -1 with a Python exception set otherwise. */
+static int each_array(PyObject *capsule, int64_t length, Visit visit, void *state) {
+    struct ArrowArrayStream stream;
+    if (open_stream(capsule, &stream) != 0) {
+        return -1;
+    }
+    int outcome = -1;
+    int64_t done = 0;
     for (;;) {
-        struct ArrowArray array = {0};
-        if (stream.get_next(&stream, &array) != 0) {
-            PyErr_SetString(PyExc_ValueError, "cannot read the next Arrow array");
-            goto done;
+        struct ArrowArray array;
+        if (next_array(&stream, &array) != 0) {
+            goto end;
         }
         if (array.release == NULL) {
             break; /* the end of the stream */
         }
-        if (array.n_buffers < 3) {
+        if (done + array.length > length) {
             array.release(&array);
-            PyErr_SetString(PyExc_ValueError, "a string-view array without its buffers");
-            goto done;
-        }
-        if (length + array.length > capacity) {
-            int64_t wanted = capacity * 2 > length + array.length ? capacity * 2
-                                                                   : length + array.length;
-            uint8_t *grown = realloc(data, wanted > 0 ? (size_t)wanted : 1);
-            if (grown == NULL) {
-                array.release(&array);
-                PyErr_NoMemory();
-                goto done;
-            }
-            data = grown;
-            capacity = wanted;
+            break;
         }
         Py_BEGIN_ALLOW_THREADS
-        view_verdicts(&array, data + length);
+        visit(&array, done, state);
         Py_END_ALLOW_THREADS
-        length += array.length;
+        done += array.length;
         array.release(&array);
     }
-    if (data == NULL) {
-        data = malloc(1);
-        if (data == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
+    if (done != length) {
+        PyErr_SetString(PyExc_ValueError, "not a string-view column of the length given");
+        goto end;
     }
-    outcome = export_uint8(data, length);
-    data = NULL; /* taken over, or freed on failure */
-done:
-    free(data);
+    outcome = 0;
+end:
     stream.release(&stream);
     return outcome;
 }
 
+/* The view of the array's row ``row``, or NULL when the row is null. */
+static inline const uint8_t *row_view(const struct ArrowArray *array, int64_t row) {
+    const uint8_t *validity = (const uint8_t *)array->buffers[0];
+    const int64_t at = array->offset + row;
+    if (validity != NULL && !(validity[at >> 3] & (1u << (at & 7)))) {
+        return NULL;
+    }
+    return (const uint8_t *)array->buffers[1] + 16 * at;
+}
+
+/* The verdict on a row's view (NULL for a null row). A text of up to 12 bytes is inline in
+ * its view; a longer one is never canonical, so it is never read. */
+static inline uint8_t view_verdict(const uint8_t *view) {
+    if (view == NULL) {
+        return 0;
+    }
+    int32_t size;
+    memcpy(&size, view, 4);
+    return size <= 12 ? verdict(view + 4, size) : 0;
+}
+
+/* --- canonical_codes ------------------------------------------------------------------------- */
+
+static void code_rows(const struct ArrowArray *array, int64_t first, void *state) {
+    uint8_t *codes = (uint8_t *)state + first;
+    for (int64_t row = 0; row < array->length; row++) {
+        codes[row] = view_verdict(row_view(array, row));
+    }
+}
+
+static PyObject *canonical_codes(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *stream;
+    Py_ssize_t length;
+    if (!PyArg_ParseTuple(args, "On", &stream, &length) || length < 0) {
+        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_ValueError, "negative length");
+    }
+    struct Column *column = new_column(2, (int64_t[]){-1, length});
+    if (column == NULL) {
+        return NULL;
+    }
+    if (each_array(stream, length, code_rows, column->owned[1]) != 0) {
+        struct ArrowArray owner = {.private_data = column};
+        release_column(&owner);
+        return NULL;
+    }
+    return export_column(column, "C", length, 0, 2);
+}
+
+/* --- cell_columns ---------------------------------------------------------------------------- */
+
+/* Up to 100 texts as string views over one data buffer of their bytes (``views`` point into
+ * buffer 0 from offset 0, where a column's copy of ``data`` goes). */
+struct Table {
+    uint8_t views[100][16];
+    uint8_t *data;
+    int64_t size;
+};
+
+/* ``texts`` (a tuple of ``count`` str) as a table; 0, or -1 with an exception set. */
+static int make_table(PyObject *texts, Py_ssize_t count, struct Table *table) {
+    table->data = NULL;
+    table->size = 0;
+    if (!PyTuple_Check(texts) || PyTuple_GET_SIZE(texts) != count) {
+        PyErr_Format(PyExc_TypeError, "expected a tuple of %zd texts", count);
+        return -1;
+    }
+    const char *bytes[100];
+    Py_ssize_t sizes[100];
+    for (Py_ssize_t at = 0; at < count; at++) {
+        bytes[at] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(texts, at), &sizes[at]);
+        if (bytes[at] == NULL) {
+            return -1;
+        }
+        table->size += sizes[at];
+    }
+    table->data = malloc(table->size > 0 ? (size_t)table->size : 1);
+    if (table->data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int32_t offset = 0;
+    for (Py_ssize_t at = 0; at < count; at++) {
+        uint8_t *view = table->views[at];
+        const int32_t size = (int32_t)sizes[at];
+        memset(view, 0, 16);
+        memcpy(view, &size, 4);
+        memcpy(table->data + offset, bytes[at], (size_t)size);
+        memcpy(view + 4, bytes[at], (size_t)(size <= 12 ? size : 4));
+        if (size > 12) { /* buffer 0 (left zero), at ``offset`` */
+            memcpy(view + 12, &offset, 4);
+        }
+        offset += size;
+    }
+    return 0;
+}
+
+/* The rows of one column of the patch, the verdicts on the values not in canonical form, read
+ * in order: its arrays are held until the cells are made. */
+struct Patch {
+    struct ArrowArray *arrays;
+    int64_t count;
+    int64_t at;  /* the array being read */
+    int64_t row; /* the next row in it */
+    int64_t long_bytes; /* of its texts longer than 12 bytes, which are copied */
+};
+
+static void release_patch(struct Patch *patch) {
+    for (int64_t at = 0; at < patch->count; at++) {
+        if (patch->arrays[at].release != NULL) {
+            patch->arrays[at].release(&patch->arrays[at]);
+        }
+    }
+    free(patch->arrays);
+    patch->arrays = NULL;
+    patch->count = 0;
+}
+
+/* Takes every array of the string-view stream in ``capsule`` into ``patch``, which must have
+ * ``length`` rows in all; 0, or -1 with an exception set. */
+static int read_patch(PyObject *capsule, int64_t length, struct Patch *patch) {
+    struct ArrowArrayStream stream;
+    if (open_stream(capsule, &stream) != 0) {
+        return -1;
+    }
+    int outcome = -1;
+    int64_t rows = 0;
+    for (;;) {
+        struct ArrowArray array;
+        if (next_array(&stream, &array) != 0) {
+            goto end;
+        }
+        if (array.release == NULL) {
+            break;
+        }
+        const size_t size = (size_t)(patch->count + 1) * sizeof array;
+        struct ArrowArray *grown = realloc(patch->arrays, size);
+        if (grown == NULL) {
+            array.release(&array);
+            PyErr_NoMemory();
+            goto end;
+        }
+        patch->arrays = grown;
+        patch->arrays[patch->count++] = array;
+        rows += array.length;
+        for (int64_t row = 0; row < array.length; row++) {
+            const uint8_t *view = row_view(&array, row);
+            int32_t size = 0;
+            if (view != NULL) {
+                memcpy(&size, view, 4);
+            }
+            patch->long_bytes += size > 12 ? size : 0;
+        }
+    }
+    if (rows != length) {
+        PyErr_SetString(PyExc_ValueError, "a patch column of the wrong length");
+        goto end;
+    }
+    outcome = 0;
+end:
+    stream.release(&stream);
+    return outcome;
+}
+
+enum { CANONICAL, STATUS, REASON, SUGGESTION, COLUMNS };
+
+/* The cells being made: per column its validity bitmap, views and data buffer. */
+struct Cells {
+    struct Table statuses; /* valid, invalid-checksum */
+    struct Table reasons;  /* by 10 * found + expected */
+    struct Patch patches[COLUMNS];
+    uint8_t *validity[COLUMNS];
+    uint8_t *views[COLUMNS];
+    uint8_t *data[COLUMNS];
+    int32_t data_end[COLUMNS]; /* where the next copied text goes */
+    int64_t nulls[COLUMNS];
+    int64_t patch_rows;
+    int64_t patched; /* rows taken from the patch so far; -1 when it ran out */
+};
+
+static inline void set_cell(struct Cells *cells, int which, int64_t row, const uint8_t *view) {
+    memcpy(cells->views[which] + 16 * row, view, 16);
+    cells->validity[which][row >> 3] |= (uint8_t)(1u << (row & 7));
+}
+
+static inline void null_cell(struct Cells *cells, int which, int64_t row) {
+    memset(cells->views[which] + 16 * row, 0, 16);
+    cells->nulls[which]++;
+}
+
+/* Cell ``row`` of column ``which`` from the patch's next row. */
+static inline void patch_cell(struct Cells *cells, int which, int64_t row) {
+    struct Patch *patch = &cells->patches[which];
+    while (patch->row >= patch->arrays[patch->at].length) {
+        patch->at++;
+        patch->row = 0;
+    }
+    const struct ArrowArray *array = &patch->arrays[patch->at];
+    const uint8_t *view = row_view(array, patch->row++);
+    if (view == NULL) {
+        null_cell(cells, which, row);
+        return;
+    }
+    int32_t size;
+    memcpy(&size, view, 4);
+    if (size <= 12) {
+        set_cell(cells, which, row, view);
+        return;
+    }
+    int32_t buffer, offset;
+    memcpy(&buffer, view + 8, 4);
+    memcpy(&offset, view + 12, 4);
+    const uint8_t *text = (const uint8_t *)array->buffers[2 + buffer] + offset;
+    uint8_t copied[16];
+    const int32_t zero = 0, at = cells->data_end[which];
+    memcpy(cells->data[which] + at, text, (size_t)size);
+    cells->data_end[which] += size;
+    memcpy(copied, view, 8); /* its size and first four bytes */
+    memcpy(copied + 8, &zero, 4);
+    memcpy(copied + 12, &at, 4);
+    set_cell(cells, which, row, copied);
+}
+
+static void cell_rows(const struct ArrowArray *array, int64_t first, void *state) {
+    struct Cells *cells = (struct Cells *)state;
+    if (cells->patched < 0) {
+        return; /* the patch ran out in an earlier array */
+    }
+    for (int64_t row = 0; row < array->length; row++) {
+        const int64_t at = first + row;
+        const uint8_t *view = row_view(array, row);
+        const uint8_t code = view_verdict(view);
+        if (code == 0) {
+            if (cells->patched == cells->patch_rows) {
+                cells->patched = -1; /* more such rows than the patch has: checked after */
+                return;
+            }
+            cells->patched++;
+            for (int which = 0; which < COLUMNS; which++) {
+                patch_cell(cells, which, at);
+            }
+            continue;
+        }
+        const unsigned found = (code - 1u) / 10, expected = (code - 1u) % 10;
+        if (found == expected) {
+            set_cell(cells, CANONICAL, at, view);
+            set_cell(cells, STATUS, at, cells->statuses.views[0]);
+            null_cell(cells, REASON, at);
+            null_cell(cells, SUGGESTION, at);
+        } else {
+            /* The same digits with the check digit they call for: the last byte replaced. */
+            uint8_t suggestion[16];
+            int32_t size;
+            memcpy(suggestion, view, 16);
+            memcpy(&size, view, 4);
+            suggestion[4 + size - 1] = (uint8_t)('0' + expected);
+            null_cell(cells, CANONICAL, at);
+            set_cell(cells, STATUS, at, cells->statuses.views[1]);
+            set_cell(cells, REASON, at, cells->reasons.views[code - 1]);
+            set_cell(cells, SUGGESTION, at, suggestion);
+        }
+    }
+}
+
+static PyObject *cell_columns(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *stream, *status_texts, *reason_texts, *patch_streams[COLUMNS];
+    Py_ssize_t length, patch_rows;
+    if (!PyArg_ParseTuple(args, "OnOOOOOOn", &stream, &length, &status_texts, &reason_texts,
+                          &patch_streams[0], &patch_streams[1], &patch_streams[2],
+                          &patch_streams[3], &patch_rows)) {
+        return NULL;
+    }
+    if (length < 0 || patch_rows < 0 || patch_rows > length) {
+        return PyErr_Format(PyExc_ValueError, "lengths out of range");
+    }
+    struct Cells cells = {.patch_rows = patch_rows};
+    struct Column *columns[COLUMNS] = {0};
+    PyObject *exported[COLUMNS] = {0};
+    PyObject *outcome = NULL;
+    if (make_table(status_texts, 2, &cells.statuses) != 0
+        || make_table(reason_texts, 100, &cells.reasons) != 0) {
+        goto end;
+    }
+    for (int which = 0; which < COLUMNS; which++) {
+        if (read_patch(patch_streams[which], patch_rows, &cells.patches[which]) != 0) {
+            goto end;
+        }
+        const struct Table *table = which == STATUS   ? &cells.statuses
+                                    : which == REASON ? &cells.reasons
+                                                      : NULL;
+        const int64_t table_size = table != NULL ? table->size : 0;
+        const int64_t data_size = table_size + cells.patches[which].long_bytes;
+        if (data_size > INT32_MAX) {
+            PyErr_SetString(PyExc_ValueError, "the cells' text exceeds 2 GiB");
+            goto end;
+        }
+        columns[which] = new_column(3, (int64_t[]){(length + 7) / 8, 16 * length, data_size});
+        if (columns[which] == NULL) {
+            goto end;
+        }
+        cells.validity[which] = columns[which]->owned[0];
+        cells.views[which] = columns[which]->owned[1];
+        cells.data[which] = columns[which]->owned[2];
+        if (table != NULL) {
+            memcpy(cells.data[which], table->data, (size_t)table_size);
+        }
+        cells.data_end[which] = (int32_t)table_size;
+        columns[which]->variadic_sizes[0] = data_size;
+        columns[which]->buffers[3] = columns[which]->variadic_sizes;
+    }
+    if (each_array(stream, length, cell_rows, &cells) != 0) {
+        goto end;
+    }
+    if (cells.patched != patch_rows) {
+        PyErr_SetString(PyExc_ValueError,
+                        "the patch has not one row per text not in canonical form");
+        goto end;
+    }
+    for (int which = 0; which < COLUMNS; which++) {
+        exported[which] = export_column(columns[which], "vu", length, cells.nulls[which], 4);
+        columns[which] = NULL; /* taken over */
+        if (exported[which] == NULL) {
+            goto end;
+        }
+    }
+    outcome = PyTuple_Pack(COLUMNS, exported[0], exported[1], exported[2], exported[3]);
+end:
+    for (int which = 0; which < COLUMNS; which++) {
+        Py_XDECREF(exported[which]);
+        if (columns[which] != NULL) {
+            struct ArrowArray owner = {.private_data = columns[which]};
+            release_column(&owner);
+        }
+        release_patch(&cells.patches[which]);
+    }
+    free(cells.statuses.data);
+    free(cells.reasons.data);
+    return outcome;
+}
+
 static PyMethodDef methods[] = {
-    {"canonical_codes", canonical_codes, METH_O,
-     "canonical_codes(stream) -> (schema, array)\n\n"
-     "Per text of an Arrow string-view stream: 0 unless it is a CAS number in canonical form,\n"
-     "else 1 + 10 * found + expected (its check digit and the one its digits call for), as\n"
-     "the capsules of a UInt8 Arrow array."},
+    {"canonical_codes", canonical_codes, METH_VARARGS,
+     "canonical_codes(stream, length) -> (schema, array)\n\n"
+     "Per text of an Arrow string-view stream of ``length`` rows: 0 unless it is a CAS number\n"
+     "in canonical form, else 1 + 10 * found + expected (its check digit and the one its\n"
+     "digits call for), as the capsules of a UInt8 Arrow array."},
+    {"use_allocator", use_allocator, METH_O,
+     "use_allocator(capsule) -> None\n\n"
+     "Allocate columns with polars' own allocator (the capsule polars._allocator)."},
+    {"cell_columns", cell_columns, METH_VARARGS,
+     "cell_columns(stream, length, statuses, reasons, canonical, status, reason, suggestion,\n"
+     "             patch_length) -> (canonical, status, reason, suggestion)\n\n"
+     "The verdicts on the ``length`` texts of an Arrow string-view stream: worded from\n"
+     "``statuses`` (valid, invalid-checksum) and ``reasons`` (by 10 * found + expected) for the\n"
+     "CAS numbers in canonical form, taken in order from the four patch streams (of\n"
+     "``patch_length`` rows) for the others; each as the capsules of an Arrow array."},
     {NULL, NULL, 0, NULL},
 };
 

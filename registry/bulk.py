@@ -31,6 +31,11 @@ try:
     from registry import _scan
 except ImportError:  # built without a C compiler: _canonical_codes uses polars alone
     _scan = None  # type: ignore[assignment]
+else:
+    # Columns from polars' own allocator, which keeps freed memory for the next ones (see
+    # registry/_scan.c); where this polars does not offer it, from the C library's.
+    if (_polars_allocator := getattr(pl, "_allocator", None)) is not None:
+        _scan.use_allocator(_polars_allocator)
 
 __all__ = [
     "CasResults",
@@ -457,10 +462,15 @@ def _canonical_rows(text: pl.Series) -> pl.DataFrame:
     This settles nearly every cell of a real column in one pass (see :func:`_canonical_codes`);
     only the other rows need the costlier normalisation.
     """
+    return _code_columns(_canonical_codes(text))
+
+
+def _code_columns(codes: pl.Series) -> pl.DataFrame:
+    """:func:`_canonical_rows` from the codes of :func:`_canonical_codes`."""
     code = pl.col("code")
     canonical = code > 0
     found, expected = (code - 1) // 10, (code - 1) % 10
-    return pl.select(code=_canonical_codes(text)).select(
+    return pl.select(code=codes).select(
         canonical=canonical,
         expected=expected,
         ok=canonical & (found == expected),
@@ -479,11 +489,11 @@ def _canonical_codes(text: pl.Series) -> pl.Series:
     """
     if _scan is not None:
         try:
-            capsules = _scan.canonical_codes(text.__arrow_c_stream__())
+            capsules = _scan.canonical_codes(text.__arrow_c_stream__(), text.len())
         except TypeError:  # not laid out as string views: a polars that stores text otherwise
             pass
         else:
-            return pl.Series("code", _ArrowArray(capsules))
+            return pl.Series(_ArrowArray(capsules)).alias("code")
     return (
         _with_check_digits(pl.LazyFrame({"text": text}), "text")
         .select(
@@ -864,9 +874,8 @@ def classify_cell(value: str | int | None) -> Cell:
     return cell
 
 
-_CELL_STATUS_NAMES = pl.lit(
-    pl.Series([CellStatus.VALID.value, CellStatus.INVALID_CHECKSUM.value], dtype=pl.String)
-)
+_CELL_STATUS_TEXTS = (CellStatus.VALID.value, CellStatus.INVALID_CHECKSUM.value)
+_CELL_STATUS_NAMES = pl.lit(pl.Series(_CELL_STATUS_TEXTS, dtype=pl.String))
 
 
 def classify_cells(values: Sequence[object] | pl.Series) -> pl.DataFrame:
@@ -883,41 +892,85 @@ class CellScan(NamedTuple):
 
     frame: pl.DataFrame
     """``input`` (text) and ``number`` (the value was an integer)."""
-    cells: pl.DataFrame
-    """The result columns, right for the values in canonical form (null for the rest)."""
+    codes: pl.Series
+    """What :func:`_canonical_codes` says of every value."""
     rest: pl.Series
     """The rows of the values not in canonical form, left for :func:`classify_scanned`."""
+    cells: pl.DataFrame | None
+    """Without the compiled pass: the result columns, right for the values in canonical form."""
 
 
 def scan_cells(values: Sequence[object] | pl.Series) -> CellScan:
-    """The first pass of :func:`classify_cells`: the values that are numbers in canonical form,
-    valid or not, are settled. :func:`classify_scanned` settles the rest; the two are apart so
+    """The first pass of :func:`classify_cells`: which values are numbers in canonical form,
+    and their check digits. :func:`classify_scanned` finishes the work; the two are apart so
     that a pipeline can run them on different threads."""
     frame = _as_frame(values)
     text = frame.get_column("input")
-    rows = _canonical_rows(text)
+    codes = _canonical_codes(text)
+    rest = (codes == 0).arg_true()
+    # The compiled pass words the cells once the rest is settled, as it makes them whole;
+    # otherwise they are worded here, on the reading thread (see registry.bulk_files._run).
+    cells = None if _scan is not None else _first_pass_cells(text, codes)
+    return CellScan(frame, codes, rest, cells)
+
+
+def classify_scanned(scan: CellScan) -> pl.DataFrame:
+    """:func:`classify_cells` of the values :func:`scan_cells` has scanned. The scan is used
+    up: its columns are patched in place (see :func:`_patched`) rather than copied."""
+    frame, codes, rest, cells = scan
+    text = frame.get_column("input")
+    patch = _classify_rest(frame[rest]) if rest.len() else _NO_CELLS
+    if cells is None and _scan is not None:
+        canonical, status, reason, suggestion = (
+            patch.get_column(name).__arrow_c_stream__() for name in _CELL_COLUMNS
+        )
+        try:
+            arrays = _scan.cell_columns(
+                text.__arrow_c_stream__(),
+                text.len(),
+                _CELL_STATUS_TEXTS,
+                _CHECKSUM_REASONS,
+                canonical,
+                status,
+                reason,
+                suggestion,
+                patch.height,
+            )
+        except TypeError:  # not laid out as string views (see _canonical_codes)
+            pass
+        else:
+            return pl.DataFrame(
+                pl.Series(_ArrowArray(array)).alias(name)
+                for name, array in zip(_CELL_COLUMNS, arrays, strict=True)
+            )
+    if cells is None:
+        cells = _first_pass_cells(text, codes)
+    if not rest.len():
+        return cells
+    return pl.DataFrame(_patched(cells, rest, patch))
+
+
+def _first_pass_cells(text: pl.Series, codes: pl.Series) -> pl.DataFrame:
+    """The result columns for the values in canonical form (the others' to be patched in),
+    from their codes, in polars (the compiled pass makes them in ``cell_columns``)."""
+    rows = _code_columns(codes)
     bad = rows.get_column("bad").arg_true()
     suggestion = pl.repeat(None, text.len(), dtype=pl.String, eager=True)
     if bad.len():
         # The same digits with the check digit they call for (what classify_cell suggests).
         expected = rows.get_column("expected").gather(bad).cast(pl.String)
         suggestion.scatter(bad, text.gather(bad).str.head(-1) + expected)
-    cells = rows.select(
+    return rows.select(
         canonical=text.zip_with(rows.get_column("ok"), _NO_TEXT),
         status=_CELL_STATUS_NAMES.gather(pl.col("bad").cast(pl.UInt8)),
         reason=_REASONS.gather(pl.when(pl.col("bad")).then(pl.col("checksum_reason"))),
         suggestion=suggestion,
     )
-    return CellScan(frame, cells, (~rows.get_column("canonical")).arg_true())
 
 
-def classify_scanned(scan: CellScan) -> pl.DataFrame:
-    """:func:`classify_cells` of the values :func:`scan_cells` has scanned. The scan is used
-    up: its columns are patched in place (see :func:`_patched`) rather than copied."""
-    frame, cells, rest = scan
-    if not rest.len():
-        return cells
-    return pl.DataFrame(_patched(cells, rest, _classify_rest(frame[rest])))
+_CELL_COLUMNS = ("canonical", "status", "reason", "suggestion")
+_NO_CELLS = pl.DataFrame(schema=dict.fromkeys(_CELL_COLUMNS, pl.String))
+_CHECKSUM_REASONS = tuple(_CHECKSUM_REASON[code] for code in range(100))
 
 
 def cells_frame(cells: Sequence[Cell]) -> pl.DataFrame:

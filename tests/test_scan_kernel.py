@@ -68,12 +68,14 @@ def test_the_kernel_is_built() -> None:
 @pytest.mark.parametrize("index", range(7))
 def test_kernel_and_expressions_agree(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
     column = _columns()[index]
-    compiled = bulk._canonical_codes(column)
+    compiled, cells = bulk._canonical_codes(column), classify_cells(column)
     monkeypatch.setattr(bulk, "_scan", None)
     expressions = bulk._canonical_codes(column)
     assert compiled.dtype == expressions.dtype == pl.UInt8
     assert compiled.len() == column.len()
     assert compiled.to_list() == expressions.to_list()
+    assert cells.height == column.len()
+    assert cells.equals(classify_cells(column))
 
 
 def test_generated_texts_reach_every_verdict() -> None:
@@ -102,11 +104,36 @@ def test_whole_results_same_without_the_kernel(monkeypatch: pytest.MonkeyPatch) 
 def test_kernel_rejects_what_it_cannot_read() -> None:
     from registry import _scan as kernel
 
+    def stream(*texts: str) -> object:
+        return pl.Series(texts, dtype=pl.String).__arrow_c_stream__()
+
     with pytest.raises(TypeError, match="string views"):
-        kernel.canonical_codes(pl.Series([1, 2]).__arrow_c_stream__())
-    stream = pl.Series(["50-78-2"]).__arrow_c_stream__()
-    kernel.canonical_codes(stream)
+        kernel.canonical_codes(pl.Series([1, 2]).__arrow_c_stream__(), 2)
+    consumed = stream("50-78-2")
+    kernel.canonical_codes(consumed, 1)
     with pytest.raises(ValueError, match="already consumed"):
-        kernel.canonical_codes(stream)
+        kernel.canonical_codes(consumed, 1)
     with pytest.raises(ValueError, match="PyCapsule"):
-        kernel.canonical_codes(object())
+        kernel.canonical_codes(object(), 1)
+    for wrong in (1, 3):
+        with pytest.raises(ValueError, match="length given"):
+            kernel.canonical_codes(stream("a", "b"), wrong)
+
+    statuses, reasons = bulk._CELL_STATUS_TEXTS, bulk._CHECKSUM_REASONS
+
+    def cells(
+        texts: object, length: int, patch: list[object], patch_length: int
+    ) -> tuple[object, ...]:
+        return kernel.cell_columns(texts, length, statuses, reasons, *patch, patch_length)
+
+    # "x" is not in canonical form: the patch must give it one row in every column.
+    patch = [stream("p") for _ in range(4)]
+    assert len(cells(stream("50-78-2", "x"), 2, patch, 1)) == 4
+    with pytest.raises(ValueError, match="not one row per text"):
+        cells(stream("x", "y"), 2, [stream("p") for _ in range(4)], 1)
+    with pytest.raises(ValueError, match="wrong length"):
+        cells(stream("x"), 1, [stream("p", "q"), *(stream("p") for _ in range(3))], 1)
+    with pytest.raises(TypeError, match="string views"):
+        cells(stream("x"), 1, [pl.Series([1]).__arrow_c_stream__(), *patch[1:]], 1)
+    with pytest.raises(TypeError, match="tuple of 100"):
+        kernel.cell_columns(stream("x"), 1, statuses, ("r",), *patch, 1)
