@@ -266,9 +266,9 @@ static struct Column *new_column(int n_buffers, const int64_t *sizes) {
 
 /* --- reading the text column ---------------------------------------------------------------- */
 
-/* Called for each array of the text column, without the GIL; ``first`` is the column's row
- * that is the array's first. */
-typedef void (*Visit)(const struct ArrowArray *array, int64_t first, void *state);
+/* Called for each array of a column, without the GIL; ``first`` is the column's row that is
+ * the array's first. It may take the array over (moved: its ``release`` set to NULL). */
+typedef void (*Visit)(struct ArrowArray *array, int64_t first, void *state);
 
 /* Moves the string-view stream out of ``capsule`` into ``stream``, as the PyCapsule interface
  * asks of a consumer; 0, or -1 with a Python exception set (and nothing to release). */
@@ -338,7 +338,9 @@ static int each_array(PyObject *capsule, int64_t length, Visit visit, void *stat
         visit(&array, done, state);
         Py_END_ALLOW_THREADS
         done += array.length;
-        array.release(&array);
+        if (array.release != NULL) {
+            array.release(&array);
+        }
     }
     if (done != length) {
         PyErr_SetString(PyExc_ValueError, "not a string-view column of the length given");
@@ -373,7 +375,7 @@ static inline uint8_t view_verdict(const uint8_t *view) {
 
 /* --- canonical_codes ------------------------------------------------------------------------- */
 
-static void code_rows(const struct ArrowArray *array, int64_t first, void *state) {
+static void code_rows(struct ArrowArray *array, int64_t first, void *state) {
     uint8_t *codes = (uint8_t *)state + first;
     for (int64_t row = 0; row < array->length; row++) {
         codes[row] = view_verdict(row_view(array, row));
@@ -455,6 +457,7 @@ struct Patch {
     int64_t at;  /* the array being read */
     int64_t row; /* the next row in it */
     int64_t long_bytes; /* of its texts longer than 12 bytes, which are copied */
+    int out_of_memory;
 };
 
 static void release_patch(struct Patch *patch) {
@@ -468,50 +471,39 @@ static void release_patch(struct Patch *patch) {
     patch->count = 0;
 }
 
+/* Takes ``array`` over into the patch (``state``). */
+static void keep_rows(struct ArrowArray *array, int64_t first, void *state) {
+    (void)first;
+    struct Patch *patch = (struct Patch *)state;
+    struct ArrowArray *grown = realloc(patch->arrays, (size_t)(patch->count + 1) * sizeof *array);
+    if (grown == NULL) {
+        patch->out_of_memory = 1;
+        return;
+    }
+    patch->arrays = grown;
+    patch->arrays[patch->count++] = *array;
+    array->release = NULL;
+    for (int64_t row = 0; row < array->length; row++) {
+        const uint8_t *view = row_view(array, row);
+        int32_t size = 0;
+        if (view != NULL) {
+            memcpy(&size, view, 4);
+        }
+        patch->long_bytes += size > 12 ? size : 0;
+    }
+}
+
 /* Takes every array of the string-view stream in ``capsule`` into ``patch``, which must have
  * ``length`` rows in all; 0, or -1 with an exception set. */
 static int read_patch(PyObject *capsule, int64_t length, struct Patch *patch) {
-    struct ArrowArrayStream stream;
-    if (open_stream(capsule, &stream) != 0) {
+    if (each_array(capsule, length, keep_rows, patch) != 0) {
         return -1;
     }
-    int outcome = -1;
-    int64_t rows = 0;
-    for (;;) {
-        struct ArrowArray array;
-        if (next_array(&stream, &array) != 0) {
-            goto end;
-        }
-        if (array.release == NULL) {
-            break;
-        }
-        const size_t size = (size_t)(patch->count + 1) * sizeof array;
-        struct ArrowArray *grown = realloc(patch->arrays, size);
-        if (grown == NULL) {
-            array.release(&array);
-            PyErr_NoMemory();
-            goto end;
-        }
-        patch->arrays = grown;
-        patch->arrays[patch->count++] = array;
-        rows += array.length;
-        for (int64_t row = 0; row < array.length; row++) {
-            const uint8_t *view = row_view(&array, row);
-            int32_t size = 0;
-            if (view != NULL) {
-                memcpy(&size, view, 4);
-            }
-            patch->long_bytes += size > 12 ? size : 0;
-        }
+    if (patch->out_of_memory) {
+        PyErr_NoMemory();
+        return -1;
     }
-    if (rows != length) {
-        PyErr_SetString(PyExc_ValueError, "a patch column of the wrong length");
-        goto end;
-    }
-    outcome = 0;
-end:
-    stream.release(&stream);
-    return outcome;
+    return 0;
 }
 
 enum { CANONICAL, STATUS, REASON, SUGGESTION, COLUMNS };
@@ -573,7 +565,7 @@ static inline void patch_cell(struct Cells *cells, int which, int64_t row) {
     set_cell(cells, which, row, copied);
 }
 
-static void cell_rows(const struct ArrowArray *array, int64_t first, void *state) {
+static void cell_rows(struct ArrowArray *array, int64_t first, void *state) {
     struct Cells *cells = (struct Cells *)state;
     if (cells->patched < 0) {
         return; /* the patch ran out in an earlier array */

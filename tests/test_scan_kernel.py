@@ -131,7 +131,7 @@ def test_kernel_rejects_what_it_cannot_read() -> None:
     assert len(cells(stream("50-78-2", "x"), 2, patch, 1)) == 4
     with pytest.raises(ValueError, match="not one row per text"):
         cells(stream("x", "y"), 2, [stream("p") for _ in range(4)], 1)
-    with pytest.raises(ValueError, match="wrong length"):
+    with pytest.raises(ValueError, match="length given"):
         cells(stream("x"), 1, [stream("p", "q"), *(stream("p") for _ in range(3))], 1)
     with pytest.raises(TypeError, match="string views"):
         cells(stream("x"), 1, [pl.Series([1]).__arrow_c_stream__(), *patch[1:]], 1)
