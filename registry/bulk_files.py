@@ -795,20 +795,20 @@ def _output(output: str | os.PathLike[str] | IO[str] | None) -> Iterator[IO[str]
                 yield handle
             return
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-        with _opened(temporary, "x", output) as handle:  # created with the mode the umask gives
-            try:
-                yield handle
-            except BaseException:
-                handle.close()
-                temporary.unlink(missing_ok=True)
-                raise
+        handle = _opened(temporary, "x", output)  # created with the mode the umask gives
+        written = False
         try:
+            with handle:
+                yield handle
+                written = True
             if target.exists():
                 shutil.copymode(target, temporary)
             temporary.replace(target)
-        except OSError as error:
+        except BaseException as error:
             temporary.unlink(missing_ok=True)
-            raise InputFileError(f"{output}: {error.strerror or error}") from error
+            if written and isinstance(error, OSError):  # closing it or moving it into place
+                raise InputFileError(f"{output}: {error.strerror or error}") from error
+            raise
         return
     if output.seekable():
         output.seek(0)
