@@ -91,6 +91,22 @@ def test_kernel_verdicts() -> None:
     )
     # 1 + 10 * found + expected; 0 where the text is not in canonical form.
     assert codes.to_list() == [1 + 20 + 2, 1 + 30 + 2, 0, 0, 1 + 0 + 5, 0, 0]
+    # The cells it makes whole: canonical forms worded from its tables, the others (inline or
+    # longer than a view holds) copied from what polars and Python said of them.
+    cells = classify_cells(["50-78-2", "50-78-3", "x", "1234567-89-0", "68-22-4/57-63-6", ""])
+    assert cells.rows() == [
+        ("50-78-2", "valid", None, None),
+        (None, "invalid-checksum", "check digit is 3, expected 2", "50-78-2"),
+        (None, "invalid-format", "contains letters a CAS number cannot have: 'x'", None),
+        (None, "invalid-checksum", "check digit is 0, expected 5", "1234567-89-5"),
+        (
+            "68-22-4; 57-63-6",
+            "multiple",
+            "2 numbers in one cell: 68-22-4 (valid), 57-63-6 (valid)",
+            None,
+        ),
+        (None, "empty", "empty", None),
+    ]
 
 
 def test_whole_results_same_without_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
