@@ -145,6 +145,13 @@ def main() -> None:
         print(f"{args.rows:,} rows, {size:.1f} MiB, in {work}")
         # Other processes on the machine inflate wall times; CPU times and ratios suffer less.
         print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        from registry import bulk
+
+        # Without a C compiler at install the polars expressions do its work, more slowly.
+        print(
+            "compiled module registry._scan: "
+            + ("built" if bulk._scan is not None else "NOT built (polars expressions instead)")
+        )
 
         copy_cmd = [
             sys.executable,
