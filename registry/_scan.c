@@ -573,6 +573,8 @@ static void cell_rows(struct ArrowArray *array, int64_t first, void *state) {
     for (int64_t row = 0; row < array->length; row++) {
         const int64_t at = first + row;
         const uint8_t *view = row_view(array, row);
+        /* Worked out again rather than read from the scan's codes: the texts' views are
+         * walked anyway, and the verdict costs less than a second column to read. */
         const uint8_t code = view_verdict(view);
         if (code == 0) {
             if (cells->patched == cells->patch_rows) {

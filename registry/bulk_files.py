@@ -505,10 +505,11 @@ class _Tally:
         get their rows gathered, which keeps this last, unparallelised step short.
         """
         if self.summary is None:
-            self.summary = self._duplicates(self.max_duplicates)
+            self.summary = self._duplicates()
         return self.summary
 
-    def _duplicates(self, limit: int) -> tuple[int, list[Duplicate]]:
+    def _duplicates(self) -> tuple[int, list[Duplicate]]:
+        limit = self.max_duplicates
         tallies = pl.concat([self.seen, *self.pending])
         repeated = (
             tallies.group_by("key")
