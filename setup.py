@@ -4,9 +4,9 @@
 record files into ``registry/_records/`` in the wheel, so ``registry show milnacipran`` works
 from an installed wheel.
 
-``registry/_scan.c`` is compiled where a C compiler is found (Linux and macOS have one, or
+``registry/bulk/_scan.c`` is compiled where a C compiler is found (Linux and macOS have one, or
 can); it is optional: without it the package installs and gives the same answers, its bulk
-validation only slower (see ``registry.bulk._canonical_codes``). Everything else about the
+validation only slower (see ``registry.bulk.columns``). Everything else about the
 build is in ``pyproject.toml``.
 """
 
@@ -34,6 +34,6 @@ class BuildWithRecords(build_py):
 setup(
     cmdclass={"build_py": BuildWithRecords},
     ext_modules=[
-        Extension("registry._scan", ["registry/_scan.c"], optional=True),
+        Extension("registry.bulk._scan", ["registry/bulk/_scan.c"], optional=True),
     ],
 )

@@ -1,7 +1,8 @@
 """registry: a chemical compound registry with CAS Registry Number validation.
 
 The public API is listed in ``__all__``. Names whose modules need heavy packages (RDKit, polars,
-SQLAlchemy, pubchempy) are imported on first use, so ``import registry`` stays fast.
+SQLAlchemy, pubchempy) are imported on first use, so ``import registry`` stays fast; type
+checkers see them all through the imports under ``TYPE_CHECKING``.
 
 >>> import registry
 >>> registry.cas.validate("101312-07-6")
@@ -11,13 +12,14 @@ SQLAlchemy, pubchempy) are imported on first use, so ``import registry`` stays f
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from registry import cas, errors
 from registry.cas import CasCheck, CasStatus
 from registry.errors import (
     Ambiguous,
     DuplicateCompound,
+    InputFileError,
     InvalidChecksum,
     InvalidFormat,
     InvalidLength,
@@ -31,85 +33,144 @@ from registry.errors import (
     ValidationError,
 )
 
+if TYPE_CHECKING:
+    from registry import chem, descriptors
+    from registry.bulk import Report, validate_csv, validate_many
+    from registry.chem import Identifiers, Standardised
+    from registry.identifiers import Query, QueryKind, classify
+    from registry.models import (
+        Candidate,
+        CasEntry,
+        CasNumber,
+        Compound,
+        CompoundList,
+        Descriptor,
+        DescriptorRow,
+        Descriptors,
+        Identifier,
+        LookupResult,
+        Note,
+        Property,
+        RuleCheck,
+        RuleCriterion,
+        SearchHit,
+        SearchResults,
+    )
+    from registry.service import ImportReport, Registry, Resolved
+    from registry.service.admin import database_info, init_database, upgrade_database
+    from registry.service.structure_import import StructureImportReport, import_structures
+    from registry.sources.chain import lookup, lookup_many
+    from registry.sources.pubchem import PubChemClient
+    from registry.sources.reference import ReferenceIndex
+
 __version__ = "0.1.0"
 
-# Public name -> module that defines it, imported when the name is first used.
+# Public name -> the module that defines it, imported when the name is first used.
 _LAZY: dict[str, str] = {
-    # structures and descriptors (RDKit): issue 4
-    "Descriptor": "registry.models",
-    "DescriptorRow": "registry.models",
-    "Descriptors": "registry.models",
-    "Identifiers": "registry.chem",
-    "RuleCheck": "registry.models",
-    "RuleCriterion": "registry.models",
-    "Standardised": "registry.chem",
-    # the compound registry (registry.service, registry.models)
-    "Registry": "registry.service",
-    "ImportReport": "registry.service",
-    "Compound": "registry.models",
-    "CasEntry": "registry.models",
-    "Identifier": "registry.models",
-    "Note": "registry.models",
-    "Property": "registry.models",
-    "SearchHit": "registry.models",
-    "SearchResults": "registry.models",
-    "CompoundList": "registry.models",
-    "Resolved": "registry.service",
-    "validate_many": "registry.bulk",
-    "validate_csv": "registry.bulk_files",
-    "Report": "registry.bulk_files",
-    # shared registry on PostgreSQL, bulk import (issue 7)
-    "StructureImportReport": "registry.structure_import",
-    "import_structures": "registry.structure_import",
-    "database_info": "registry.admin",
-    "init_database": "registry.admin",
-    "upgrade_database": "registry.admin",
-    # lookup (issue 6)
-    "Candidate": "registry.models",
-    "CasNumber": "registry.models",
-    "LookupResult": "registry.models",
-    "Query": "registry.query",
-    "QueryKind": "registry.query",
-    "classify": "registry.query",
-    "lookup": "registry.lookup",
-    "lookup_many": "registry.lookup",
-    "PubChemClient": "registry.pubchem",
-    "ReferenceIndex": "registry.reference",
+    "chem": "registry.chem",
+    "descriptors": "registry.descriptors",
+    **dict.fromkeys(("Report", "validate_csv", "validate_many"), "registry.bulk"),
+    **dict.fromkeys(("Identifiers", "Standardised"), "registry.chem"),
+    **dict.fromkeys(("Query", "QueryKind", "classify"), "registry.identifiers"),
+    **dict.fromkeys(
+        (
+            "Candidate",
+            "CasEntry",
+            "CasNumber",
+            "Compound",
+            "CompoundList",
+            "Descriptor",
+            "DescriptorRow",
+            "Descriptors",
+            "Identifier",
+            "LookupResult",
+            "Note",
+            "Property",
+            "RuleCheck",
+            "RuleCriterion",
+            "SearchHit",
+            "SearchResults",
+        ),
+        "registry.models",
+    ),
+    **dict.fromkeys(("ImportReport", "Registry", "Resolved"), "registry.service"),
+    **dict.fromkeys(
+        ("database_info", "init_database", "upgrade_database"), "registry.service.admin"
+    ),
+    **dict.fromkeys(
+        ("StructureImportReport", "import_structures"), "registry.service.structure_import"
+    ),
+    **dict.fromkeys(("lookup", "lookup_many"), "registry.sources.chain"),
+    "PubChemClient": "registry.sources.pubchem",
+    "ReferenceIndex": "registry.sources.reference",
 }
 
 __all__ = [
     "Ambiguous",
+    "Candidate",
     "CasCheck",
+    "CasEntry",
+    "CasNumber",
     "CasStatus",
+    "Compound",
+    "CompoundList",
+    "Descriptor",
+    "DescriptorRow",
+    "Descriptors",
     "DuplicateCompound",
+    "Identifier",
+    "Identifiers",
+    "ImportReport",
+    "InputFileError",
     "InvalidChecksum",
     "InvalidFormat",
     "InvalidLength",
     "InvalidStructure",
+    "LookupResult",
     "NotFound",
+    "Note",
+    "Property",
+    "PubChemClient",
     "PubChemError",
     "PubChemUnavailable",
+    "Query",
+    "QueryKind",
     "RecordFileError",
+    "ReferenceIndex",
+    "Registry",
     "RegistryError",
+    "Report",
+    "Resolved",
+    "RuleCheck",
+    "RuleCriterion",
+    "SearchHit",
+    "SearchResults",
+    "Standardised",
     "StoreError",
+    "StructureImportReport",
     "ValidationError",
     "__version__",
     "cas",
+    "chem",
+    "classify",
+    "database_info",
+    "descriptors",
     "errors",
-    *_LAZY,
+    "import_structures",
+    "init_database",
+    "lookup",
+    "lookup_many",
+    "upgrade_database",
+    "validate_csv",
+    "validate_many",
 ]
 
 
-# Submodules reachable as attributes after a bare ``import registry`` (``registry.chem.parse``).
-_SUBMODULES = ("bulk", "chem", "descriptors", "pubchem", "reference", "service")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"registry.{name}")
-    module = _LAZY.get(name)
-    if module is None:
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
         raise AttributeError(f"module 'registry' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module = importlib.import_module(module_name)
+    value = module if module_name == f"registry.{name}" else getattr(module, name)
     globals()[name] = value
     return value

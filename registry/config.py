@@ -51,7 +51,8 @@ class Settings:
     pubchem_url: str = PUBCHEM_URL
     pubchem_timeout: float = 30.0
     author: str = "unknown"
-    # PubChem client (registry.pubchem): retries with exponential backoff and jitter, a bound
+    # PubChem client (registry.sources.pubchem): retries with exponential backoff and jitter, a
+    # bound
     # on the total time one call may take, and PubChem's published request-rate limits.
     pubchem_retries: int = 4
     pubchem_backoff: float = 1.0

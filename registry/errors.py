@@ -27,10 +27,8 @@ __all__ = [
 class RegistryError(Exception):
     """Root of every error the registry raises on purpose.
 
-    ``exit_code`` is the status the ``registry`` command exits with when this error reaches it.
+    Messages name Python parameters (``pick=N``, ``link=True``), never command-line flags.
     """
-
-    exit_code: int = 1
 
 
 class ValidationError(RegistryError, ValueError):
@@ -89,8 +87,6 @@ class RecordFileError(RegistryError):
 
 class InputFileError(RegistryError):
     """An input file cannot be read as the kind of file it should be (binary, bad encoding)."""
-
-    exit_code = 2
 
 
 class StoreError(RegistryError):

@@ -387,7 +387,31 @@ class CompoundList(tuple[Compound, ...]):
         return compounds_frame(self)
 
 
-# --- Lookup results (registry.lookup) -------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CompoundRow:
+    """What the service hands the store to insert one compound."""
+
+    name: str
+    submitted: str
+    smiles: str
+    inchi: str
+    inchikey: str
+    formula: str
+    registration_hash: str
+    tautomer_hash: str
+    no_stereo_hash: str
+    hash_layers: dict[str, str]
+    is_salt: bool
+    counterions: tuple[tuple[str, int], ...]
+    parent_hash: str | None
+    fingerprint: bytes | None
+    record_meta: dict[str, Any] | None = None
+    record_text: str | None = None
+    record_digest: str | None = None
+    properties: tuple[Property, ...] = field(default=())
+
+
+# --- Lookup results (registry.sources.chain) ---------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

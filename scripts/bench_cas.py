@@ -18,7 +18,7 @@ from collections.abc import Callable
 from stdnum import casrn
 
 from registry import cas
-from registry.chemicals_data import iter_pubchem_rows
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 
 def _corrupt(number: str, rng: random.Random) -> str:

@@ -1,4 +1,4 @@
-"""Throughput of registry.descriptors.batch against a serial loop of the same RDKit calls.
+"""Throughput of registry.chem.descriptors.batch against a serial loop of the same RDKit calls.
 
 Takes 2,000 drug-like SMILES (single component, 150-600 g/mol, C with N or O, no metals) from
 the `chemicals` package's PubChem table, seeded, and measures in one run:
@@ -25,10 +25,10 @@ import resource
 import time
 from collections.abc import Callable
 
-from registry import descriptors
-from registry.chemicals_data import iter_pubchem_rows
+from registry.chem import descriptors
 from registry.errors import RegistryError
 from registry.models import Descriptors
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 _METALS = re.compile(r"\[(?:Na|K|Li|Ca|Mg|Fe|Zn|Cu|Co|Ni|Mn|Pt|Pd|Hg|Sn|Al|Ag|Au|B|Si|Se|As)")
 

@@ -65,10 +65,10 @@ def throughput(settings: object) -> None:
     Different compounds, not one query repeated, so the figure includes the b-tree descent to
     rows that are not in SQLite's page cache yet.
     """
-    from registry.chemicals_data import iter_pubchem_rows
-    from registry.lookup import lookup_many
-    from registry.query import QueryKind, classify
-    from registry.reference import ReferenceIndex, ReferenceSource
+    from registry.identifiers import QueryKind, classify
+    from registry.sources.chain import lookup_many
+    from registry.sources.chemicals_data import iter_pubchem_rows
+    from registry.sources.reference import ReferenceIndex, ReferenceSource
 
     index = ReferenceIndex(settings)  # type: ignore[arg-type]
     rows = [r for i, r in enumerate(iter_pubchem_rows()) if i % 71 == 0][:1000]
@@ -99,8 +99,8 @@ def _timed(work: object) -> float:
 
 
 def registry_throughput(settings: object) -> None:
-    from registry.lookup import RegistrySource
-    from registry.query import classify
+    from registry.identifiers import classify
+    from registry.sources.chain import RegistrySource
 
     source = RegistrySource(settings, "exists")  # type: ignore[arg-type]
     for query in ("milnacipran", "92623-85-3"):
@@ -119,8 +119,8 @@ def requests(names_count: int, settings: object) -> None:
     import pubchempy
     from fake_pubchem import FakePubChem, compounds_from_chemicals
 
-    from registry.pubchem import PubChemClient
-    from registry.query import classify
+    from registry.identifiers import classify
+    from registry.sources.pubchem import PubChemClient
 
     compounds = compounds_from_chemicals(names_count, start=1000)
     names = [c.title for c in compounds]

@@ -35,10 +35,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # this checkout first; pg_server.py
 
-from registry.chemicals_data import iter_pubchem_rows  # noqa: E402
+from registry.chem.registration import prepare_many  # noqa: E402
 from registry.config import Settings  # noqa: E402
-from registry.registration import prepare_many  # noqa: E402
 from registry.service import Registry  # noqa: E402
+from registry.sources.chemicals_data import iter_pubchem_rows  # noqa: E402
 
 SIMILAR = [
     "CCN(CC)C(=O)C1(CC1CN)c1ccccc1",  # milnacipran

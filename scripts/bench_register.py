@@ -28,11 +28,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from registry import schema
 from registry import store as store_module
-from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
 from registry.service import Registry
+from registry.sources.chemicals_data import iter_pubchem_rows
+from registry.store import schema
 
 LWREG_PER_SECOND = 366.0
 

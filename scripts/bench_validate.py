@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.chemicals_data import iter_pubchem_rows  # noqa: E402
+from registry.sources.chemicals_data import iter_pubchem_rows  # noqa: E402
 
 _DASH = "\u2013"
 
@@ -149,7 +149,7 @@ def main() -> None:
 
         # Without a C compiler at install the polars expressions do its work, more slowly.
         print(
-            "compiled module registry._scan: "
+            "compiled module registry.bulk._scan: "
             + ("built" if bulk._scan is not None else "NOT built (polars expressions instead)")
         )
 

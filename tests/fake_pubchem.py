@@ -326,7 +326,7 @@ def _fault(status: int, code: str, message: str) -> tuple[int, bytes]:
 
 def compounds_from_chemicals(count: int, start: int = 0) -> list[FakeCompound]:
     """Consistent fake PubChem compounds from rows of the ``chemicals`` PubChem table."""
-    from registry.chemicals_data import iter_pubchem_rows
+    from registry.sources.chemicals_data import iter_pubchem_rows
 
     out = []
     for i, row in enumerate(iter_pubchem_rows()):

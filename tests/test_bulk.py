@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import registry
-from registry import bulk, cas
+from registry import cas
 from registry.bulk import CellStatus, classify_cell, classify_cells, validate_many
-from registry.chemicals_data import iter_pubchem_rows
+from registry.bulk import columns as bulk
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 # Text built from the pieces that real CAS columns are made of, so that the generated values
 # hit every branch: canonical numbers, stripped hyphens, spaces, Unicode dashes, prefixes,

@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 import registry
-from registry import bulk_files
 from registry.bulk import classify_cell
-from registry.bulk_files import ADDED_COLUMNS, Duplicate, validate_csv
+from registry.bulk import pipeline as bulk_files
+from registry.bulk.pipeline import ADDED_COLUMNS, Duplicate, validate_csv
 from registry.errors import InputFileError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -443,7 +443,7 @@ def test_output_replaced_only_when_complete(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_blocks_end_at_record_ends(tmp_path: Path, size: int) -> None:
-    from registry.bulk_files import _utf8_blocks
+    from registry.bulk.pipeline import _utf8_blocks
 
     text = 'title\nName,CAS\n"a\nb",50-00-0\n"say ""hi""\n",7732-18-5\nlast,71-43-2'
     path = tmp_path / "blocks.csv"
@@ -482,7 +482,7 @@ def test_duplicate_tally_same_when_folded_often(
     numbers = ["64-17-5", "50-00-0/64-17-5", "7732-18-5", "50-00-0", "7732185", "x"] * 7
     path.write_text("name,cas\n" + "".join(f"n{i},{n}\n" for i, n in enumerate(numbers)))
     once = validate_csv(path, chunk_rows=4)
-    monkeypatch.setattr("registry.bulk_files._PENDING_ROWS", 1)
+    monkeypatch.setattr("registry.bulk.pipeline._PENDING_ROWS", 1)
     often = validate_csv(path, chunk_rows=4)
     assert (often.duplicate_numbers, often.duplicates) == (once.duplicate_numbers, once.duplicates)
     by_number = {d.canonical: (d.count, d.rows[:3]) for d in once.duplicates}
@@ -507,7 +507,7 @@ def test_duplicates_equal_a_plain_python_tally(
         values[at : at + 4] = [number] * 4
     path = tmp_path / "dups.csv"
     path.write_text("name,cas\n" + "".join(f"n{i},{v}\n" for i, v in enumerate(values)))
-    monkeypatch.setattr("registry.bulk_files._PENDING_ROWS", pending)
+    monkeypatch.setattr("registry.bulk.pipeline._PENDING_ROWS", pending)
     report = validate_csv(path, chunk_rows=150, max_duplicates=limit)
     seen: dict[str, list[int]] = {}
     for row, value in enumerate(values, start=2):

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from rdkit import Chem
 
 from registry import chem
-from registry.chemicals_data import PubChemRow, iter_pubchem_rows
 from registry.errors import InvalidStructure, ValidationError
+from registry.sources.chemicals_data import PubChemRow, iter_pubchem_rows
 
 MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
 MILNACIPRAN_HCL = MILNACIPRAN + ".Cl"

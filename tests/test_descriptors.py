@@ -1,4 +1,4 @@
-"""registry.descriptors: the default profile, the full set, rule checks and the batch."""
+"""registry.chem.descriptors: the default profile, the full set, rule checks and the batch."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from rdkit import Chem, rdBase
 from rdkit.Chem import QED, Crippen, Descriptors
 
-from registry import descriptors
+from registry.chem import descriptors
 from registry.errors import InvalidStructure
 from registry.models import Descriptors as DescriptorSet
 

@@ -17,7 +17,8 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import rdMolDescriptors
 
-from registry import chem, descriptors
+from registry import chem
+from registry.chem import descriptors
 
 DATA = Path(__file__).parent / "data" / "pubchem"
 ELECTRON_MASS = 0.000548579909  # Da (CODATA)

@@ -20,8 +20,9 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import QED, RegistrationHash
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
-from registry import chem, descriptors, registration
-from registry.chemicals_data import iter_pubchem_rows
+from registry import chem
+from registry.chem import descriptors, registration
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 # Substrings that select the structures where a shortcut has a condition to get right.
 _SPECIAL = ("[Na", "[K", "[Ca", "[Mg", "[Li", "[Fe", "[Zn", "[Pt", "-]", "+]", ".", "[2H]", "@")

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry import store_probe
 from registry.config import Settings
 from registry.errors import Ambiguous, DuplicateCompound, NotFound, ValidationError
-from registry.lookup import choose, default_sources, lookup
 from registry.models import Candidate, CasNumber
 from registry.service import LookupResolver, Registry, Resolved
+from registry.sources.chain import choose, default_sources, lookup
 from registry.store import key
+from registry.store import probe as store_probe
 
 ROOT = Path(__file__).resolve().parent.parent
 

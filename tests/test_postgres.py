@@ -16,9 +16,9 @@ import pytest
 from pg_server import PostgresServer
 from store_support import PYTHON, ROOT, cli_env, new_postgres_database
 
-from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
 from registry.service import Registry
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 
 def _ci() -> bool:
@@ -221,7 +221,7 @@ def test_upgrade_adds_the_cartridge_to_a_registry_made_without_it(
     """A registry created before the extension was there gets the columns on upgrade."""
     from sqlalchemy import create_engine, text
 
-    from registry.admin import upgrade_database
+    from registry.service.admin import upgrade_database
 
     with Registry.open(cartridge_url, settings=_settings(tmp_path), seed=False) as registry:
         registry.add_many(_pubchem(30), with_descriptors=False, workers=1)

@@ -14,8 +14,9 @@ from fake_pubchem import DATA, FakeCompound, FakePubChem
 from registry import cas
 from registry.config import Settings
 from registry.errors import PubChemError, PubChemUnavailable
-from registry.lookup import lookup, lookup_many
-from registry.pubchem import (
+from registry.identifiers import classify
+from registry.sources.chain import lookup, lookup_many
+from registry.sources.pubchem import (
     PubChemClient,
     PubChemSource,
     RateLimiter,
@@ -23,8 +24,7 @@ from registry.pubchem import (
     cache_info,
     cas_from_synonyms,
 )
-from registry.query import classify
-from registry.reference import ReferenceSource
+from registry.sources.reference import ReferenceSource
 
 
 def client(settings: Settings, **kwargs: object) -> PubChemClient:
@@ -287,7 +287,7 @@ def test_salt_parent_relation(settings: Settings) -> None:
     results = lookup_many(["50-01-1", "guanidine"], settings, [ReferenceSource(settings)])
     salt = results[0].candidates[0]
     parent = results[1].candidates[0]
-    from registry.lookup import flags
+    from registry.sources.chain import flags
 
     _, _, pairs = flags(classify("guanidine"), [salt, parent])
     assert salt.smiles == "C(=N)(N)N.Cl"
@@ -334,9 +334,9 @@ def test_full_records_parsed_by_pubchempy(settings: Settings, pubchem: FakePubCh
 
 
 def test_a_registry_source_plugs_in_first(settings: Settings) -> None:
-    from registry.lookup import default_sources
+    from registry.identifiers import Query
     from registry.models import Candidate
-    from registry.query import Query
+    from registry.sources.chain import default_sources
 
     class Mine:
         name = "registry"

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from registry import cas
-from registry.query import _EC_SHAPE, QueryKind, classify
+from registry.identifiers import _EC_SHAPE, QueryKind, classify
 
 
 @pytest.mark.parametrize(

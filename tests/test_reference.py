@@ -8,13 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry import cas, reference
-from registry.chemicals_data import iter_pubchem_rows
+from registry import cas
 from registry.config import Settings
 from registry.errors import RegistryError
-from registry.lookup import lookup
 from registry.models import Candidate, CasNumber
-from registry.reference import ReferenceIndex, build_reference
+from registry.sources import reference
+from registry.sources.chain import lookup
+from registry.sources.chemicals_data import iter_pubchem_rows
+from registry.sources.reference import ReferenceIndex, build_reference
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_failed_build_leaves_nothing_behind(
 
 
 def test_every_identifier_kind_is_an_index_probe(index: ReferenceIndex) -> None:
-    from registry.query import classify
+    from registry.identifiers import classify
 
     row = next(r for r in iter_pubchem_rows() if r.cas and len(r.synonyms) > 25)
     [by_inchi] = index.find(classify(row.inchi))

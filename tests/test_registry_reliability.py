@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from store_support import COMPOUNDS, ROOT, cli_env, db_url  # noqa: F401  (fixture)
 
-from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
 from registry.service import Registry
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 
 def _pubchem_smiles(count: int, skip: int = 0) -> list[tuple[str, str]]:
@@ -209,7 +209,7 @@ def test_installed_wheel_shows_milnacipran_offline(tmp_path: Path) -> None:
             for name in archive.namelist()
             if name.startswith("registry/_records/")
         }
-        assert "registry/migrations/versions/0001_initial.py" in archive.namelist()
+        assert "registry/store/migrations/versions/0001_initial.py" in archive.namelist()
     # The wheel carries exactly the repository's records: they cannot drift apart.
     assert bundled == {p.name: p.read_bytes() for p in COMPOUNDS.glob("*.md")}
     target = tmp_path / "site"

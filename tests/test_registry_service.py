@@ -423,7 +423,7 @@ def test_add_many_detects_every_duplicate(registry: Registry) -> None:
 
 
 def test_parallel_preparation_gives_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    from registry import registration
+    from registry.chem import registration
 
     items = [("CCO", "ethanol"), ("C(", "bad"), (MILNACIPRAN_HCL, "salt"), ("c1ccccc1", "benzene")]
     serial = registration.prepare_many(items, workers=1)

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from registry import bulk
 from registry.bulk import classify_cells, validate_many
+from registry.bulk import columns as bulk
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -118,7 +118,7 @@ def test_whole_results_same_without_the_kernel(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_kernel_rejects_what_it_cannot_read() -> None:
-    from registry import _scan as kernel
+    from registry.bulk import _scan as kernel
 
     def stream(*texts: str) -> object:
         return pl.Series(texts, dtype=pl.String).__arrow_c_stream__()

@@ -12,9 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from store_support import db_url  # noqa: F401  (fixture)
 
-from registry import cartridge
 from registry.errors import StoreError
-from registry.store import (
+from registry.store import cartridge
+from registry.store.database import (
     MIGRATIONS_DIR,
     SCHEMA_REVISION,
     format_registry_id,

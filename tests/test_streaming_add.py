@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from registry import registration, schema
-from registry import service as service_module
-from registry.chemicals_data import iter_pubchem_rows
+from registry.chem import registration
 from registry.config import Settings
 from registry.errors import InvalidStructure
 from registry.service import Registry
+from registry.service import core as service_module
+from registry.sources.chemicals_data import iter_pubchem_rows
+from registry.store import schema
 
 
 @cache

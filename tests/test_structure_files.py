@@ -1,4 +1,4 @@
-"""registry.structure_files: SMILES lists, CSV/TSV tables and SDF files as they come."""
+"""registry.chem.structure_files: SMILES lists, CSV/TSV tables and SDF files as they come."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from rdkit import Chem
 
+from registry.chem.structure_files import read_structures
+from registry.cli.base import exit_code
 from registry.errors import InputFileError
-from registry.structure_files import read_structures
 
 
 def test_csv_with_bom_quotes_and_semicolons(tmp_path: Path) -> None:
@@ -78,4 +79,4 @@ def test_unreadable_files(tmp_path: Path, name: str, content: bytes, message: st
     path.write_bytes(content)
     with pytest.raises(InputFileError, match=message) as raised:
         read_structures(path)
-    assert raised.value.exit_code == 2
+    assert exit_code(raised.value) == 2

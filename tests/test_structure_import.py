@@ -11,10 +11,10 @@ import pytest
 from rdkit import Chem
 from store_support import PYTHON, ROOT, cli_env, db_url  # noqa: F401  (fixture)
 
-from registry.chemicals_data import iter_pubchem_rows
 from registry.config import Settings
 from registry.service import Registry
-from registry.structure_import import import_structures
+from registry.service.structure_import import import_structures
+from registry.sources.chemicals_data import iter_pubchem_rows
 
 
 def _settings(tmp_path: Path) -> Settings:

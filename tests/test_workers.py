@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from registry.workers import available_cpus, process_pool
+from registry.chem.workers import available_cpus, process_pool
 
 
 def _pid(_: int) -> int:

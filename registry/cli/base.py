@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from registry import __version__
-from registry.errors import RegistryError
+from registry.errors import InputFileError, RegistryError
+
+# The library's errors name Python parameters (``pick=N``, ``link=True``); a user of the command
+# reads the flag that sets each. Parameter -> flag, for every parameter a library error names.
+FLAGS: dict[str, str] = {
+    "pick": "--pick",
+    "cid": "--cid",
+    "link": "--link",
+    "salt_of": "--as-salt-of",
+    "smiles": "--smiles",
+    "column": "--column",
+    "min_similarity": "--min",
+    "out": "--out",
+}
+_PARAMETER = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True\b)?")
+
+
+def in_flags(message: str) -> str:
+    """A library message with each ``parameter=`` it names written as the command's flag.
+
+    >>> in_flags("choose one with pick=N or cid=CID; or use link=True")
+    'choose one with --pick N or --cid CID; or use --link'
+    """
+    return _PARAMETER.sub(
+        lambda m: FLAGS[m.group(1)] + ("" if m.group(2) else " "),
+        message,
+    )
+
+
+def exit_code(error: RegistryError) -> int:
+    """2 for input the command cannot read at all (as for usage errors), else 1."""
+    return 2 if isinstance(error, InputFileError) else 1
 
 
 class _RegistryGroup(TyperGroup):
@@ -18,8 +50,8 @@ class _RegistryGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except RegistryError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(error.exit_code) from None
+            typer.echo(f"error: {in_flags(str(error))}", err=True)
+            raise typer.Exit(exit_code(error)) from None
 
 
 app = typer.Typer(

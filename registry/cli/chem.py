@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 import typer
 
+from registry.chem.structure_files import StructureInput, read_structures
 from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 from registry.errors import InvalidStructure
 from registry.models import DescriptorRow, RuleCheck
-from registry.structure_files import StructureInput, read_structures
 
 # Short table headers for the default profile (units in --help; JSON carries them per value).
 _SHORT = {
@@ -294,7 +294,7 @@ def descriptors_command(
 
     Exit status: 0 when every structure was read, 1 when any was not, 2 on usage errors.
     """
-    from registry import descriptors
+    from registry.chem import descriptors
 
     inputs = _gather(structures, file, column, name_column)
     with _progress(len(inputs)) as progress:

@@ -68,7 +68,7 @@ def init_command(
 
         PGSERVICE=registry registry db init --db 'postgresql+psycopg:///?service=registry'
     """
-    from registry.admin import init_database
+    from registry.service.admin import init_database
 
     _show(init_database(db, seed=seed), fmt)
 
@@ -81,7 +81,7 @@ def upgrade_command(db: Db = None, fmt: Fmt = OutputFormat.table) -> None:
 
         registry db upgrade --db postgresql+psycopg://admin@dbhost/registry
     """
-    from registry.admin import upgrade_database
+    from registry.service.admin import upgrade_database
 
     _show(upgrade_database(db), fmt)
 
@@ -96,6 +96,6 @@ def info_command(db: Db = None, fmt: Fmt = OutputFormat.table) -> None:
 
         REGISTRY_DB=postgresql+psycopg://chemist@dbhost/registry registry db info -f json
     """
-    from registry.admin import database_info
+    from registry.service.admin import database_info
 
     _show(database_info(db), fmt)

@@ -160,7 +160,7 @@ def lookup_command(
 
     Exit status: 0 when everything was found, 1 when something was not, 2 on usage errors.
     """
-    from registry.lookup import default_sources, lookup_many
+    from registry.sources.chain import default_sources, lookup_many
 
     texts = list(queries or [])
     if many is not None:
@@ -208,8 +208,8 @@ def lookup_command(
 
 
 def _register(result: LookupResult, settings: Settings, pick: int | None, cid: int | None) -> None:
-    from registry.lookup import choose
     from registry.service import Registry
+    from registry.sources.chain import choose
 
     candidate = choose(result, pick=pick, cid=cid)
     with Registry.open(settings=settings) as registry:
@@ -225,7 +225,7 @@ def _register(result: LookupResult, settings: Settings, pick: int | None, cid: i
 @cache_app.command("info")
 def cache_info_command() -> None:
     """Where the PubChem response cache is, its size and the dates of its answers."""
-    from registry.pubchem import cache_info
+    from registry.sources.pubchem import cache_info
 
     info = cache_info(Settings.from_env())
     typer.echo(f"path:    {info.path}")
@@ -238,7 +238,7 @@ def cache_info_command() -> None:
 @cache_app.command("clear")
 def cache_clear_command() -> None:
     """Delete every cached PubChem answer (the next lookups ask PubChem again)."""
-    from registry.pubchem import cache_clear
+    from registry.sources.pubchem import cache_clear
 
     typer.echo(f"removed {cache_clear(Settings.from_env())} cached answers")
 
@@ -246,7 +246,7 @@ def cache_clear_command() -> None:
 @reference_app.command("build")
 def reference_build_command() -> None:
     """(Re)build the offline reference index from the 'chemicals' package's PubChem tables."""
-    from registry.reference import ReferenceIndex, build_reference
+    from registry.sources.reference import ReferenceIndex, build_reference
 
     settings = Settings.from_env()
     path = build_reference(settings)
@@ -257,7 +257,7 @@ def reference_build_command() -> None:
 @reference_app.command("info")
 def reference_info_command() -> None:
     """Where the offline reference index is, what it holds and when it was built."""
-    from registry.reference import ReferenceIndex
+    from registry.sources.reference import ReferenceIndex
 
     info = ReferenceIndex(Settings.from_env()).info()
     typer.echo(f"path:      {info.path}")

@@ -449,7 +449,7 @@ def import_command(
         registry import vendors.csv --column SMILES --name-column "Catalog ID"
     """
     if source is not None and source.is_file():
-        from registry.structure_import import import_structures
+        from registry.service.structure_import import import_structures
 
         def step(done: int, total: int) -> None:
             typer.echo(f"imported {done}/{total} rows", err=True)

@@ -19,7 +19,7 @@ from registry.cli.output import OutputFormat, render
 from registry.errors import InputFileError
 
 if TYPE_CHECKING:
-    from registry.bulk_files import Progress, Report
+    from registry.bulk.pipeline import Progress, Report
 
 _PROGRESS_MIN_BYTES = 8 << 20  # below this a file is done before a bar is worth drawing
 
@@ -213,7 +213,7 @@ def validate_command(
     Exit status: 0 when no row is invalid (or --fail-on never), 1 when a row is invalid,
     2 for usage errors and unreadable files.
     """
-    from registry.bulk_files import validate_csv
+    from registry.bulk.pipeline import validate_csv
 
     if output is not None:
         kind = "jsonl" if fmt is Format.jsonl else "csv"

@@ -12,8 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from registry.errors import InvalidStructure
-from registry.models import Property
-from registry.store import CompoundRow
+from registry.models import CompoundRow, Property
 
 __all__ = ["MIN_PARALLEL", "Prepared", "iter_prepared", "prepare", "prepare_many"]
 
@@ -45,7 +44,8 @@ def _stage(
 
 
 def _properties(mol: Any, settled: bool) -> tuple[Property, ...]:
-    from registry import chem, descriptors
+    from registry import chem
+    from registry.chem import descriptors
 
     # ``mol`` is the standardised parent already: measure it as given (no second
     # standardisation), only the numeric values the store keeps, no rule checks.
@@ -203,7 +203,7 @@ def iter_prepared(
     cancels the chunks not yet started and waits for the workers to stop.
     """
     if workers is None:
-        from registry.workers import available_cpus
+        from registry.chem.workers import available_cpus
 
         workers = available_cpus()
     if workers <= 1 or len(structures) < MIN_PARALLEL:
@@ -211,7 +211,7 @@ def iter_prepared(
         _add_timings(timings, spent)
         yield out
         return
-    from registry.workers import process_pool
+    from registry.chem.workers import process_pool
 
     chunks = _chunks(structures, workers)
     with process_pool(workers) as pool:

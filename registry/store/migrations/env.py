@@ -11,8 +11,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from registry.cartridge import include_object
-from registry.schema import metadata
+from registry.store.cartridge import include_object
+from registry.store.schema import metadata
 
 config = context.config
 

@@ -4,7 +4,8 @@
 committed, so that a re-run after an interruption continues where it stopped.
 
 The cartridge part is conditional: where the ``rdkit`` extension is available,
-:func:`registry.cartridge.enable` adds ``compounds.mol`` and ``compounds.mfp`` with GiST indexes
+:func:`registry.store.cartridge.enable` adds ``compounds.mol`` and ``compounds.mfp`` with GiST
+indexes
 (and fills them for rows already there); elsewhere it does nothing and the registry searches
 in-process. ``registry db upgrade`` runs the same step again for a server whose extension was
 installed later.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from registry import cartridge
+from registry.store import cartridge
 
 revision = "0002"
 down_revision = "0001"

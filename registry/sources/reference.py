@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry import cas
-from registry.chemicals_data import PubChemRow, iter_pubchem_rows, pubchem_tsv_path
 from registry.config import Settings
 from registry.errors import NotFound, RegistryError
+from registry.identifiers import Query, QueryKind, cas_from_synonyms
 from registry.models import Candidate, CasNumber
-from registry.query import Query, QueryKind, cas_from_synonyms
+from registry.sources.chemicals_data import PubChemRow, iter_pubchem_rows, pubchem_tsv_path
 
 __all__ = ["ReferenceIndex", "ReferenceInfo", "ReferenceSource", "build_reference", "source_files"]
 
@@ -252,7 +252,7 @@ def _slot_setters(cls: type, names: Sequence[str]) -> list[Callable[[object, obj
     """
     declared = [field.name for field in dataclasses.fields(cls)]
     if declared != list(names) or hasattr(cls, "__post_init__") or "__slots__" not in vars(cls):
-        raise TypeError(f"{cls.__name__} changed: update registry.reference's decoder")
+        raise TypeError(f"{cls.__name__} changed: update registry.sources.reference's decoder")
     return [vars(cls)[name].__set__ for name in names]
 
 

@@ -14,8 +14,8 @@ from typing import IO, Any
 
 import polars as pl
 
-from registry.bulk import Cell, CellStatus, cells_frame, classify_cell
-from registry.bulk_files import (
+from registry.bulk.columns import Cell, CellStatus, cells_frame, classify_cell
+from registry.bulk.pipeline import (
     OutputKind,
     Report,
     _output,
@@ -24,8 +24,8 @@ from registry.bulk_files import (
     _Tally,
     _Writer,
 )
+from registry.bulk.sniff import Dialect, find_cas_column, resolve_column
 from registry.errors import InputFileError
-from registry.sniff import Dialect, find_cas_column, resolve_column
 
 __all__ = ["read_workbook", "validate_rows"]
 

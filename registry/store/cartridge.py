@@ -10,7 +10,7 @@ bits, radius 2, 2048 bits) rather than computed by the cartridge's ``morganbv_fp
 in-process search and the database search then compare identical bit vectors, so their
 Tanimoto scores are identical, whatever RDKit version the server's cartridge was built with.
 
-The columns live outside :mod:`registry.schema` (SQLite has no such types); :func:`enable`
+The columns live outside :mod:`registry.store.schema` (SQLite has no such types); :func:`enable`
 adds them, idempotently, from migration 0002 and from ``registry db upgrade`` (for a server
 whose extension was installed after the registry was created). Only :mod:`registry.store` and
 the migrations call this module.
@@ -25,7 +25,7 @@ from sqlalchemy import Column, ColumnElement, MetaData, Table, cast, func, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import UserDefinedType
 
-from registry.schema import compounds
+from registry.store.schema import compounds
 
 __all__ = [
     "COLUMNS",
@@ -174,7 +174,7 @@ def raw_bits(fingerprint: bytes) -> bytes:
     """The plain bit string (what ``bfp_from_binary_text`` reads) of a stored fingerprint."""
     from rdkit import DataStructs
 
-    from registry.chem import fingerprint_from_bytes
+    from registry.chem.structures import fingerprint_from_bytes
 
     return bytes(DataStructs.BitVectToBinaryText(fingerprint_from_bytes(fingerprint)))
 

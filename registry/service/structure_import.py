@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from registry.chem.registration import prepare_many
+from registry.chem.structure_files import read_structures
 from registry.errors import InputFileError
-from registry.registration import prepare_many
-from registry.structure_files import read_structures
 
 if TYPE_CHECKING:
     from registry.service import Registry
@@ -90,7 +90,7 @@ def import_structures(
         registry: the open registry.
         path: a ``.sdf``/``.sd``, ``.csv``/``.tsv`` or ``.smi`` file.
         column, name_column: the CSV columns with the structure and the name (default: found
-            by header, see :mod:`registry.structure_files`).
+            by header, see :mod:`registry.chem.structure_files`).
         batch_size: rows per transaction (and per checkpoint).
         restart: ignore the checkpoint of an earlier run of this file and go through all of
             it again (registered structures are still skipped).

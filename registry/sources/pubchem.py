@@ -45,8 +45,8 @@ import pubchempy  # type: ignore[import-untyped]
 
 from registry.config import Settings
 from registry.errors import PubChemError, PubChemUnavailable
+from registry.identifiers import Query, QueryKind, cas_from_synonyms
 from registry.models import Candidate
-from registry.query import Query, QueryKind, cas_from_synonyms
 
 __all__ = [
     "CacheInfo",

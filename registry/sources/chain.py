@@ -19,8 +19,8 @@ from typing import Any, Protocol
 from registry import cas
 from registry.config import Settings
 from registry.errors import Ambiguous, NotFound, PubChemUnavailable, ValidationError
+from registry.identifiers import Query, QueryKind, classify
 from registry.models import Candidate, CasNumber, LookupResult
-from registry.query import Query, QueryKind, classify
 
 __all__ = [
     "RegistrySource",
@@ -52,7 +52,7 @@ def default_sources(
     :class:`RegistrySource`). PubChem is left out when offline; its client (and pubchempy) is
     imported only when online.
     """
-    from registry.reference import ReferenceSource
+    from registry.sources.reference import ReferenceSource
 
     sources: list[Source] = [*first]
     if registry:
@@ -61,7 +61,7 @@ def default_sources(
     if registry:
         sources.append(RegistrySource(settings, "missing"))
     if not settings.offline:
-        from registry.pubchem import PubChemSource
+        from registry.sources.pubchem import PubChemSource
 
         sources.append(PubChemSource(settings))
     return sources
@@ -275,7 +275,7 @@ class RegistrySource:
         """The stdlib probe's answer while the full store is not open yet (else None)."""
         if self._registry is not None:
             return None
-        from registry.store_probe import probe_ids
+        from registry.store.probe import probe_ids
 
         return probe_ids(self.settings.db_url, kind, value)
 

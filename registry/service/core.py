@@ -1,6 +1,6 @@
 """The registry's use cases: register, find, search, notes, import and export of record files.
 
-:class:`Registry` wires the chemistry (:mod:`registry.chem`, :mod:`registry.descriptors`), the
+:class:`Registry` wires the chemistry (:mod:`registry.chem`, :mod:`registry.chem.descriptors`), the
 database (:mod:`registry.store`) and the record files (:mod:`registry.records`) together::
 
     from registry import Registry
@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from registry import cas as cas_numbers
 from registry import records
+from registry.chem.registration import Prepared, iter_prepared, prepare, prepare_many
 from registry.config import Settings
 from registry.errors import (
     Ambiguous,
@@ -46,7 +47,6 @@ from registry.models import (
     SearchHit,
     SearchResults,
 )
-from registry.registration import Prepared, iter_prepared, prepare, prepare_many
 from registry.store import Conflict, Store, format_registry_id, open_store
 from registry.store import parse_registry_id as _parse_id
 
@@ -161,7 +161,7 @@ class LookupResolver:
         self.settings = settings
 
     def __call__(self, query: str) -> Resolved | None:
-        from registry.lookup import choose, default_sources, lookup
+        from registry.sources.chain import choose, default_sources, lookup
 
         sources = default_sources(self.settings, registry=False)
         try:
@@ -199,10 +199,11 @@ class ImportReport:
 
 def bundled_records_dir() -> Path:
     """The record files that ship with the package (``compounds/`` in a checkout)."""
-    inside = Path(__file__).parent / "_records"
+    package = Path(__file__).resolve().parents[1]
+    inside = package / "_records"
     if inside.is_dir():
         return inside
-    return Path(__file__).parent.parent / "compounds"
+    return package.parent / "compounds"
 
 
 def _check_text(*values: str) -> None:
@@ -670,9 +671,9 @@ class Registry:
     def import_structures(self, path: Path, **options: Any) -> Any:
         """Bulk-register a structure file (.sdf, .csv/.tsv, .smi) in resumable batches.
 
-        See :func:`registry.structure_import.import_structures` for the options and report.
+        See :func:`registry.service.structure_import.import_structures` for the options and report.
         """
-        from registry.structure_import import import_structures
+        from registry.service.structure_import import import_structures
 
         return import_structures(self, path, **options)
 
@@ -856,10 +857,11 @@ class Registry:
     def lookup(self, query: str, *, exhaustive: bool = False) -> Any:
         """Look a query up: this registry, the offline index, then PubChem unless offline.
 
-        Returns a :class:`~registry.models.LookupResult` (see :func:`registry.lookup.lookup`);
+        Returns a :class:`~registry.models.LookupResult` (see
+        :func:`registry.sources.chain.lookup`);
         raises NotFound, or PubChemUnavailable when PubChem was needed and unreachable.
         """
-        from registry.lookup import RegistrySource, default_sources, lookup
+        from registry.sources.chain import RegistrySource, default_sources, lookup
 
         mine = RegistrySource(self.settings, registry=self)
         sources = default_sources(self.settings, first=[mine], registry=False)
@@ -1071,7 +1073,7 @@ class Registry:
                 path.write_bytes(text.encode("utf-8"))
                 written.append(path)
             return written
-        from registry.exports import table_export
+        from registry.service.exports import table_export
 
         text = table_export(compounds, fmt)
         if out is None:

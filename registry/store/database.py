@@ -13,7 +13,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,8 +32,24 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 
 from registry.errors import DuplicateCompound, NotFound, StoreError
-from registry.models import AuditEntry, CasEntry, Compound, Identifier, Note, Property
-from registry.schema import audit, compounds, identifiers, imports, metadata, notes, properties
+from registry.models import (
+    AuditEntry,
+    CasEntry,
+    Compound,
+    CompoundRow,
+    Identifier,
+    Note,
+    Property,
+)
+from registry.store.schema import (
+    audit,
+    compounds,
+    identifiers,
+    imports,
+    metadata,
+    notes,
+    properties,
+)
 
 __all__ = [
     "SCHEMA_REVISION",
@@ -101,30 +116,6 @@ def key(value: str) -> str:
     'milnacipran hcl'
     """
     return " ".join(value.casefold().split())
-
-
-@dataclass(frozen=True, slots=True)
-class CompoundRow:
-    """What the service hands the store to insert one compound."""
-
-    name: str
-    submitted: str
-    smiles: str
-    inchi: str
-    inchikey: str
-    formula: str
-    registration_hash: str
-    tautomer_hash: str
-    no_stereo_hash: str
-    hash_layers: dict[str, str]
-    is_salt: bool
-    counterions: tuple[tuple[str, int], ...]
-    parent_hash: str | None
-    fingerprint: bytes | None
-    record_meta: dict[str, Any] | None = None
-    record_text: str | None = None
-    record_digest: str | None = None
-    properties: tuple[Property, ...] = field(default=())
 
 
 # --- engine, connections and transactions ------------------------------------------------------
@@ -242,7 +233,7 @@ class Store:
         if self._cartridge is None and self.dialect != "postgresql":
             self._cartridge = False
         if self._cartridge is None:
-            from registry import cartridge
+            from registry.store import cartridge
 
             with self.read() as connection:
                 self._cartridge = cartridge.enabled(connection)
@@ -254,7 +245,7 @@ class Store:
 
     def enable_cartridge(self) -> bool:
         """Add the cartridge columns and indexes where the extension is available (idempotent)."""
-        from registry import cartridge
+        from registry.store import cartridge
 
         with self.write() as connection:
             done = cartridge.enable(connection)
@@ -414,7 +405,7 @@ class Store:
         self, connection: Connection, probe: bytes, min_similarity: float, limit: int
     ) -> list[tuple[float, int]]:
         """(Tanimoto, id) best first, computed by the RDKit cartridge (see :attr:`cartridge`)."""
-        from registry import cartridge
+        from registry.store import cartridge
 
         return cartridge.similar(connection, probe, min_similarity, limit)
 
@@ -422,13 +413,13 @@ class Store:
         self, connection: Connection, smarts: str, limit: int
     ) -> list[int]:
         """Ids of compounds holding ``smarts`` in registry order, found by the RDKit cartridge."""
-        from registry import cartridge
+        from registry.store import cartridge
 
         return cartridge.substructure(connection, smarts, limit)
 
     def info(self, connection: Connection) -> dict[str, Any]:
         """Backend, schema revision, row counts and the search engine, for ``registry db info``."""
-        from registry import cartridge
+        from registry.store import cartridge
 
         counts = {
             table.name: int(
@@ -713,7 +704,7 @@ class Store:
         # order (asking for input order makes SQLite go row by row), so they are matched back by
         # registration hash, which the table keeps unique.
         if self.cartridge:  # the cartridge's mol/mfp columns are written in the same INSERT
-            from registry import cartridge
+            from registry.store import cartridge
 
             table = cartridge.insertable
             for value, r in zip(values, rows, strict=True):

@@ -28,7 +28,7 @@ from registry import cas
 from registry.cas import CasCheck, CasStatus
 
 try:
-    from registry import _scan
+    from registry.bulk import _scan
 except ImportError:  # built without a C compiler: _canonical_codes uses polars alone
     _scan = None  # type: ignore[assignment]
 else:
@@ -909,7 +909,7 @@ def scan_cells(values: Sequence[object] | pl.Series) -> CellScan:
     codes = _canonical_codes(text)
     rest = (codes == 0).arg_true()
     # The compiled pass words the cells once the rest is settled, as it makes them whole;
-    # otherwise they are worded here, on the reading thread (see registry.bulk_files._run).
+    # otherwise they are worded here, on the reading thread (see registry.bulk.pipeline._run).
     cells = None if _scan is not None else _first_pass_cells(text, codes)
     return CellScan(frame, codes, rest, cells)
 
