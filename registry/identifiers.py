@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from registry import cas
 from registry.models import CasNumber
 
-__all__ = ["Query", "QueryKind", "cas_from_synonyms", "classify"]
+__all__ = ["INCHIKEY", "Query", "QueryKind", "cas_from_synonyms", "classify"]
 
-_INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{10}-[A-Z]").fullmatch
+#: The shape of a standard InChIKey: 14 letters, 10 letters and one, joined by hyphens.
+INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{10}-[A-Z]")
 _CID = re.compile(r"(?:(?:pubchem\s*)?cid\s*[:#]?\s*)?([1-9][0-9]{0,11})", re.IGNORECASE).fullmatch
 # A CAS-shaped value: digit groups joined by hyphens or spaces, optionally with a "CAS" prefix.
 # Anything of this shape is treated as a CAS query even when its checksum fails, so the user
@@ -108,7 +109,7 @@ def classify(text: str) -> Query:
     if stripped.startswith("InChI="):
         return Query(text, QueryKind.INCHI, stripped)
     upper = stripped.upper()
-    if _INCHIKEY(upper):
+    if INCHIKEY.fullmatch(upper):
         return Query(text, QueryKind.INCHIKEY, upper)
     cid = _CID(stripped)
     if cid:

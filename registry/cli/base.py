@@ -17,7 +17,7 @@ FLAGS: dict[str, str] = {
     "pick": "--pick",
     "cid": "--cid",
     "link": "--link",
-    "salt_of": "--as-salt-of",
+    "as_salt_of": "--as-salt-of",
     "smiles": "--smiles",
     "column": "--column",
     "min_similarity": "--min",
