@@ -6,8 +6,8 @@ from an installed wheel.
 
 ``registry/bulk/_scan.c`` is compiled where a C compiler is found (Linux and macOS have one, or
 can); it is optional: without it the package installs and gives the same answers, its bulk
-validation only slower (see ``registry.bulk.columns``). Everything else about the
-build is in ``pyproject.toml``.
+validation only slower (see ``registry.bulk.scan``). Everything else about the build is in
+``pyproject.toml``.
 """
 
 from __future__ import annotations

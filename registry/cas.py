@@ -6,8 +6,9 @@ modulo 10. The shape of this module follows python-stdnum: :func:`compact`,
 :func:`calc_check_digit`, :func:`validate` (canonical string or a typed error) and
 :func:`is_valid`, plus :func:`check` for a full explanation and :func:`suggest` for corrections.
 
-Pure standard library and fast: :func:`is_valid` on canonical input costs well under a
-microsecond, so nothing here may import anything heavy.
+Pure standard library: ``registry cas`` imports it, so nothing here may import anything heavy.
+The check digit has one computation (:func:`_residue`: three dictionary look-ups built from
+:data:`WEIGHTS`); :mod:`registry.bulk` applies the same weights in its vectorised engines.
 
 >>> validate("CAS No. 50\u201378\u20132")
 '50-78-2'
@@ -28,9 +29,15 @@ from typing import NamedTuple
 from registry.errors import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 __all__ = [
+    "CANONICAL_PATTERN",
+    "DASHES",
+    "PREFIX",
+    "SHAPE_PATTERN",
+    "WEIGHTS",
     "CasCheck",
     "CasStatus",
     "calc_check_digit",
+    "characters_reason",
     "check",
     "compact",
     "is_valid",
@@ -38,63 +45,81 @@ __all__ = [
     "validate",
 ]
 
-_CANONICAL = re.compile(r"[1-9][0-9]{1,6}-[0-9]{2}-[0-9]").fullmatch
+CANONICAL_PATTERN = r"[1-9][0-9]{1,6}-[0-9]{2}-[0-9]"
+"""A CAS number in canonical form, its check digit unchecked: 2 to 7 digits (the first not 0),
+a hyphen, 2 digits, a hyphen and one digit. Anchor it (``^...$``) or use ``fullmatch``."""
+SHAPE_PATTERN = r"[0-9]{2,7}-[0-9]{2}-[0-9]"
+"""The three digit groups of a CAS number with leading zeros allowed, as found inside text."""
+WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, 1)
+"""The weight of each digit of the body (every digit but the check digit) of ``NNNNNNN-NN-C``,
+left to right: its position counted from the right. A shorter first group is left-padded
+with zeros, which weigh nothing. The check digit is the weighted sum modulo 10."""
 
-
+_CANONICAL = re.compile(CANONICAL_PATTERN).fullmatch
 _DIGIT_CHARS = "0123456789"
 
 
-def _pair_sums(left: int, right: int) -> dict[str, int]:
-    """Weighted digit sums of every two-digit string, for the given pair of weights."""
-    return {
-        a + b: left * i + right * j
-        for i, a in enumerate(_DIGIT_CHARS)
-        for j, b in enumerate(_DIGIT_CHARS)
-    }
+def _sums(weights: tuple[int, ...], *, shortest: int = 0) -> dict[str, int]:
+    """The weighted sum of every string of ``shortest`` to ``len(weights)`` digits, aligned
+    right: its last digit weighs ``weights[-1]``, the one before ``weights[-2]``, and so on."""
+    levels = [{"": 0}]
+    for weight in reversed(weights):
+        levels.append(
+            {
+                digit + key: weight * value + total
+                for key, total in levels[-1].items()
+                for value, digit in enumerate(_DIGIT_CHARS)
+            }
+        )
+    table: dict[str, int] = {}
+    for level in levels[shortest:]:
+        table.update(level)
+    return table
 
 
-# The first group, left-padded to 7 digits, carries weights 9..3 and the middle group 2, 1.
-# Looking partial sums up by substring is several times faster than a digit loop; the tables
-# are composed from two-digit ones because start-up time matters as much as throughput.
-_SUM_76 = _pair_sums(7, 6)
-# One table iterated, rather than rebuilt for each outer item (1.7 ms of every start-up).
-_SUM_9876 = {a + b: x + y for a, x in _pair_sums(9, 8).items() for b, y in _SUM_76.items()}
-_SUM_543 = {
-    a + d: x + 3 * j for a, x in _pair_sums(5, 4).items() for j, d in enumerate(_DIGIT_CHARS)
-}
-_SUM_21 = _pair_sums(2, 1)
-# "-NN-C" -> the middle group's weighted sum minus the check digit, mod 10.
-# The same sums keyed by the unpadded pieces of a first group of 2 to 7 digits: its last three
-# (or two) digits carry weights 5, 4, 3 and whatever precedes them (0 to 4 digits) 9, 8, 7, 6,
-# counted from the right, so a canonical number needs no padding before the look-ups.
-_SUM_LOW3 = {**_pair_sums(4, 3), **_SUM_543}
-_SUM_HIGH4 = {
-    "": 0,
-    **{d: 6 * i for i, d in enumerate(_DIGIT_CHARS)},
-    **_SUM_76,
-    **{a + d: x + 6 * j for a, x in _pair_sums(8, 7).items() for j, d in enumerate(_DIGIT_CHARS)},
-    **_SUM_9876,
-}
-_TAIL_SUM = {
-    f"-{pair}-{c}": (total - i) % 10
-    for pair, total in _SUM_21.items()
-    for i, c in enumerate(_DIGIT_CHARS)
+# The check digit by look-ups of substrings, the one computation of it in the package: a
+# first group of 2 to 7 digits is split into its last three (or two) digits and the 0 to 4
+# before them, so no text is padded or joined; "-NN-C" is looked up whole, hyphens included.
+# A key that is not all digits (or hyphens in their places) misses.
+_HIGH = _sums(WEIGHTS[:4])
+_LOW = _sums(WEIGHTS[4:7], shortest=2)
+_TAIL = {
+    f"-{pair}-{digit}": (total - value) % 10
+    for pair, total in _sums(WEIGHTS[7:], shortest=2).items()
+    for value, digit in enumerate(_DIGIT_CHARS)
 }
 
-# Characters that people and word processors put where a hyphen belongs.
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u02d7\u00ad"
-_DASH_TO_HYPHEN = str.maketrans(dict.fromkeys(_DASHES, "-"))
+
+def _residue(text: str) -> int | None:
+    """For text of the shape ``D{2,7}-DD-D`` (leading zeros allowed): the weighted sum of its
+    body minus its check digit, modulo 10 (0 exactly when the check digit holds). None for
+    any other text."""
+    tail = _TAIL.get(text[-5:])
+    if tail is None:
+        return None
+    low = _LOW.get(text[-8:-5])
+    high = _HIGH.get(text[:-8])
+    if low is None or high is None:
+        return None
+    return (high + low + tail) % 10
+
+
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u02d7\u00ad"
+"""Characters that people and word processors put where a hyphen belongs; each is read as one."""
+_DASH_TO_HYPHEN = str.maketrans(dict.fromkeys(DASHES, "-"))
 # Invisible characters that survive str.strip() (zero-width space, joiners, byte-order mark).
 _INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", None))
 _UNICODE_NOISE = {**_DASH_TO_HYPHEN, **_INVISIBLE}
-_PREFIX = re.compile(
+PREFIX = re.compile(
     r"^CAS(?:[\s_-]*(?:RN|Reg(?:istry)?\.?(?:\s*No\.?|\s*Number)?|No\.?|Number|N°|#))?"
     r"\s*[:#.]?\s*-?\s*",
     re.IGNORECASE,
 )
+"""A label before the number (``CAS``, ``CAS No.``, ``CAS RN:``, ``CAS Registry Number``...),
+with the spaces and punctuation after it; :func:`compact` removes it. Its ``pattern`` uses
+only syntax that Rust's regex crate shares (polars matches it there)."""
 _HYPHEN_SPACING = re.compile(r"\s*-\s*")
 _SPACE_GROUPS = re.compile(r"([0-9]+)\s+([0-9]{2})\s+([0-9])")
-_DIGITS_AND_HYPHENS = re.compile(r"[0-9-]+").fullmatch
 _EC_NUMBER = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
 _DISALLOWED = re.compile(r"[^0-9\s-]")
 
@@ -152,17 +177,22 @@ def calc_check_digit(body: str) -> str:
     digits = body.replace("-", "")
     if not digits.isascii() or not digits.isdigit():
         raise InvalidFormat(f"a CAS number body has only digits, got {body!r}")
-    return str(sum(w * int(d) for w, d in enumerate(reversed(digits), start=1)) % 10)
+    # Weights count positions modulo 10, so every ten digits from the right sum as a body of
+    # nine (the tenth weighs 10, nothing); a check digit of 0 leaves the residue the sum.
+    total = 0
+    for end in range(len(digits), 0, -10):
+        nine = digits[max(0, end - 9) : end].zfill(9)
+        residue = _residue(f"{nine[:7]}-{nine[7:]}-0")
+        assert residue is not None  # nine digits always hit the tables
+        total += residue
+    return str(total % 10)
 
 
-def _expected_check_digit(canonical_shape: str) -> int:
-    """The check digit a number of canonical shape (``N-NN-N``, 2-7 digits first) should have."""
-    first = canonical_shape[:-5].zfill(7)
-    return (_SUM_9876[first[:4]] + _SUM_543[first[4:]] + _SUM_21[canonical_shape[-4:-2]]) % 10
-
-
-def _check_digit_ok(canonical_shape: str) -> bool:
-    return _expected_check_digit(canonical_shape) == ord(canonical_shape[-1]) - 48
+def _expected_check_digit(shaped: str) -> int:
+    """The check digit a number of the shape ``D{2,7}-DD-D`` calls for."""
+    residue = _residue(shaped)
+    assert residue is not None, shaped
+    return (residue + ord(shaped[-1]) - 48) % 10
 
 
 def is_valid(value: object, *, strict: bool = False) -> bool:
@@ -175,19 +205,15 @@ def is_valid(value: object, *, strict: bool = False) -> bool:
     (True, True, False)
     """
     if type(value) is str and 7 <= len(value) <= 12 and value[0] != "0":
-        # Canonical input is settled by table look-ups alone; a key that is not all digits (or
-        # hyphens in the right places) misses the tables and falls through to the full check.
-        tail = _TAIL_SUM.get(value[-5:])
-        if tail is not None:
-            low = _SUM_LOW3.get(value[-8:-5])
-            high = _SUM_HIGH4.get(value[:-8])
-            if low is not None and high is not None:
-                return (high + low + tail) % 10 == 0
+        # Canonical input is settled by the look-ups alone; other text misses them.
+        residue = _residue(value)
+        if residue is not None:
+            return residue == 0
     kind = type(value)
     if strict or (kind is not str and kind is not int):
         return False
     shaped = _shape(_normalise(value if kind is str else str(value), None), None)  # type: ignore[arg-type]
-    return isinstance(shaped, str) and _check_digit_ok(shaped)
+    return isinstance(shaped, str) and _residue(shaped) == 0
 
 
 def compact(value: str) -> str:
@@ -223,7 +249,7 @@ def _normalise(value: str, changes: list[str] | None) -> str:
         changes.append("removed surrounding whitespace")
     text = stripped
     if text[:1] in ("c", "C"):
-        prefix = _PREFIX.match(text)
+        prefix = PREFIX.match(text)
         if prefix is not None:
             if changes is not None:
                 changes.append(f"removed prefix {prefix.group().strip()!r}")
@@ -273,8 +299,16 @@ def check(value: str | int, *, strict: bool = False) -> CasCheck:
     return CasCheck(original, None, status, reason, tuple(changes))
 
 
-def _characters_reason(text: str) -> str | None:
-    """Why ``text`` cannot be a CAS number for characters in it, or None if it has none such."""
+def characters_reason(text: str) -> str | None:
+    """Why ``text`` cannot be a CAS number for characters in it, or None if it has none such.
+
+    Allowed are digits, hyphens and whitespace; the reason names the others, sorted.
+
+    >>> characters_reason("50-78-2x")
+    "contains letters a CAS number cannot have: 'x'"
+    >>> characters_reason("50 78-2") is None
+    True
+    """
     bad = _DISALLOWED.search(text)
     if bad is None:
         return None
@@ -288,7 +322,7 @@ def _shape(text: str, changes: list[str] | None) -> str | tuple[CasStatus, str]:
     if not text:
         return CasStatus.EMPTY, "empty"
     if not text.replace("-", "").isdigit():
-        reason = _characters_reason(text)
+        reason = characters_reason(text)
         if reason is not None:
             return CasStatus.INVALID_FORMAT, reason
         return CasStatus.INVALID_FORMAT, "digit groups must be separated by single hyphens"
@@ -355,7 +389,7 @@ def validate(value: str | int, *, strict: bool = False) -> str:
     ...
     registry.errors.InvalidChecksum: '50-78-3': check digit is 3, expected 2
     """
-    if type(value) is str and _CANONICAL(value) is not None and _check_digit_ok(value):
+    if type(value) is str and _CANONICAL(value) is not None and _residue(value) == 0:
         return value
     result = check(value, strict=strict)
     if result.canonical is not None:
@@ -409,7 +443,7 @@ def _rank_candidates(shaped: str) -> list[str]:
 
     def offer(new_groups: Iterable[str], rank: int) -> None:
         number = "-".join(new_groups)
-        if number != shaped and _CANONICAL(number) and _check_digit_ok(number):
+        if number != shaped and _CANONICAL(number) and _residue(number) == 0:
             candidates.setdefault(number, rank)
 
     for g, group in enumerate(groups):

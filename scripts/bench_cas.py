@@ -5,15 +5,20 @@ table, corrupting about 10% in the ways real files do (whitespace, Unicode dashe
 hyphens, spaces inside, prefixes, leading zeros, wrong check digit, swapped digits, letters,
 EC-number look-alikes).
 
-    python scripts/bench_cas.py [--n 1000000] [--repeat 3]
+    python scripts/bench_cas.py [--n 1000000] [--repeat 3] [--baseline OLD_CAS_PY]
+
+``--baseline`` also times the ``is_valid`` of another copy of ``registry/cas.py`` (say, one kept
+from before a change), in the same rounds, so a change is compared side by side.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from stdnum import casrn
 
@@ -55,29 +60,53 @@ def build(n: int, seed: int = 20261123) -> list[str]:
     return values
 
 
-def throughput(check: Callable[[str], bool], values: list[str], repeat: int) -> float:
-    best = float("inf")
+def throughputs(
+    checks: dict[str, Callable[[object], bool]], values: list[str], repeat: int
+) -> dict[str, float]:
+    """Values per second of each check, best of ``repeat`` rounds that take turns."""
+    best = dict.fromkeys(checks, float("inf"))
     for _ in range(repeat):
-        start = time.perf_counter()
-        for value in values:
-            check(value)
-        best = min(best, time.perf_counter() - start)
-    return len(values) / best
+        for name, check in checks.items():
+            start = time.perf_counter()
+            for value in values:
+                check(value)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: len(values) / seconds for name, seconds in best.items()}
+
+
+def _load(path: Path) -> Callable[[object], bool]:
+    """``is_valid`` of the module at ``path``."""
+    spec = importlib.util.spec_from_file_location("baseline_cas", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    is_valid: Callable[[object], bool] = module.is_valid
+    return is_valid
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another copy of registry/cas.py to time")
     args = parser.parse_args()
     values = build(args.n)
-    ours = throughput(cas.is_valid, values, args.repeat)
-    theirs = throughput(casrn.is_valid, values, args.repeat)
+    checks: dict[str, Callable[[object], bool]] = {
+        "registry.cas.is_valid": cas.is_valid,
+        "stdnum casrn.is_valid": casrn.is_valid,
+    }
+    if args.baseline is not None:
+        checks["baseline is_valid"] = _load(args.baseline)
+    speeds = throughputs(checks, values, args.repeat)
+    ours, theirs = speeds["registry.cas.is_valid"], speeds["stdnum casrn.is_valid"]
     accepted = sum(map(cas.is_valid, values))
     print(f"values: {len(values):,} ({accepted:,} valid after normalisation)")
-    print(f"registry.cas.is_valid : {ours / 1e6:6.2f} M/s")
-    print(f"stdnum casrn.is_valid : {theirs / 1e6:6.2f} M/s")
+    for name, speed in speeds.items():
+        print(f"{name:22s}: {speed / 1e6:6.2f} M/s")
     print(f"ratio                 : {ours / theirs:6.2f}x (target >= 5x)")
+    if args.baseline is not None:
+        print(f"against the baseline  : {ours / speeds['baseline is_valid']:6.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Benchmark for bulk CAS validation (issue 3): files, in-memory speed and memory.
+"""Benchmark for bulk CAS validation: files, in-memory speed and memory.
 
 Generates, in a temporary directory (never in the repository), a two-column CSV of real CAS
 numbers from the PubChem table that ``chemicals`` ships, with about 10% of the cells damaged the
@@ -145,12 +145,12 @@ def main() -> None:
         print(f"{args.rows:,} rows, {size:.1f} MiB, in {work}")
         # Other processes on the machine inflate wall times; CPU times and ratios suffer less.
         print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-        from registry import bulk
+        from registry.bulk import scan
 
         # Without a C compiler at install the polars expressions do its work, more slowly.
         print(
             "compiled module registry.bulk._scan: "
-            + ("built" if bulk._scan is not None else "NOT built (polars expressions instead)")
+            + ("built" if scan.compiled() else "NOT built (polars expressions instead)")
         )
 
         copy_cmd = [
@@ -210,8 +210,8 @@ def main() -> None:
             value = function()
             return time.perf_counter() - start, time.process_time() - cpu_start, value
 
-        # Interleaved, as in part 1: this machine's speed drifts by a fifth or more within
-        # minutes, which skews a ratio of runs taken one after the other.
+        # Interleaved, as in part 1: a machine's speed drifts within minutes, which skews a
+        # ratio of runs taken one after the other.
         many_times = []
         stdnum_times = []
         for round_ in range(args.runs):

@@ -15,9 +15,8 @@ import openpyxl
 import pytest
 
 import registry
-from registry.bulk import classify_cell
-from registry.bulk import pipeline as bulk_files
-from registry.bulk.pipeline import ADDED_COLUMNS, Duplicate, validate_csv
+from registry.bulk import ADDED_COLUMNS, Duplicate, classify_cell, validate_csv
+from registry.bulk import reading as bulk_reading
 from registry.errors import InputFileError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +181,7 @@ def test_unquoted_file_written_back_field_for_field(generated: dict[str, Path]) 
     ],
 )
 def test_blocks_that_need_no_quotes(block: bytes, expected: bool) -> None:
-    assert bulk_files._needs_no_quotes(block, b",") is expected
+    assert bulk_reading._needs_no_quotes(block, b",") is expected
 
 
 @pytest.mark.parametrize(
@@ -197,7 +196,7 @@ def test_blocks_that_need_no_quotes(block: bytes, expected: bool) -> None:
     ],
 )
 def test_quotes_all_in_pairs(data: bytes, expected: bool) -> None:
-    pairs = bulk_files._quote_pairs(data)
+    pairs = bulk_reading._quote_pairs(data)
     assert (pairs is not None) is expected
     if pairs is not None:
         assert [data[at : at + 2] for at in pairs] == [b'""'] * (data.count(b'"') // 2)
@@ -205,7 +204,7 @@ def test_quotes_all_in_pairs(data: bytes, expected: bool) -> None:
         assert all(data[:i].count(b'"') % 2 == 0 for i, c in enumerate(data) if c == 10)
     # The same bytes inside a larger buffer, as the block reader looks at them.
     framed = bytearray(b'"x' + data + b'"')
-    assert bulk_files._quote_pairs(framed, 2, 2 + len(data)) == (
+    assert bulk_reading._quote_pairs(framed, 2, 2 + len(data)) == (
         None if pairs is None else [at + 2 for at in pairs]
     )
 
@@ -398,6 +397,18 @@ def test_cli_summary_and_exit_codes(generated: dict[str, Path]) -> None:
     assert b"Traceback" not in binary.stderr
 
 
+def test_no_cas_column_names_the_parameter_or_the_flag(tmp_path: Path) -> None:
+    """The library names its parameter (``column=``); the command names its flag."""
+    path = tmp_path / "names.csv"
+    path.write_text("name,notes\nwater,clear\nethanol,volatile\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="name one with column=NAME") as caught:
+        validate_csv(path)
+    assert "--column" not in str(caught.value)
+    result = _cli(str(path))
+    assert result.returncode == 2
+    assert "name one with --column NAME" in result.stderr.decode()
+
+
 def test_cli_output_and_stdin(generated: dict[str, Path], tmp_path: Path) -> None:
     target = tmp_path / "out.jsonl"
     result = _cli(str(generated["preamble.csv"]), "-o", str(target), "-f", "jsonl")
@@ -443,24 +454,25 @@ def test_output_replaced_only_when_complete(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_blocks_end_at_record_ends(tmp_path: Path, size: int) -> None:
-    from registry.bulk.pipeline import _utf8_blocks
-
     text = 'title\nName,CAS\n"a\nb",50-00-0\n"say ""hi""\n",7732-18-5\nlast,71-43-2'
     path = tmp_path / "blocks.csv"
     path.write_bytes(("\ufeff" + text).encode("utf-8"))
-    blocks = list(_utf8_blocks(path, "utf-8-sig", 2, size))
+    blocks = list(bulk_reading._utf8_blocks(path, "utf-8-sig", 2, size))
     assert b"".join(blocks).decode() == text.split("\n", 2)[2]
     for block in blocks[:-1]:
         assert block.endswith(b"\n")
         assert block.count(b'"') % 2 == 0
     empties = tmp_path / "empties.csv"  # quotes only in quoted empty fields
     empties.write_bytes(b'Name,CAS\n"",50-00-0\nb,""\n"",""\n')
-    blocks = list(_utf8_blocks(empties, "utf-8", 1, size))
+    blocks = list(bulk_reading._utf8_blocks(empties, "utf-8", 1, size))
     assert b"".join(blocks) == b'"",50-00-0\nb,""\n"",""\n'
     assert all(block.endswith(b"\n") for block in blocks)
     latin = tmp_path / "latin.csv"
     latin.write_bytes("Name;CAS\n\u00b5-thing;50-00-0\n".encode("cp1252"))
-    assert b"".join(_utf8_blocks(latin, "cp1252", 1, size)) == "\u00b5-thing;50-00-0\n".encode()
+    assert (
+        b"".join(bulk_reading._utf8_blocks(latin, "cp1252", 1, size))
+        == "\u00b5-thing;50-00-0\n".encode()
+    )
 
 
 @pytest.mark.parametrize("engine", ["polars", "csv"])
@@ -482,7 +494,7 @@ def test_duplicate_tally_same_when_folded_often(
     numbers = ["64-17-5", "50-00-0/64-17-5", "7732-18-5", "50-00-0", "7732185", "x"] * 7
     path.write_text("name,cas\n" + "".join(f"n{i},{n}\n" for i, n in enumerate(numbers)))
     once = validate_csv(path, chunk_rows=4)
-    monkeypatch.setattr("registry.bulk.pipeline._PENDING_ROWS", 1)
+    monkeypatch.setattr("registry.bulk.report._PENDING_ROWS", 1)
     often = validate_csv(path, chunk_rows=4)
     assert (often.duplicate_numbers, often.duplicates) == (once.duplicate_numbers, once.duplicates)
     by_number = {d.canonical: (d.count, d.rows[:3]) for d in once.duplicates}
@@ -507,7 +519,7 @@ def test_duplicates_equal_a_plain_python_tally(
         values[at : at + 4] = [number] * 4
     path = tmp_path / "dups.csv"
     path.write_text("name,cas\n" + "".join(f"n{i},{v}\n" for i, v in enumerate(values)))
-    monkeypatch.setattr("registry.bulk.pipeline._PENDING_ROWS", pending)
+    monkeypatch.setattr("registry.bulk.report._PENDING_ROWS", pending)
     report = validate_csv(path, chunk_rows=150, max_duplicates=limit)
     seen: dict[str, list[int]] = {}
     for row, value in enumerate(values, start=2):

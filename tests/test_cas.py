@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -196,6 +198,60 @@ bodies = st.tuples(
     st.integers(min_value=10, max_value=9_999_999), st.integers(min_value=0, max_value=99)
 ).map(lambda t: f"{t[0]}-{t[1]:02d}")
 valid_numbers = bodies.map(lambda b: f"{b}-{cas.calc_check_digit(b)}")
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=30))
+def test_check_digit_is_the_definition_for_any_length(digits: str) -> None:
+    """Every digit weighs its position counted from the right; the sum modulo 10."""
+    total = sum(weight * int(d) for weight, d in enumerate(reversed(digits), start=1))
+    assert cas.calc_check_digit(digits) == str(total % 10)
+
+
+def test_weights_are_positions_counted_from_the_right() -> None:
+    assert tuple(range(9, 0, -1)) == cas.WEIGHTS
+
+
+@given(bodies, st.integers(min_value=0, max_value=9))
+def test_one_check_digit_rule_everywhere(body: str, digit: int) -> None:
+    """is_valid, validate, check and calc_check_digit agree on every canonical number."""
+    number = f"{body}-{digit}"
+    expected = int(cas.calc_check_digit(body))
+    assert cas.is_valid(number) is (digit == expected)
+    assert cas.is_valid(number, strict=True) is (digit == expected)
+    result = cas.check(number)
+    if digit == expected:
+        assert result.status is CasStatus.VALID
+        assert cas.validate(number) == number
+    else:
+        assert result.status is CasStatus.INVALID_CHECKSUM
+        assert result.expected_check_digit == expected
+        with pytest.raises(InvalidChecksum):
+            cas.validate(number)
+
+
+@given(st.text(alphabet="0123456789-", max_size=14))
+def test_canonical_pattern_is_what_strict_mode_accepts_as_a_shape(text: str) -> None:
+    shaped = re.fullmatch(cas.CANONICAL_PATTERN, text) is not None
+    status = cas.check(text, strict=True).status
+    assert shaped is (status in (CasStatus.VALID, CasStatus.INVALID_CHECKSUM))
+    if shaped:
+        assert re.fullmatch(cas.SHAPE_PATTERN, text)
+
+
+@pytest.mark.parametrize("dash", list(cas.DASHES))
+def test_every_dash_reads_as_a_hyphen(dash: str) -> None:
+    assert cas.compact(f"50{dash}78{dash}2") == "50-78-2"
+    assert cas.validate(f"50{dash}78{dash}2") == "50-78-2"
+
+
+def test_prefix_pattern_and_characters_reason_are_public() -> None:
+    match = cas.PREFIX.match("CAS RN: 50-78-2")
+    assert match is not None
+    assert match.group() == "CAS RN: "
+    assert cas.characters_reason("50-78-2") is None
+    assert cas.characters_reason("5O-78-2") == "contains letters a CAS number cannot have: 'O'"
+    assert cas.characters_reason("50.78.2") == "contains characters a CAS number cannot have: '.'"
+    assert cas.check("5O-78-2").reason == cas.characters_reason("5O-78-2")
 
 
 @given(valid_numbers)

@@ -1,21 +1,16 @@
-/* The first and last steps of bulk validation, compiled (registry.bulk uses them when built).
+/* The compiled first pass of bulk validation: the module registry.bulk._scan, loaded by
+ * registry/bulk/scan.py where the package was built with a C compiler. Without it, polars
+ * expressions give the same answers (scan.with_check_digits).
  *
  * ``canonical_codes``: which texts of a column are CAS numbers in canonical form, and their
- * check digits. registry/bulk.py has the same pass as polars expressions (pad to 12 bytes,
- * reinterpret as three 32-bit words, integer arithmetic); this gives the same answer for every
- * text several times faster: it reads each text where polars keeps it, allocates nothing per
- * row, and makes one pass instead of a dozen whole-column operations.
+ * check digits, by the weights registry.cas.WEIGHTS gives (passed in, never written here). It
+ * reads each text where polars keeps it and allocates nothing per row.
  *
- * ``cell_columns``: the four result columns of classify_cells, whole: worded for the numbers
- * in canonical form, taken from the verdicts polars and Python reached on the other rows. In
- * polars that took as many whole-column operations again, and a copy of each column to put
- * the other rows in place (a column that came from C cannot be changed where it lies).
- *
- * tests/test_scan_kernel.py checks both against the polars path on generated and real
- * columns. Data comes and goes through the Arrow C data interface (the Arrow PyCapsule
- * interface): polars String columns in (streams of string-view arrays), UInt8 and string-view
- * columns out. Nothing here depends on polars' headers or version, only on that published,
- * stable interface, and on the allocator capsule polars hands its plugins, when it has one.
+ * Data comes and goes through the Arrow C data interface (the Arrow PyCapsule interface): a
+ * String column in (a stream of string-view arrays, format "vu"), a UInt8 column out. Nothing
+ * here depends on polars' headers, only on that published interface and, when
+ * ``use_allocator`` accepts it, on the layout of polars' allocator capsule.
+ * tests/test_scan_kernel.py checks it against registry.cas and the polars path.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -61,18 +56,51 @@ struct ArrowArrayStream {
 
 /* --- the per-text verdict ----------------------------------------------------------------- */
 
+/* The weights of the nine body digits of DDDDDDD-DD-C, left to right (registry.cas.WEIGHTS). */
+typedef struct {
+    unsigned of[9];
+} Weights;
+
+/* ``given`` (a sequence of nine ints from 0 to 9) into ``weights``; 0, or -1 with an exception. */
+static int read_weights(PyObject *given, Weights *weights) {
+    PyObject *items = PySequence_Fast(given, "weights must be a sequence of 9 ints");
+    if (items == NULL) {
+        return -1;
+    }
+    int outcome = -1;
+    if (PySequence_Fast_GET_SIZE(items) != 9) {
+        PyErr_SetString(PyExc_ValueError, "weights must be a sequence of 9 ints");
+        goto end;
+    }
+    for (int at = 0; at < 9; at++) {
+        const long weight = PyLong_AsLong(PySequence_Fast_GET_ITEM(items, at));
+        if (weight == -1 && PyErr_Occurred()) {
+            goto end;
+        }
+        if (weight < 0 || weight > 9) {
+            PyErr_SetString(PyExc_ValueError, "weights must be digits (0 to 9)");
+            goto end;
+        }
+        weights->of[at] = (unsigned)weight;
+    }
+    outcome = 0;
+end:
+    Py_DECREF(items);
+    return outcome;
+}
+
 /* 0 when the ``size`` bytes at ``text`` are not a CAS number in canonical form (N{2,7}-NN-N,
  * no leading zero), whatever its check digit; otherwise 1 + 10 * found + expected, where found
  * is its check digit and expected the one its other digits call for (so 1..100, the index of
- * "check digit is {found}, expected {expected}" in bulk._REASONS). ``text`` must be readable
- * for 12 bytes (an inline string view is): what follows the text is never looked at.
+ * "check digit is {found}, expected {expected}" in the reason tables). ``text`` must be
+ * readable for 12 bytes (an inline string view is): what follows the text is never looked at.
  *
- * As in bulk._with_check_digits: the text left-padded with '0' to 12 bytes must read
+ * As in scan.with_check_digits: the text left-padded with '0' to 12 bytes must read
  * DDDDDDD-DD-D. It is checked a word at a time: the first eight bytes in ``head`` (the first
  * byte highest), the last four in ``tail``. */
 #define DIGIT(word, shift) ((unsigned)((word) >> (shift)) & 0x0Fu)
 
-static inline uint8_t verdict(const uint8_t *text, int32_t size) {
+static inline uint8_t verdict(const uint8_t *text, int32_t size, const Weights *weights) {
     if (size < 7 || size > 12 || text[0] == '0') {
         return 0;
     }
@@ -96,19 +124,28 @@ static inline uint8_t verdict(const uint8_t *text, int32_t size) {
     if (!shaped) {
         return 0;
     }
-    /* The digits but the last, weighted 9 to 1 from the left. */
-    const unsigned sum = 9 * DIGIT(head, 56) + 8 * DIGIT(head, 48) + 7 * DIGIT(head, 40)
-                         + 6 * DIGIT(head, 32) + 5 * DIGIT(head, 24) + 4 * DIGIT(head, 16)
-                         + 3 * DIGIT(head, 8) + 2 * DIGIT(tail, 24) + DIGIT(tail, 16);
+    /* The digits but the check digit, left to right, each times its weight. */
+    const unsigned body[9] = {DIGIT(head, 56), DIGIT(head, 48), DIGIT(head, 40),
+                              DIGIT(head, 32), DIGIT(head, 24), DIGIT(head, 16),
+                              DIGIT(head, 8),  DIGIT(tail, 24), DIGIT(tail, 16)};
+    unsigned sum = 0;
+    for (int at = 0; at < 9; at++) {
+        sum += weights->of[at] * body[at];
+    }
     return (uint8_t)(1 + 10 * DIGIT(tail, 0) + sum % 10);
 }
 
 /* --- memory ---------------------------------------------------------------------------------- */
 
-/* The allocator polars itself uses, as it hands it to its plugins (the capsule
- * polars._allocator). Columns are allocated from it when ``use_allocator`` was given it: it
- * keeps freed memory for the next chunk's columns, where the C library gives large blocks
- * back to the system and takes fresh ones, each page of which faults on first touch. */
+/* The allocator polars itself uses, as it hands it to its plugins: the capsule
+ * polars._allocator, named POLARS_ALLOCATOR, pointing at this struct (``AllocatorCapsule`` in
+ * py-polars/src/allocator.rs). The capsule carries no version, so the layout is trusted only
+ * for the polars major versions in TESTED_POLARS_MAJORS; for any other capsule or version the
+ * columns come from the C library. Polars' allocator keeps freed memory for the next chunk's
+ * columns, where the C library may give large blocks back and fault in fresh pages. */
+#define POLARS_ALLOCATOR "polars.polars._allocator"
+static const long TESTED_POLARS_MAJORS[] = {2};
+
 struct Allocator {
     uint8_t *(*alloc)(size_t size, size_t align);
     void (*dealloc)(uint8_t *pointer, size_t size, size_t align);
@@ -138,32 +175,45 @@ static void release(const struct Allocator *from, void *pointer, size_t size) {
     }
 }
 
-static PyObject *use_allocator(PyObject *module, PyObject *capsule) {
+/* use_allocator(capsule, polars_major) -> bool: whether columns now come from the allocator
+ * in ``capsule``; otherwise (and after any call that returns False) from the C library. */
+static PyObject *use_allocator(PyObject *module, PyObject *args) {
     (void)module;
-    const struct Allocator *given = PyCapsule_GetPointer(capsule, "polars.polars._allocator");
-    if (given == NULL) {
+    PyObject *capsule;
+    long major;
+    if (!PyArg_ParseTuple(args, "Ol", &capsule, &major)) {
         return NULL;
     }
+    allocator = NULL;
+    if (!PyCapsule_IsValid(capsule, POLARS_ALLOCATOR)) {
+        Py_RETURN_FALSE;
+    }
+    int tested = 0;
+    for (size_t at = 0; at < sizeof TESTED_POLARS_MAJORS / sizeof *TESTED_POLARS_MAJORS; at++) {
+        tested |= TESTED_POLARS_MAJORS[at] == major;
+    }
+    const struct Allocator *given = PyCapsule_GetPointer(capsule, POLARS_ALLOCATOR);
+    if (!tested || given == NULL || given->alloc == NULL || given->dealloc == NULL) {
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
     allocator = given;
-    Py_RETURN_NONE;
+    Py_RETURN_TRUE;
 }
 
-/* --- columns handed out ---------------------------------------------------------------------- */
+/* --- the column handed out ----------------------------------------------------------------- */
 
-/* The memory of one column handed to polars: what ``release_column`` frees with it. */
+/* A UInt8 column handed to polars (no validity bitmap): what ``release_column`` frees. */
 struct Column {
-    const struct Allocator *from; /* what ``owned`` came from (see ``allocate``) */
-    const void *buffers[4];
-    void *owned[4];
-    size_t sizes[4];
-    int64_t variadic_sizes[1]; /* of a string-view column's data buffer, when it has one */
+    const struct Allocator *from; /* what ``values`` came from (see ``allocate``) */
+    const void *buffers[2];       /* the validity bitmap (none), the values */
+    uint8_t *values;
+    size_t size;
 };
 
 static void release_column(struct ArrowArray *array) {
     struct Column *column = (struct Column *)array->private_data;
-    for (int at = 0; at < 4; at++) {
-        release(column->from, column->owned[at], column->sizes[at]);
-    }
+    release(column->from, column->values, column->size);
     free(column);
     array->release = NULL;
 }
@@ -190,10 +240,29 @@ static void free_array_capsule(PyObject *capsule) {
     }
 }
 
-/* (schema capsule, array capsule) of ``column`` (taken over: freed on failure too), an array
- * of ``length`` rows in Arrow format ``format`` with ``n_buffers`` buffers. */
-static PyObject *export_column(struct Column *column, const char *format, int64_t length,
-                               int64_t null_count, int64_t n_buffers) {
+/* A column of ``length`` values, not cleared (the caller writes them all); NULL, with
+ * MemoryError set, on failure. */
+static struct Column *new_column(int64_t length) {
+    struct Column *column = calloc(1, sizeof *column);
+    if (column == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    column->from = allocator;
+    column->size = (size_t)length;
+    column->values = allocate(column->from, column->size);
+    if (column->values == NULL) {
+        free(column);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    column->buffers[1] = column->values;
+    return column;
+}
+
+/* (schema capsule, array capsule) of ``column`` (taken over: freed on failure too), a UInt8
+ * array of ``length`` rows. */
+static PyObject *export_column(struct Column *column, int64_t length) {
     struct ArrowArray *array = malloc(sizeof *array);
     struct ArrowSchema *schema = malloc(sizeof *schema);
     if (array == NULL || schema == NULL) {
@@ -205,18 +274,12 @@ static PyObject *export_column(struct Column *column, const char *format, int64_
     }
     *array = (struct ArrowArray){
         .length = length,
-        .null_count = null_count,
-        .n_buffers = n_buffers,
+        .n_buffers = 2,
         .buffers = column->buffers,
         .release = release_column,
         .private_data = column,
     };
-    *schema = (struct ArrowSchema){
-        .format = format,
-        .name = "",
-        .flags = null_count ? 2 : 0, /* ARROW_FLAG_NULLABLE */
-        .release = release_schema,
-    };
+    *schema = (struct ArrowSchema){.format = "C", .name = "", .release = release_schema};
     PyObject *schema_capsule = PyCapsule_New(schema, "arrow_schema", free_schema_capsule);
     if (schema_capsule == NULL) {
         free(schema);
@@ -234,40 +297,10 @@ static PyObject *export_column(struct Column *column, const char *format, int64_
     return Py_BuildValue("(NN)", schema_capsule, array_capsule);
 }
 
-/* A column with its buffers allocated: ``sizes[i]`` bytes for buffer i, none where the size
- * is negative (a missing validity bitmap). Only buffer 0, the validity bitmap, is cleared; the
- * caller writes the others whole. NULL, with MemoryError set, on failure. */
-static struct Column *new_column(int n_buffers, const int64_t *sizes) {
-    struct Column *column = calloc(1, sizeof *column);
-    if (column == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    column->from = allocator;
-    for (int at = 0; at < n_buffers; at++) {
-        if (sizes[at] < 0) {
-            continue;
-        }
-        column->sizes[at] = (size_t)sizes[at];
-        column->owned[at] = allocate(column->from, column->sizes[at]);
-        if (column->owned[at] == NULL) {
-            struct ArrowArray owner = {.private_data = column};
-            release_column(&owner);
-            PyErr_NoMemory();
-            return NULL;
-        }
-        if (at == 0) {
-            memset(column->owned[at], 0, column->sizes[at]);
-        }
-        column->buffers[at] = column->owned[at];
-    }
-    return column;
-}
-
 /* --- reading the text column ---------------------------------------------------------------- */
 
 /* Called for each array of a column, without the GIL; ``first`` is the column's row that is
- * the array's first. It may take the array over (moved: its ``release`` set to NULL). */
+ * the array's first. */
 typedef void (*Visit)(struct ArrowArray *array, int64_t first, void *state);
 
 /* Moves the string-view stream out of ``capsule`` into ``stream``, as the PyCapsule interface
@@ -338,9 +371,7 @@ static int each_array(PyObject *capsule, int64_t length, Visit visit, void *stat
         visit(&array, done, state);
         Py_END_ALLOW_THREADS
         done += array.length;
-        if (array.release != NULL) {
-            array.release(&array);
-        }
+        array.release(&array);
     }
     if (done != length) {
         PyErr_SetString(PyExc_ValueError, "not a string-view column of the length given");
@@ -364,350 +395,72 @@ static inline const uint8_t *row_view(const struct ArrowArray *array, int64_t ro
 
 /* The verdict on a row's view (NULL for a null row). A text of up to 12 bytes is inline in
  * its view; a longer one is never canonical, so it is never read. */
-static inline uint8_t view_verdict(const uint8_t *view) {
+static inline uint8_t view_verdict(const uint8_t *view, const Weights *weights) {
     if (view == NULL) {
         return 0;
     }
     int32_t size;
     memcpy(&size, view, 4);
-    return size <= 12 ? verdict(view + 4, size) : 0;
+    return size <= 12 ? verdict(view + 4, size, weights) : 0;
 }
 
 /* --- canonical_codes ------------------------------------------------------------------------- */
 
+struct Codes {
+    uint8_t *codes;
+    Weights weights;
+};
+
 static void code_rows(struct ArrowArray *array, int64_t first, void *state) {
-    uint8_t *codes = (uint8_t *)state + first;
+    struct Codes *codes = (struct Codes *)state;
+    uint8_t *out = codes->codes + first;
     for (int64_t row = 0; row < array->length; row++) {
-        codes[row] = view_verdict(row_view(array, row));
+        out[row] = view_verdict(row_view(array, row), &codes->weights);
     }
 }
 
 static PyObject *canonical_codes(PyObject *module, PyObject *args) {
     (void)module;
-    PyObject *stream;
+    PyObject *stream, *weights;
     Py_ssize_t length;
-    if (!PyArg_ParseTuple(args, "On", &stream, &length) || length < 0) {
+    if (!PyArg_ParseTuple(args, "OnO", &stream, &length, &weights) || length < 0) {
         return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_ValueError, "negative length");
     }
-    struct Column *column = new_column(2, (int64_t[]){-1, length});
+    struct Codes codes;
+    if (read_weights(weights, &codes.weights) != 0) {
+        return NULL;
+    }
+    struct Column *column = new_column(length);
     if (column == NULL) {
         return NULL;
     }
-    if (each_array(stream, length, code_rows, column->owned[1]) != 0) {
+    codes.codes = column->values;
+    if (each_array(stream, length, code_rows, &codes) != 0) {
         struct ArrowArray owner = {.private_data = column};
         release_column(&owner);
         return NULL;
     }
-    return export_column(column, "C", length, 0, 2);
-}
-
-/* --- cell_columns ---------------------------------------------------------------------------- */
-
-/* Up to 100 texts as string views over one data buffer of their bytes (``views`` point into
- * buffer 0 from offset 0, where a column's copy of ``data`` goes). */
-struct Table {
-    uint8_t views[100][16];
-    uint8_t *data;
-    int64_t size;
-};
-
-/* ``texts`` (a tuple of ``count`` str) as a table; 0, or -1 with an exception set. */
-static int make_table(PyObject *texts, Py_ssize_t count, struct Table *table) {
-    table->data = NULL;
-    table->size = 0;
-    if (!PyTuple_Check(texts) || PyTuple_GET_SIZE(texts) != count) {
-        PyErr_Format(PyExc_TypeError, "expected a tuple of %zd texts", count);
-        return -1;
-    }
-    const char *bytes[100];
-    Py_ssize_t sizes[100];
-    for (Py_ssize_t at = 0; at < count; at++) {
-        bytes[at] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(texts, at), &sizes[at]);
-        if (bytes[at] == NULL) {
-            return -1;
-        }
-        table->size += sizes[at];
-    }
-    table->data = malloc(table->size > 0 ? (size_t)table->size : 1);
-    if (table->data == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    int32_t offset = 0;
-    for (Py_ssize_t at = 0; at < count; at++) {
-        uint8_t *view = table->views[at];
-        const int32_t size = (int32_t)sizes[at];
-        memset(view, 0, 16);
-        memcpy(view, &size, 4);
-        memcpy(table->data + offset, bytes[at], (size_t)size);
-        memcpy(view + 4, bytes[at], (size_t)(size <= 12 ? size : 4));
-        if (size > 12) { /* buffer 0 (left zero), at ``offset`` */
-            memcpy(view + 12, &offset, 4);
-        }
-        offset += size;
-    }
-    return 0;
-}
-
-/* The rows of one column of the patch, the verdicts on the values not in canonical form, read
- * in order: its arrays are held until the cells are made. */
-struct Patch {
-    struct ArrowArray *arrays;
-    int64_t count;
-    int64_t at;  /* the array being read */
-    int64_t row; /* the next row in it */
-    int64_t long_bytes; /* of its texts longer than 12 bytes, which are copied */
-    int out_of_memory;
-};
-
-static void release_patch(struct Patch *patch) {
-    for (int64_t at = 0; at < patch->count; at++) {
-        if (patch->arrays[at].release != NULL) {
-            patch->arrays[at].release(&patch->arrays[at]);
-        }
-    }
-    free(patch->arrays);
-    patch->arrays = NULL;
-    patch->count = 0;
-}
-
-/* Takes ``array`` over into the patch (``state``). */
-static void keep_rows(struct ArrowArray *array, int64_t first, void *state) {
-    (void)first;
-    struct Patch *patch = (struct Patch *)state;
-    struct ArrowArray *grown = realloc(patch->arrays, (size_t)(patch->count + 1) * sizeof *array);
-    if (grown == NULL) {
-        patch->out_of_memory = 1;
-        return;
-    }
-    patch->arrays = grown;
-    patch->arrays[patch->count++] = *array;
-    array->release = NULL;
-    for (int64_t row = 0; row < array->length; row++) {
-        const uint8_t *view = row_view(array, row);
-        int32_t size = 0;
-        if (view != NULL) {
-            memcpy(&size, view, 4);
-        }
-        patch->long_bytes += size > 12 ? size : 0;
-    }
-}
-
-/* Takes every array of the string-view stream in ``capsule`` into ``patch``, which must have
- * ``length`` rows in all; 0, or -1 with an exception set. */
-static int read_patch(PyObject *capsule, int64_t length, struct Patch *patch) {
-    if (each_array(capsule, length, keep_rows, patch) != 0) {
-        return -1;
-    }
-    if (patch->out_of_memory) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    return 0;
-}
-
-enum { CANONICAL, STATUS, REASON, SUGGESTION, COLUMNS };
-
-/* The cells being made: per column its validity bitmap, views and data buffer. */
-struct Cells {
-    struct Table statuses; /* valid, invalid-checksum */
-    struct Table reasons;  /* by 10 * found + expected */
-    struct Patch patches[COLUMNS];
-    uint8_t *validity[COLUMNS];
-    uint8_t *views[COLUMNS];
-    uint8_t *data[COLUMNS];
-    int32_t data_end[COLUMNS]; /* where the next copied text goes */
-    int64_t nulls[COLUMNS];
-    int64_t patch_rows;
-    int64_t patched; /* rows taken from the patch so far; -1 when it ran out */
-};
-
-static inline void set_cell(struct Cells *cells, int which, int64_t row, const uint8_t *view) {
-    memcpy(cells->views[which] + 16 * row, view, 16);
-    cells->validity[which][row >> 3] |= (uint8_t)(1u << (row & 7));
-}
-
-static inline void null_cell(struct Cells *cells, int which, int64_t row) {
-    memset(cells->views[which] + 16 * row, 0, 16);
-    cells->nulls[which]++;
-}
-
-/* Cell ``row`` of column ``which`` from the patch's next row. */
-static inline void patch_cell(struct Cells *cells, int which, int64_t row) {
-    struct Patch *patch = &cells->patches[which];
-    while (patch->row >= patch->arrays[patch->at].length) {
-        patch->at++;
-        patch->row = 0;
-    }
-    const struct ArrowArray *array = &patch->arrays[patch->at];
-    const uint8_t *view = row_view(array, patch->row++);
-    if (view == NULL) {
-        null_cell(cells, which, row);
-        return;
-    }
-    int32_t size;
-    memcpy(&size, view, 4);
-    if (size <= 12) {
-        set_cell(cells, which, row, view);
-        return;
-    }
-    int32_t buffer, offset;
-    memcpy(&buffer, view + 8, 4);
-    memcpy(&offset, view + 12, 4);
-    const uint8_t *text = (const uint8_t *)array->buffers[2 + buffer] + offset;
-    uint8_t copied[16];
-    const int32_t zero = 0, at = cells->data_end[which];
-    memcpy(cells->data[which] + at, text, (size_t)size);
-    cells->data_end[which] += size;
-    memcpy(copied, view, 8); /* its size and first four bytes */
-    memcpy(copied + 8, &zero, 4);
-    memcpy(copied + 12, &at, 4);
-    set_cell(cells, which, row, copied);
-}
-
-static void cell_rows(struct ArrowArray *array, int64_t first, void *state) {
-    struct Cells *cells = (struct Cells *)state;
-    if (cells->patched < 0) {
-        return; /* the patch ran out in an earlier array */
-    }
-    for (int64_t row = 0; row < array->length; row++) {
-        const int64_t at = first + row;
-        const uint8_t *view = row_view(array, row);
-        /* Worked out again rather than read from the scan's codes: the texts' views are
-         * walked anyway, and the verdict costs less than a second column to read. */
-        const uint8_t code = view_verdict(view);
-        if (code == 0) {
-            if (cells->patched == cells->patch_rows) {
-                cells->patched = -1; /* more such rows than the patch has: checked after */
-                return;
-            }
-            cells->patched++;
-            for (int which = 0; which < COLUMNS; which++) {
-                patch_cell(cells, which, at);
-            }
-            continue;
-        }
-        const unsigned found = (code - 1u) / 10, expected = (code - 1u) % 10;
-        if (found == expected) {
-            set_cell(cells, CANONICAL, at, view);
-            set_cell(cells, STATUS, at, cells->statuses.views[0]);
-            null_cell(cells, REASON, at);
-            null_cell(cells, SUGGESTION, at);
-        } else {
-            /* The same digits with the check digit they call for: the last byte replaced. */
-            uint8_t suggestion[16];
-            int32_t size;
-            memcpy(suggestion, view, 16);
-            memcpy(&size, view, 4);
-            suggestion[4 + size - 1] = (uint8_t)('0' + expected);
-            null_cell(cells, CANONICAL, at);
-            set_cell(cells, STATUS, at, cells->statuses.views[1]);
-            set_cell(cells, REASON, at, cells->reasons.views[code - 1]);
-            set_cell(cells, SUGGESTION, at, suggestion);
-        }
-    }
-}
-
-static PyObject *cell_columns(PyObject *module, PyObject *args) {
-    (void)module;
-    PyObject *stream, *status_texts, *reason_texts, *patch_streams[COLUMNS];
-    Py_ssize_t length, patch_rows;
-    if (!PyArg_ParseTuple(args, "OnOOOOOOn", &stream, &length, &status_texts, &reason_texts,
-                          &patch_streams[0], &patch_streams[1], &patch_streams[2],
-                          &patch_streams[3], &patch_rows)) {
-        return NULL;
-    }
-    if (length < 0 || patch_rows < 0 || patch_rows > length) {
-        return PyErr_Format(PyExc_ValueError, "lengths out of range");
-    }
-    struct Cells cells = {.patch_rows = patch_rows};
-    struct Column *columns[COLUMNS] = {0};
-    PyObject *exported[COLUMNS] = {0};
-    PyObject *outcome = NULL;
-    if (make_table(status_texts, 2, &cells.statuses) != 0
-        || make_table(reason_texts, 100, &cells.reasons) != 0) {
-        goto end;
-    }
-    for (int which = 0; which < COLUMNS; which++) {
-        if (read_patch(patch_streams[which], patch_rows, &cells.patches[which]) != 0) {
-            goto end;
-        }
-        const struct Table *table = which == STATUS   ? &cells.statuses
-                                    : which == REASON ? &cells.reasons
-                                                      : NULL;
-        const int64_t table_size = table != NULL ? table->size : 0;
-        const int64_t data_size = table_size + cells.patches[which].long_bytes;
-        if (data_size > INT32_MAX) {
-            PyErr_SetString(PyExc_ValueError, "the cells' text exceeds 2 GiB");
-            goto end;
-        }
-        columns[which] = new_column(3, (int64_t[]){(length + 7) / 8, 16 * length, data_size});
-        if (columns[which] == NULL) {
-            goto end;
-        }
-        cells.validity[which] = columns[which]->owned[0];
-        cells.views[which] = columns[which]->owned[1];
-        cells.data[which] = columns[which]->owned[2];
-        if (table != NULL) {
-            memcpy(cells.data[which], table->data, (size_t)table_size);
-        }
-        cells.data_end[which] = (int32_t)table_size;
-        columns[which]->variadic_sizes[0] = data_size;
-        columns[which]->buffers[3] = columns[which]->variadic_sizes;
-    }
-    if (each_array(stream, length, cell_rows, &cells) != 0) {
-        goto end;
-    }
-    if (cells.patched != patch_rows) {
-        PyErr_SetString(PyExc_ValueError,
-                        "the patch has not one row per text not in canonical form");
-        goto end;
-    }
-    for (int which = 0; which < COLUMNS; which++) {
-        exported[which] = export_column(columns[which], "vu", length, cells.nulls[which], 4);
-        columns[which] = NULL; /* taken over */
-        if (exported[which] == NULL) {
-            goto end;
-        }
-    }
-    outcome = PyTuple_Pack(COLUMNS, exported[0], exported[1], exported[2], exported[3]);
-end:
-    for (int which = 0; which < COLUMNS; which++) {
-        Py_XDECREF(exported[which]);
-        if (columns[which] != NULL) {
-            struct ArrowArray owner = {.private_data = columns[which]};
-            release_column(&owner);
-        }
-        release_patch(&cells.patches[which]);
-    }
-    free(cells.statuses.data);
-    free(cells.reasons.data);
-    return outcome;
+    return export_column(column, length);
 }
 
 static PyMethodDef methods[] = {
     {"canonical_codes", canonical_codes, METH_VARARGS,
-     "canonical_codes(stream, length) -> (schema, array)\n\n"
+     "canonical_codes(stream, length, weights) -> (schema, array)\n\n"
      "Per text of an Arrow string-view stream of ``length`` rows: 0 unless it is a CAS number\n"
      "in canonical form, else 1 + 10 * found + expected (its check digit and the one its\n"
-     "digits call for), as the capsules of a UInt8 Arrow array."},
-    {"use_allocator", use_allocator, METH_O,
-     "use_allocator(capsule) -> None\n\n"
-     "Allocate columns with polars' own allocator (the capsule polars._allocator)."},
-    {"cell_columns", cell_columns, METH_VARARGS,
-     "cell_columns(stream, length, statuses, reasons, canonical, status, reason, suggestion,\n"
-     "             patch_length) -> (canonical, status, reason, suggestion)\n\n"
-     "The verdicts on the ``length`` texts of an Arrow string-view stream: worded from\n"
-     "``statuses`` (valid, invalid-checksum) and ``reasons`` (by 10 * found + expected) for the\n"
-     "CAS numbers in canonical form, taken in order from the four patch streams (of\n"
-     "``patch_length`` rows) for the others; each as the capsules of an Arrow array."},
+     "digits call for by ``weights``, nine digits), as the capsules of a UInt8 Arrow array."},
+    {"use_allocator", use_allocator, METH_VARARGS,
+     "use_allocator(capsule, polars_major) -> bool\n\n"
+     "Allocate columns with polars' own allocator (the capsule polars._allocator) when the\n"
+     "capsule has its name and the polars major version is one whose layout is known; True\n"
+     "then. Otherwise, and after any call that returns False, the C library's allocator."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "registry._scan",
-    .m_doc = "The first pass of bulk CAS validation, compiled (see registry.bulk).",
+    .m_name = "registry.bulk._scan",
+    .m_doc = "The first pass of bulk CAS validation, compiled (see registry.bulk.scan).",
     .m_size = 0,
     .m_methods = methods,
 };

@@ -28,7 +28,7 @@ _SAMPLE_ROWS = 200
 _DELIMITERS = ",;\t|"
 # Header names that announce a CAS column, compared without case, spaces or punctuation.
 _CAS_HEADER = re.compile(r"^(cas|casrn|casno|casnr|casnum|casnumber|casregno|casregistrynumber)")
-_CAS_SHAPED = re.compile(r"(?<![0-9-])[0-9]{2,7}-[0-9]{2}-[0-9](?![0-9-])")
+_CAS_SHAPED = re.compile(rf"(?<![0-9-]){cas.SHAPE_PATTERN}(?![0-9-])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ def find_cas_column(
     if not scores or max(scores) == 0:
         raise InputFileError(
             f"no column looks like CAS numbers (columns: {', '.join(columns)}); "
-            "name one with --column"
+            "name one with column=NAME"
         )
     return scores.index(max(scores)), "content"
 

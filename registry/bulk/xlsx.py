@@ -14,17 +14,10 @@ from typing import IO, Any
 
 import polars as pl
 
-from registry.bulk.columns import Cell, CellStatus, cells_frame, classify_cell
-from registry.bulk.pipeline import (
-    OutputKind,
-    Report,
-    _output,
-    _output_name,
-    _sorted_counts,
-    _Tally,
-    _Writer,
-)
+from registry.bulk.cells import Cell, CellStatus, cells_frame, classify_cell
+from registry.bulk.report import Report, Tally
 from registry.bulk.sniff import Dialect, find_cas_column, resolve_column
+from registry.bulk.writing import OutputKind, Writer, open_output, output_name
 from registry.errors import InputFileError
 
 __all__ = ["read_workbook", "validate_rows"]
@@ -71,7 +64,8 @@ def validate_rows(
     max_problems: int,
     max_duplicates: int,
 ) -> Report:
-    """Validate rows of typed values (a worksheet) as :func:`validate_csv` validates a file."""
+    """Validate rows of typed values (a worksheet) as
+    :func:`registry.bulk.validate_csv` validates a file."""
     if not rows:
         raise InputFileError(f"{source}: the sheet is empty")
     as_text = [["" if v is None else _text(v) for v in row] for row in rows]
@@ -102,21 +96,18 @@ def validate_rows(
             "engine": "openpyxl",
         },
     )
-    tally = _Tally(int(header) + 1, max_problems, max_duplicates)
+    tally = Tally(int(header) + 1, max_problems, max_duplicates)
     verdicts = [_cell_verdict(row[index] if index < len(row) else None) for row in data]
     values = pl.Series(
         [row[index] if index < len(row) else "" for row in data_text], dtype=pl.String
     )
-    with _output(output) as handle:
+    with open_output(output) as handle:
         if handle is not None:
-            writer = _Writer(handle, output_format, dialect.columns, ",")
+            writer = Writer(handle, output_format, dialect.columns, ",")
             writer.rows(data_text, verdicts)
     tally.add(values, cells_frame(verdicts))
-    report.rows = tally.rows
-    report.counts = _sorted_counts(tally.counts)
-    report.problems = tally.problems
-    report.duplicate_numbers, report.duplicates = tally.duplicates()
-    report.output = _output_name(output)
+    tally.fill(report)
+    report.output = output_name(output)
     return report
 
 
