@@ -1,7 +1,16 @@
 """The only code that speaks SQL: schema, queries and writes, the probe, the cartridge.
 
-The package imports SQLAlchemy only when one of the names below is first used, so the
-standard-library probe (:mod:`registry.store.probe`) stays cheap for the lookup chain.
+Modules:
+    database: :func:`open_store` and :class:`Store` (transactions, migrations, the facade)
+    engine: engines, SQLite settings, error translation, password masking
+    matching: how a text finds a stored compound (shared by the store and the probe)
+    reads, writes: what runs inside a read or write transaction
+    probe: a standard-library, read-only look into a SQLite registry
+    cartridge: the RDKit PostgreSQL cartridge
+    schema, migrations: the tables and their Alembic migrations
+
+The package imports SQLAlchemy only when a name that needs it is first used, so
+:mod:`registry.store.probe` and :mod:`registry.store.matching` stay cheap for the lookup chain.
 """
 
 from __future__ import annotations
@@ -15,11 +24,25 @@ if TYPE_CHECKING:
         CompoundRow,
         Conflict,
         Store,
-        format_registry_id,
-        key,
         open_store,
-        parse_registry_id,
     )
+    from registry.store.engine import mask_url
+    from registry.store.matching import format_registry_id, key, parse_registry_id
+    from registry.store.writes import now
+
+# Each public name and the module that defines it (imported on first use).
+_HOMES = {
+    "SCHEMA_REVISION": "registry.store.database",
+    "CompoundRow": "registry.store.database",
+    "Conflict": "registry.store.engine",
+    "Store": "registry.store.database",
+    "format_registry_id": "registry.store.matching",
+    "key": "registry.store.matching",
+    "mask_url": "registry.store.engine",
+    "now": "registry.store.writes",
+    "open_store": "registry.store.database",
+    "parse_registry_id": "registry.store.matching",
+}
 
 __all__ = [
     "SCHEMA_REVISION",
@@ -28,14 +51,17 @@ __all__ = [
     "Store",
     "format_registry_id",
     "key",
+    "mask_url",
+    "now",
     "open_store",
     "parse_registry_id",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    home = _HOMES.get(name)
+    if home is None:
         raise AttributeError(f"module 'registry.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module("registry.store.database"), name)
+    value = getattr(importlib.import_module(home), name)
     globals()[name] = value
     return value

@@ -25,6 +25,7 @@ from sqlalchemy import Column, ColumnElement, MetaData, Table, cast, func, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import UserDefinedType
 
+from registry.errors import InvalidStructure
 from registry.store.schema import compounds
 
 __all__ = [
@@ -171,12 +172,19 @@ def _backfill(connection: Connection) -> None:
 
 
 def raw_bits(fingerprint: bytes) -> bytes:
-    """The plain bit string (what ``bfp_from_binary_text`` reads) of a stored fingerprint."""
+    """The plain bit string (what ``bfp_from_binary_text`` reads) of a stored fingerprint.
+
+    A stored fingerprint is an RDKit ``ExplicitBitVect`` pickle (``ToBinary``); raises
+    InvalidStructure for bytes that are not one.
+    """
     from rdkit import DataStructs
 
-    from registry.chem.structures import fingerprint_from_bytes
-
-    return bytes(DataStructs.BitVectToBinaryText(fingerprint_from_bytes(fingerprint)))
+    try:
+        # The constructor takes the binary pickle (typed as str in RDKit's stubs).
+        vector = DataStructs.ExplicitBitVect(fingerprint)  # type: ignore[call-overload]
+    except Exception as error:  # boost raises RuntimeError / ValueError on bad pickles
+        raise InvalidStructure(f"not a serialised fingerprint: {error}") from error
+    return bytes(DataStructs.BitVectToBinaryText(vector))
 
 
 def sync_rows(

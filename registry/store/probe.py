@@ -1,46 +1,33 @@
 """A cheap, read-only probe of a SQLite registry database, with the standard library only.
 
-Part of the store layer (:mod:`registry.store` re-exports it): the lookup chain asks the own
-registry first, and most lookups are of compounds the registry does not hold. Opening the
-registry through :mod:`registry.store` imports SQLAlchemy (about 250 ms, more than the whole
-lookup), so the chain first asks this probe which compounds, if any, an identifier names, and
-opens the full store only when the answer is not empty.
+The lookup chain asks the own registry first, and most lookups are of compounds the registry
+does not hold. Opening the registry through :class:`registry.store.Store` imports SQLAlchemy,
+which costs more than the rest of such a lookup, so the chain first asks this probe which
+compounds, if any, a query names, and opens the full store only when the answer is not empty.
 
-The probe answers with the same semantics as the store's ``ids_by_identifier``,
-``ids_by_inchikey`` and ``ids_by_name`` (a test compares them on a seeded registry). It never
-writes and never raises: when it cannot answer cheaply (a server database, an unreadable file,
-a schema it does not know) it returns None and the caller uses the full store.
+The probe runs the statements of :mod:`registry.store.matching` through :mod:`sqlite3`, the
+very ones :func:`registry.store.matching.compound_ids` runs through SQLAlchemy, so both find
+the same compounds. It never writes and never raises: when it cannot answer cheaply (a server
+database, an unreadable file, a schema it does not know) it returns None and the caller uses
+the full store.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["key", "probe_ids", "sqlite_path"]
-
-_IDENTIFIER = (
-    "SELECT DISTINCT compound_id FROM identifiers "
-    "WHERE kind = ? AND value_key = ? AND exclusive = 1 ORDER BY compound_id"
-)
-_BY_INCHIKEY = "SELECT id FROM compounds WHERE inchikey = ? ORDER BY id"
-_BY_NAME = (
-    "SELECT id FROM compounds WHERE name_key = ? UNION "
-    "SELECT compound_id FROM identifiers WHERE kind = 'synonym' AND value_key = ? ORDER BY 1"
-)
-_RECORDED_INCHIKEY = (
-    "SELECT DISTINCT compound_id FROM identifiers "
-    "WHERE kind = 'inchikey' AND value_key = ? ORDER BY compound_id"
+from registry.store.matching import (
+    MATCH_KINDS,
+    Statement,
+    identifier_statement,
+    key,
+    run,
+    statements,
 )
 
-
-def key(value: str) -> str:
-    """The case- and space-insensitive form the store indexes (same as ``store.key``).
-
-    >>> key("  Milnacipran  HCl ")
-    'milnacipran hcl'
-    """
-    return " ".join(value.casefold().split())
+__all__ = ["key", "probe_first", "probe_ids", "sqlite_path"]
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -59,18 +46,37 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database).expanduser()
 
 
-def probe_ids(url: str, kind: str, value: str) -> list[int] | None:
-    """Ids of the compounds that ``value`` identifies, read without SQLAlchemy.
+def _steps(kind: str, value: str) -> tuple[Statement, ...]:
+    if kind in MATCH_KINDS:
+        return statements(kind, value)  # narrowed to a MatchKind
+    return (identifier_statement(kind, value),)
 
-    ``kind`` is ``cas``, ``pubchem_cid`` (identifying identifiers only, as the store's
-    ``ids_by_identifier``), ``inchikey`` or ``name`` (preferred name or synonym). Returns []
-    when the database does not exist, None when the probe cannot tell.
+
+def probe_ids(url: str, kind: str, value: str) -> list[int] | None:
+    """Ids of the compounds that ``value`` finds as ``kind``, read without SQLAlchemy.
+
+    ``kind`` is a match kind of :mod:`registry.store.matching` (``cas``, ``pubchem_cid``,
+    ``inchikey``, ``name``, ...); any other identifier kind finds the compounds that the
+    identifier identifies. Returns [] when the database does not exist, None when the probe
+    cannot tell.
+    """
+    found = probe_first(url, [[(kind, value)]])
+    return None if found is None else found[0]
+
+
+def probe_first(url: str, queries: Sequence[Sequence[tuple[str, str]]]) -> list[list[int]] | None:
+    """For each query, the ids found by the first of its ``(kind, value)`` steps that finds any.
+
+    The steps of each query are tried in order, as :func:`registry.store.matching.run` tries
+    statements, all on one read-only connection (its first statement reads the schema, which
+    costs more than all the look-ups after it). Returns [] for every query when the database
+    does not exist, None when the probe cannot tell.
     """
     path = sqlite_path(url)
     if path is None:
         return None
     if not path.exists():
-        return []
+        return [[] for _ in queries]
     try:
         # Read-only, but not immutable: another process may be writing (WAL readers see the
         # last committed state).
@@ -78,17 +84,11 @@ def probe_ids(url: str, kind: str, value: str) -> list[int] | None:
     except sqlite3.Error:
         return None
     try:
-        if kind == "inchikey":
-            ids = [r[0] for r in connection.execute(_BY_INCHIKEY, (value.upper(),))]
-            if not ids:  # as the store: recorded InChIKeys only when no structure has it
-                ids = [r[0] for r in connection.execute(_RECORDED_INCHIKEY, (key(value),))]
-        elif kind == "name":
-            wanted = key(value)
-            ids = [r[0] for r in connection.execute(_BY_NAME, (wanted, wanted))]
-        else:
-            ids = [r[0] for r in connection.execute(_IDENTIFIER, (kind, key(value)))]
+        return [
+            run([s for kind, value in steps for s in _steps(kind, value)], connection.execute)
+            for steps in queries
+        ]
     except sqlite3.Error:
         return None  # no such table yet, another schema, locked: let the store answer
     finally:
         connection.close()
-    return [int(i) for i in ids]

@@ -1,7 +1,7 @@
 """The registry's tables (SQLAlchemy Core metadata), shared by the store and the migrations.
 
-The Alembic migrations in ``registry/migrations`` create exactly these (a test compares them);
-:mod:`registry.store` is the only module that queries them.
+The Alembic migrations in ``registry/store/migrations`` create exactly these (a test compares
+them); :mod:`registry.store` is the only package that queries them.
 """
 
 from __future__ import annotations

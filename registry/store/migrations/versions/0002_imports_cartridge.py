@@ -5,10 +5,9 @@ committed, so that a re-run after an interruption continues where it stopped.
 
 The cartridge part is conditional: where the ``rdkit`` extension is available,
 :func:`registry.store.cartridge.enable` adds ``compounds.mol`` and ``compounds.mfp`` with GiST
-indexes
-(and fills them for rows already there); elsewhere it does nothing and the registry searches
-in-process. ``registry db upgrade`` runs the same step again for a server whose extension was
-installed later.
+indexes (and fills them for rows already there); elsewhere it does nothing and the registry
+searches in-process. ``registry db upgrade`` runs the same step again for a server whose
+extension was installed later.
 
 Revision ID: 0002
 Revises: 0001

@@ -1,0 +1,372 @@
+"""Reading the registry: counts and id lists, whole records, summaries, text search, history.
+
+Every function takes an open connection (a transaction from :meth:`Store.read` or
+:meth:`Store.write`) and only reads. Finding compounds by a query (CAS number, name, ...) is
+:mod:`registry.store.matching`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
+
+from registry.errors import NotFound
+from registry.models import AuditEntry, CasEntry, Compound, Identifier, Note, Property
+from registry.store.matching import format_registry_id, key
+from registry.store.schema import audit, compounds, identifiers, imports, notes, properties
+
+__all__ = [
+    "IN_LIMIT",
+    "all_ids",
+    "by_record_name",
+    "count",
+    "exists",
+    "fingerprints",
+    "history",
+    "id_by_hash",
+    "ids_by_hashes",
+    "import_progress",
+    "load",
+    "names",
+    "record_state",
+    "row_counts",
+    "search_text",
+    "structures",
+    "summaries",
+]
+
+#: Values per ``IN (...)`` list, under every driver's limit on bound parameters.
+IN_LIMIT = 500
+
+
+def _iso(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite keeps no zone; everything is stored in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def count(connection: Connection) -> int:
+    """How many compounds are registered."""
+    return int(connection.execute(select(func.count()).select_from(compounds)).scalar_one())
+
+
+def row_counts(connection: Connection) -> dict[str, int]:
+    """Rows per table: compounds, identifiers, notes, properties, audit."""
+    return {
+        table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+        for table in (compounds, identifiers, notes, properties, audit)
+    }
+
+
+def exists(connection: Connection, compound_id: int) -> bool:
+    """Whether a compound row exists."""
+    found = connection.execute(select(compounds.c.id).where(compounds.c.id == compound_id))
+    return found.first() is not None
+
+
+def id_by_hash(connection: Connection, registration_hash: str) -> int | None:
+    """The compound with this registration hash."""
+    query = select(compounds.c.id).where(compounds.c.registration_hash == registration_hash)
+    return connection.execute(query).scalar()
+
+
+def ids_by_hashes(connection: Connection, hashes: Sequence[str]) -> dict[str, int]:
+    """Registration hash -> compound id for those of ``hashes`` that are registered."""
+    found: dict[str, int] = {}
+    unique = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique), IN_LIMIT):
+        chunk = unique[start : start + IN_LIMIT]
+        query = select(compounds.c.registration_hash, compounds.c.id).where(
+            compounds.c.registration_hash.in_(chunk)
+        )
+        found.update({row[0]: row[1] for row in connection.execute(query)})
+    return found
+
+
+def names(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """id -> (name, smiles) for ``ids``."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), IN_LIMIT):
+        chunk = list(ids[start : start + IN_LIMIT])
+        query = select(compounds.c.id, compounds.c.name, compounds.c.smiles).where(
+            compounds.c.id.in_(chunk)
+        )
+        found.update({row[0]: (row[1], row[2]) for row in connection.execute(query)})
+    return found
+
+
+def by_record_name(connection: Connection, name: str) -> int | None:
+    """The compound imported from a record file whose ``name`` is ``name``."""
+    query = select(compounds.c.id).where(
+        compounds.c.name_key == key(name), compounds.c.record_digest.is_not(None)
+    )
+    return connection.execute(query).scalar()
+
+
+def all_ids(connection: Connection, *, limit: int | None = None, offset: int = 0) -> list[int]:
+    """Every compound id in registry order."""
+    query = select(compounds.c.id).order_by(compounds.c.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [row[0] for row in connection.execute(query)]
+
+
+def fingerprints(connection: Connection) -> Iterator[tuple[int, bytes]]:
+    """(id, fingerprint) of every compound that has one, streamed."""
+    query = select(compounds.c.id, compounds.c.fingerprint).where(
+        compounds.c.fingerprint.is_not(None)
+    )
+    for row in connection.execute(query):
+        yield row[0], bytes(row[1])
+
+
+def structures(connection: Connection) -> Iterator[tuple[int, str]]:
+    """(id, standardised SMILES) of every compound, streamed."""
+    query = select(compounds.c.id, compounds.c.smiles).order_by(compounds.c.id)
+    for row in connection.execute(query):
+        yield row[0], row[1]
+
+
+def import_progress(connection: Connection, digest: str) -> tuple[int, bool]:
+    """Rows committed so far by a bulk import of the file with ``digest``, and if it ended."""
+    row = connection.execute(
+        select(imports.c.rows_done, imports.c.finished).where(imports.c.digest == digest)
+    ).first()
+    return (int(row[0]), bool(row[1])) if row is not None else (0, False)
+
+
+def search_text(connection: Connection, query: str, limit: int) -> list[tuple[int, str]]:
+    """Compounds whose name, synonyms, identifiers or notes contain ``query``.
+
+    Returns (compound id, what matched) pairs, names before notes. The match is on the
+    case-folded text with LIKE wildcards escaped, so quotes, ``%`` and ``_`` are literal.
+    """
+    wanted = key(query)
+    hits: dict[int, str] = {}
+    searches = [
+        (
+            select(compounds.c.id, compounds.c.name).where(
+                compounds.c.name_key.contains(wanted, autoescape=True)
+            ),
+            "name",
+        ),
+        (
+            select(identifiers.c.compound_id, identifiers.c.kind, identifiers.c.value).where(
+                identifiers.c.value_key.contains(wanted, autoescape=True)
+            ),
+            "identifier",
+        ),
+        (
+            select(notes.c.compound_id, notes.c.section).where(
+                notes.c.search_text.contains(wanted, autoescape=True)
+            ),
+            "note",
+        ),
+    ]
+    for statement, what in searches:
+        for row in connection.execute(statement.order_by(text("1"))):
+            if row[0] in hits:
+                continue
+            if what == "name":
+                hits[row[0]] = f"name: {row[1]}"
+            elif what == "identifier":
+                hits[row[0]] = f"{row[1]}: {row[2]}"
+            else:
+                hits[row[0]] = f"note: {row[1]}"
+            if len(hits) >= limit:
+                return list(hits.items())
+    return list(hits.items())
+
+
+def history(connection: Connection, limit: int = 100) -> list[AuditEntry]:
+    """The most recent audit entries, newest first."""
+    rows = connection.execute(select(audit).order_by(audit.c.id.desc()).limit(limit))
+    return [
+        AuditEntry(
+            _iso(a.at),
+            a.author,
+            a.action,
+            format_registry_id(a.compound_id) if a.compound_id is not None else "",
+            a.detail,
+        )
+        for a in rows
+    ]
+
+
+def _identifiers(
+    connection: Connection, compound_id: int
+) -> tuple[list[CasEntry], list[Identifier], list[str]]:
+    """A compound's CAS numbers, other identifiers and synonyms, each in recorded order."""
+    cas_entries: list[CasEntry] = []
+    others: list[Identifier] = []
+    synonyms: list[str] = []
+    rows = connection.execute(
+        select(identifiers)
+        .where(identifiers.c.compound_id == compound_id)
+        .order_by(identifiers.c.position, identifiers.c.id)
+    )
+    for row in rows:
+        i = row._mapping
+        if i["kind"] == "cas":
+            cas_entries.append(CasEntry(i["value"], i["role"] or "unknown", i["form"], i["source"]))
+        elif i["kind"] == "synonym":
+            synonyms.append(i["value"])
+        else:
+            others.append(Identifier(i["kind"], i["value"], i["source"]))
+    return cas_entries, others, synonyms
+
+
+def _notes(connection: Connection, compound_id: int) -> tuple[Note, ...]:
+    rows = connection.execute(
+        select(notes)
+        .where(notes.c.compound_id == compound_id)
+        .order_by(notes.c.position, notes.c.id)
+    )
+    return tuple(
+        Note(
+            section=n.section,
+            body=n.body,
+            source=n.source,
+            citations=tuple(json.loads(n.citations)),
+            created_at=_iso(n.created_at),
+            updated_at=_iso(n.updated_at),
+            author=n.author,
+        )
+        for n in rows
+    )
+
+
+def _properties(connection: Connection, compound_id: int) -> tuple[Property, ...]:
+    rows = connection.execute(
+        select(properties).where(properties.c.compound_id == compound_id).order_by(properties.c.id)
+    )
+    return tuple(Property(p.name, p.value, p.unit, p.source, p.toolkit_version) for p in rows)
+
+
+def _trail(connection: Connection, compound_id: int) -> tuple[AuditEntry, ...]:
+    rows = connection.execute(
+        select(audit).where(audit.c.compound_id == compound_id).order_by(audit.c.id)
+    )
+    registry_id = format_registry_id(compound_id)
+    return tuple(AuditEntry(_iso(a.at), a.author, a.action, registry_id, a.detail) for a in rows)
+
+
+def load(connection: Connection, compound_id: int, *, history: bool = False) -> Compound:
+    """The full record of one compound (with its audit trail when ``history=True``).
+
+    Raises NotFound when there is no such compound.
+    """
+    row = connection.execute(select(compounds).where(compounds.c.id == compound_id)).first()
+    if row is None:
+        raise NotFound(f"no compound {format_registry_id(compound_id)}")
+    m = row._mapping
+    parent_id = m["parent_id"]
+    salts = connection.execute(
+        select(compounds.c.id).where(compounds.c.parent_id == compound_id).order_by("id")
+    )
+    cas_entries, others, synonyms = _identifiers(connection, compound_id)
+    return Compound(
+        registry_id=format_registry_id(compound_id),
+        name=m["name"],
+        smiles=m["smiles"],
+        submitted=m["submitted"],
+        inchi=m["inchi"],
+        inchikey=m["inchikey"],
+        formula=m["formula"],
+        registration_hash=m["registration_hash"],
+        hash_layers=json.loads(m["hash_layers"]),
+        parent_id=format_registry_id(parent_id) if parent_id is not None else "",
+        salt_forms=tuple(format_registry_id(s[0]) for s in salts),
+        is_salt=bool(m["is_salt"]),
+        cas=tuple(cas_entries),
+        identifiers=tuple(others),
+        synonyms=tuple(synonyms),
+        notes=_notes(connection, compound_id),
+        properties=_properties(connection, compound_id),
+        history=_trail(connection, compound_id) if history else (),
+        created_at=_iso(m["created_at"]),
+        updated_at=_iso(m["updated_at"]),
+    )
+
+
+def summaries(
+    connection: Connection, *, limit: int | None = None, offset: int = 0
+) -> list[Compound]:
+    """Compounds in registry order with identity fields and CAS numbers only (2 queries)."""
+    query = (
+        select(
+            compounds.c.id,
+            compounds.c.name,
+            compounds.c.smiles,
+            compounds.c.inchikey,
+            compounds.c.formula,
+            compounds.c.parent_id,
+            compounds.c.is_salt,
+        )
+        .order_by(compounds.c.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    first, last = rows[0][0], rows[-1][0]
+    cas_by_id: dict[int, list[CasEntry]] = {}
+    cas_rows = connection.execute(
+        select(
+            identifiers.c.compound_id,
+            identifiers.c.value,
+            identifiers.c.role,
+            identifiers.c.form,
+            identifiers.c.source,
+        )
+        .where(
+            identifiers.c.kind == "cas",
+            identifiers.c.compound_id.between(first, last),
+        )
+        .order_by(identifiers.c.compound_id, identifiers.c.position, identifiers.c.id)
+    )
+    for compound_id, value, role, form, source in cas_rows:
+        cas_by_id.setdefault(compound_id, []).append(
+            CasEntry(value, role or "unknown", form, source)
+        )
+    return [
+        Compound(
+            registry_id=format_registry_id(r[0]),
+            name=r[1],
+            smiles=r[2],
+            inchikey=r[3],
+            formula=r[4],
+            parent_id=format_registry_id(r[5]) if r[5] is not None else "",
+            is_salt=bool(r[6]),
+            cas=tuple(cas_by_id.get(r[0], ())),
+        )
+        for r in rows
+    ]
+
+
+def record_state(connection: Connection, compound_id: int) -> dict[str, Any]:
+    """The record-file state of a compound: front matter extras, original text, digest.
+
+    Raises NotFound when there is no such compound.
+    """
+    row = connection.execute(
+        select(compounds.c.record_meta, compounds.c.record_text, compounds.c.record_digest).where(
+            compounds.c.id == compound_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no compound {format_registry_id(compound_id)}")
+    return {
+        "meta": json.loads(row[0]) if row[0] else {},
+        "text": row[1],
+        "digest": row[2],
+    }
