@@ -12,6 +12,7 @@ from rdkit import Chem
 
 from registry import chem
 from registry.errors import InvalidStructure, ValidationError
+from registry.identifiers import INCHIKEY
 from registry.sources.chemicals_data import PubChemRow, iter_pubchem_rows
 
 MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
@@ -518,3 +519,19 @@ def test_inchikeys_agree_with_pubchem_on_a_sample_of_its_table() -> None:
     for row in differ:
         assert chem.parse(row.smiles).HasSubstructMatch(HALOGEN_OXOANION), (row.cid, row.smiles)
     assert len(differ) <= checked // 100
+
+
+def test_computed_inchikeys_have_the_standard_shape_and_agree_with_pubchem() -> None:
+    checked = agreed = 0
+    for row in _pubchem_rows()[::250]:
+        try:
+            ids = chem.identifiers(row.smiles)
+        except InvalidStructure:
+            continue
+        if not ids.inchikey:
+            continue  # InChI cannot represent the structure
+        assert INCHIKEY.fullmatch(ids.inchikey), (row.cid, ids.inchikey)
+        checked += 1
+        agreed += ids.inchikey == row.inchikey
+    assert checked > 200
+    assert agreed > 0.95 * checked, (agreed, checked)

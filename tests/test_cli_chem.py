@@ -143,6 +143,7 @@ def test_file_errors_are_usage_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["descriptors", "--file", str(table)])
     assert result.exit_code == 2
     assert "no structure column found" in result.output
+    assert "name it with --column NAME" in result.output
     result = runner.invoke(app, ["descriptors", "--file", str(table), "--column", "smiles"])
     assert result.exit_code == 2
     assert "no column 'smiles'; the columns are: a, b" in result.output
@@ -233,6 +234,8 @@ def test_cas_path_does_not_import_rdkit() -> None:
         "import sys; from registry.cli import app\n"
         "assert 'rdkit' not in sys.modules, 'rdkit imported'\n"
         "assert 'registry.chem.structures' not in sys.modules\n"
+        "loaded = {m for m in sys.modules if m.startswith('registry.chem.')}\n"
+        "assert loaded <= {'registry.chem.structure_files'}, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

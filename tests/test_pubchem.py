@@ -349,7 +349,7 @@ def test_a_registry_source_plugs_in_first(settings: Settings) -> None:
                 for q in queries
             ]
 
-    chain = default_sources(settings.replace(offline=True), first=[Mine()], registry=False)
+    chain = default_sources(settings.replace(offline=True), first=[Mine()])
     assert [s.name for s in chain] == ["registry", "reference"]
     own, other = lookup_many(["caffeine", "aspirin"], settings, chain)
     assert [c.source for c in own.candidates] == ["registry"]
@@ -390,3 +390,18 @@ def test_registry_lookup_asks_the_registry_first(settings: Settings, tmp_path: P
         assert mine.candidates[0].name == "milnacipran"
         other = registry.lookup("caffeine")
         assert [c.source for c in other.candidates] == ["reference"]
+
+
+def test_only_the_translation_module_imports_pubchempy() -> None:
+    import registry
+
+    package = Path(registry.__file__).parent
+    importers = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if any(
+            line.split()[:2] in (["import", "pubchempy"], ["from", "pubchempy"])
+            for line in path.read_text().splitlines()
+        )
+    )
+    assert importers == ["sources/pubchem/translation.py"]

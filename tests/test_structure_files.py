@@ -80,3 +80,12 @@ def test_unreadable_files(tmp_path: Path, name: str, content: bytes, message: st
     with pytest.raises(InputFileError, match=message) as raised:
         read_structures(path)
     assert exit_code(raised.value) == 2
+
+
+def test_missing_structure_column_names_the_python_parameter(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(InputFileError) as raised:
+        read_structures(path)
+    assert "name it with column=NAME" in str(raised.value)
+    assert "--column" not in str(raised.value)  # the library speaks Python; the CLI adds flags

@@ -20,16 +20,25 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from functools import cache
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
 from rdkit import Chem
 from rdkit.Chem import QED, FilterCatalog, rdMolDescriptors
 from rdkit.Chem import Descriptors as RDDescriptors
 
-from registry import chem
+from registry.chem.hashing import formula
+from registry.chem.standardisation import standardise
+from registry.chem.structures import Structure, capture_rdkit_log, parse, rdkit_version
 from registry.chem.workers import available_cpus, process_pool
 from registry.errors import RegistryError
-from registry.models import Descriptor, DescriptorRow, Descriptors, RuleCheck, RuleCriterion
+from registry.models import (
+    Descriptor,
+    DescriptorRow,
+    Descriptors,
+    DescriptorValue,
+    RuleCheck,
+    RuleCriterion,
+)
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -45,6 +54,7 @@ __all__ = [
 
 On = Literal["parent", "submitted"]
 Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
 
 
 def _mol_wt(mol: Chem.Mol) -> float:
@@ -63,10 +73,10 @@ def _molar_refractivity(mol: Chem.Mol) -> float:
 
 
 # name -> (unit, function of the molecule). Names are stable: the store keeps them.
-DEFAULT_PROFILE: dict[str, tuple[str | None, Callable[[Chem.Mol], Any]]] = {
+DEFAULT_PROFILE: dict[str, tuple[str | None, Callable[[Chem.Mol], DescriptorValue]]] = {
     "molecular_weight": ("g/mol", _mol_wt),
     "exact_mass": ("Da", rdMolDescriptors.CalcExactMolWt),
-    "formula": (None, chem.formula),
+    "formula": (None, formula),
     "logp": (None, _logp),
     "molar_refractivity": ("cm³/mol", _molar_refractivity),
     "tpsa": ("Å²", rdMolDescriptors.CalcTPSA),
@@ -91,26 +101,25 @@ _FULL_UNITS: dict[str, str] = {
     "MolMR": "cm³/mol",
 }
 
-# Below this many structures a batch runs in this process: the default profile takes about 2 ms
-# per structure (standardisation and QED dominate), so 200 are ~0.4 s of work, against ~20 ms to
-# fork two workers and collect their results.
+#: Below this many structures a batch runs in this process: starting a pool and collecting its
+#: results costs more than it saves on a smaller batch (docs/performance.md has the figures).
 MIN_PARALLEL = 200
 
 
-def _target(value: chem.Structure, on: On) -> Chem.Mol:
+def _target(value: Structure, on: On) -> Chem.Mol:
     return _settled_target(value, on)[0]
 
 
-def _settled_target(value: chem.Structure, on: On) -> tuple[Chem.Mol, bool]:
+def _settled_target(value: Structure, on: On) -> tuple[Chem.Mol, bool]:
     if on == "parent":
-        std = chem.standardise(value)
+        std = standardise(value)
         return std.parent, std.parent_settled
     if on == "submitted":
-        return chem.parse(value), False
+        return parse(value), False
     raise ValueError(f"on must be 'parent' or 'submitted', not {on!r}")
 
 
-def _compute(name: str, function: Callable[[Chem.Mol], Any], mol: Chem.Mol) -> Any:
+def _compute(name: str, function: Callable[[Chem.Mol], _T], mol: Chem.Mol) -> _T | None:
     try:
         value = function(mol)
     except Exception:  # one descriptor failing (e.g. QED on odd valences) must not sink the rest
@@ -167,14 +176,14 @@ def _default_rotors_are_strict() -> bool:
     } == {3}
 
 
-def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
+def _qed(mol: Chem.Mol, known: dict[str, DescriptorValue], settled: bool) -> float | None:
     """``QED.qed(mol)``, computed as ``QED.properties`` does but faster.
 
     ``QED.properties`` measures ``Chem.RemoveHs(mol)`` (a sanitised copy) with the profile's
     own functions for MW, logP, HBD and PSA, then QED's acceptor count, strict rotatable
     bonds, aromatic rings and structural alerts. Here the alerts are counted in one
     FilterCatalog pass, and for a ``settled`` molecule (as sanitisation left it, see
-    ``chem.Standardised.parent_settled``) without hydrogen atoms the copy would be the molecule
+    ``Standardised.parent_settled``) without hydrogen atoms the copy would be the molecule
     itself, so the copy is skipped and the four values the profile has already computed (and
     its rotatable bonds, when RDKit's default count is the strict one) are shared.
     """
@@ -218,16 +227,16 @@ def _qed(mol: Chem.Mol, known: dict[str, Any], settled: bool) -> Any:
 
 def default_values(
     mol: Chem.Mol, *, settled: bool = False, numeric_only: bool = False
-) -> dict[str, Any]:
+) -> dict[str, DescriptorValue]:
     """The default profile's values (``None`` where RDKit fails), by name, in profile order.
 
     Exactly ``{name: function(mol)}`` over :data:`DEFAULT_PROFILE`, computed once each: the
     Crippen contributions once for logP and MR, and, for a ``settled`` molecule (a parent
-    with ``chem.Standardised.parent_settled``), QED from the profile's own values
+    with ``Standardised.parent_settled``), QED from the profile's own values
     (:func:`_qed`). ``numeric_only`` leaves out the formula (text), for callers that keep
     numbers only. ``tests/test_fast_paths.py`` checks them against the plain calls.
     """
-    values: dict[str, Any] = {}
+    values: dict[str, DescriptorValue] = {}
     crippen = _compute("crippen", rdMolDescriptors.CalcCrippenDescriptors, mol)
     for name, (_unit, function) in DEFAULT_PROFILE.items():
         if name in ("logp", "molar_refractivity") and crippen is not None:
@@ -243,14 +252,14 @@ def default_values(
 
 
 def _profile_of(mol: Chem.Mol, on: On, rules: bool, settled: bool = False) -> Descriptors:
-    with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
+    with capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+]) on stderr
         known = default_values(mol, settled=settled)
     values = tuple(
         Descriptor(name, known[name], unit) for name, (unit, _function) in DEFAULT_PROFILE.items()
     )
     return Descriptors(
         values=values,
-        rdkit_version=chem.rdkit_version(),
+        rdkit_version=rdkit_version(),
         on=on,
         smiles=Chem.MolToSmiles(mol),
         rules=_rules_of(mol, known) if rules else (),
@@ -259,8 +268,8 @@ def _profile_of(mol: Chem.Mol, on: On, rules: bool, settled: bool = False) -> De
 
 def _full_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
     # some descriptors log warnings (e.g. missing Gasteiger parameters): keep them off stderr
-    with chem.capture_rdkit_log():
-        computed: dict[str, Any] = RDDescriptors.CalcMolDescriptors(  # type: ignore[no-untyped-call]
+    with capture_rdkit_log():
+        computed: dict[str, DescriptorValue] = RDDescriptors.CalcMolDescriptors(  # type: ignore[no-untyped-call]
             mol, missingVal=None, silent=True
         )
     values = tuple(
@@ -273,14 +282,14 @@ def _full_of(mol: Chem.Mol, on: On, rules: bool) -> Descriptors:
     )
     return Descriptors(
         values=values,
-        rdkit_version=chem.rdkit_version(),
+        rdkit_version=rdkit_version(),
         on=on,
         smiles=Chem.MolToSmiles(mol),
         rules=_rules_of(mol) if rules else (),
     )
 
 
-def profile(value: chem.Structure, *, on: On = "parent", rules: bool = True) -> Descriptors:
+def profile(value: Structure, *, on: On = "parent", rules: bool = True) -> Descriptors:
     """The default descriptor profile of a structure, with Lipinski and Veber checks.
 
     Args:
@@ -295,7 +304,7 @@ def profile(value: chem.Structure, *, on: On = "parent", rules: bool = True) -> 
     return _profile_of(mol, on, rules, settled)
 
 
-def full(value: chem.Structure, *, on: On = "parent", rules: bool = True) -> Descriptors:
+def full(value: Structure, *, on: On = "parent", rules: bool = True) -> Descriptors:
     """RDKit's whole descriptor set (``Descriptors.CalcMolDescriptors``; 217 in 2026.09).
 
     A descriptor RDKit cannot compute for this structure has the value ``None``.
@@ -307,10 +316,12 @@ def _criterion(name: str, value: float, limit: float) -> RuleCriterion:
     return RuleCriterion(name=name, value=value, limit=limit, passed=value <= limit)
 
 
-def _rules_of(mol: Chem.Mol, known: dict[str, Any] | None = None) -> tuple[RuleCheck, ...]:
+def _rules_of(
+    mol: Chem.Mol, known: dict[str, DescriptorValue] | None = None
+) -> tuple[RuleCheck, ...]:
     known = known or {}
 
-    def value(name: str, function: Callable[[Chem.Mol], Any]) -> float:
+    def value(name: str, function: Callable[[Chem.Mol], float]) -> float:
         # reuse what the profile already computed; the functions are the same
         cached = known.get(name)
         return float(cached if isinstance(cached, int | float) else function(mol))
@@ -343,7 +354,7 @@ def _rules_of(mol: Chem.Mol, known: dict[str, Any] | None = None) -> tuple[RuleC
     )
 
 
-def rule_checks(value: chem.Structure, *, on: On = "parent") -> tuple[RuleCheck, ...]:
+def rule_checks(value: Structure, *, on: On = "parent") -> tuple[RuleCheck, ...]:
     """Lipinski's rule of five (at most one criterion may fail) and Veber's rules (none may).
 
     >>> lipinski, veber = rule_checks("CCN(CC)C(=O)C1(CC1CN)c1ccccc1")
@@ -358,9 +369,7 @@ def rule_checks(value: chem.Structure, *, on: On = "parent") -> tuple[RuleCheck,
 # --- batch ------------------------------------------------------------------------------------
 
 
-def _one(
-    index: int, value: chem.Structure, name: str, on: On, all_descriptors: bool
-) -> DescriptorRow:
+def _one(index: int, value: Structure, name: str, on: On, all_descriptors: bool) -> DescriptorRow:
     text = value if isinstance(value, str) else Chem.MolToSmiles(value)
     try:
         mol, settled = _settled_target(value, on)
@@ -375,13 +384,13 @@ def _one(
 
 
 def _chunk(
-    items: Sequence[tuple[int, chem.Structure, str]], on: On, all_descriptors: bool
+    items: Sequence[tuple[int, Structure, str]], on: On, all_descriptors: bool
 ) -> list[DescriptorRow]:
     return [_one(index, value, name, on, all_descriptors) for index, value, name in items]
 
 
 def batch(
-    values: Iterable[chem.Structure],
+    values: Iterable[Structure],
     *,
     names: Sequence[str] | None = None,
     on: On = "parent",
@@ -427,7 +436,7 @@ def batch(
                 progress(len(rows), total)
         return rows
     # Chunks small enough for a smooth progress bar and an even finish across workers, large
-    # enough that sending a task (~0.1 ms) is noise next to its work (25 x ~2 ms).
+    # enough that sending a task costs little next to the work it carries.
     size = max(1, min(25, total // (workers * 8)))
     chunks = [jobs[start : start + size] for start in range(0, total, size)]
     results: list[DescriptorRow | None] = [None] * total

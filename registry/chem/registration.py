@@ -2,6 +2,9 @@
 
 :func:`prepare` turns one structure into the row the store inserts; :func:`prepare_many` does
 it for a batch, over worker processes when the batch is large. No database is involved.
+
+The service imports this module at start-up; the modules that import RDKit are imported on the
+first structure prepared, so a command that registers nothing never loads RDKit.
 """
 
 from __future__ import annotations
@@ -9,10 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from registry.chem.workers import available_cpus, process_pool
 from registry.errors import InvalidStructure
 from registry.models import CompoundRow, Property
+
+if TYPE_CHECKING:
+    from rdkit import Chem
 
 __all__ = ["MIN_PARALLEL", "Prepared", "iter_prepared", "prepare", "prepare_many"]
 
@@ -43,17 +50,18 @@ def _stage(
     return end
 
 
-def _properties(mol: Any, settled: bool) -> tuple[Property, ...]:
-    from registry import chem
-    from registry.chem import descriptors
+def _properties(mol: Chem.Mol, settled: bool) -> tuple[Property, ...]:
+    # Deferred: these modules import RDKit.
+    from registry.chem.descriptors import DEFAULT_PROFILE, default_values
+    from registry.chem.structures import capture_rdkit_log, rdkit_version
 
     # ``mol`` is the standardised parent already: measure it as given (no second
     # standardisation), only the numeric values the store keeps, no rule checks.
-    version = f"RDKit {chem.rdkit_version()}"
-    with chem.capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+])
-        values = descriptors.default_values(mol, settled=settled, numeric_only=True)
+    version = f"RDKit {rdkit_version()}"
+    with capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+])
+        values = default_values(mol, settled=settled, numeric_only=True)
     found: list[Property] = []
-    for name, (unit, _function) in descriptors.DEFAULT_PROFILE.items():
+    for name, (unit, _function) in DEFAULT_PROFILE.items():
         value = values.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
@@ -80,18 +88,21 @@ def prepare(
     Raises:
         InvalidStructure: the structure cannot be read or standardised.
     """
-    from registry import chem
+    # Deferred: these modules import RDKit.
+    from registry.chem.fingerprints import fingerprint_of
+    from registry.chem.hashing import identifiers_of, registration_hash
+    from registry.chem.standardisation import standardise
 
     # CPU time, not wall time: the stages are CPU-bound, and CPU time does not grow when other
     # processes share the machine.
     clock = time.process_time
     start = clock()
-    std = chem.standardise(structure)
+    std = standardise(structure)
     start = _stage(timings, "standardise", start, clock)
-    ids = chem.identifiers_of(std.standardised)
-    parent_hash = chem.registration_hash(std.parent) if std.is_salt else None
+    ids = identifiers_of(std.standardised)
+    parent_hash = registration_hash(std.parent) if std.is_salt else None
     start = _stage(timings, "hash", start, clock)
-    fingerprint = chem.fingerprint_of(std.parent)
+    fingerprint = fingerprint_of(std.parent)
     start = _stage(timings, "fingerprint", start, clock)
     props = _properties(std.parent, std.parent_settled) if with_descriptors else ()
     _stage(timings, "descriptors", start, clock)
@@ -135,9 +146,9 @@ def _prepare_chunk(
 
 
 # A prepared structure as a worker sends it back: the CompoundRow fields a registration fills,
-# in order, then the properties as plain tuples. Pickling plain tuples costs a tenth of pickling
-# the frozen dataclasses (which go through __getstate__/__setstate__ field by field), on both
-# sides of the pipe.
+# in order, then the properties as plain tuples, which pickle far cheaper than the frozen
+# dataclasses (those go through __getstate__/__setstate__ field by field) on both sides of the
+# pipe. Any: the field values of CompoundRow, of several types.
 _Packed = tuple[Any, ...]
 _PACKED_FIELDS = tuple(
     f.name
@@ -175,7 +186,7 @@ def _prepare_chunk_packed(
 def _chunks(structures: Sequence[_T], workers: int) -> list[Sequence[_T]]:
     """Contiguous chunks, in order: ~100 items each, then smaller ones at the end.
 
-    A chunk of ~100 (~0.2 s of work) costs well under a millisecond to send. The last
+    A chunk is large enough that sending it costs little next to its work. The last
     ``2 * workers`` chunks' worth is cut four times finer, so that the workers run out of work
     within a small chunk of each other instead of one idling while the other finishes a big one.
     """
@@ -203,16 +214,12 @@ def iter_prepared(
     cancels the chunks not yet started and waits for the workers to stop.
     """
     if workers is None:
-        from registry.chem.workers import available_cpus
-
         workers = available_cpus()
     if workers <= 1 or len(structures) < MIN_PARALLEL:
         out, spent = _prepare_chunk(structures, with_descriptors)
         _add_timings(timings, spent)
         yield out
         return
-    from registry.chem.workers import process_pool
-
     chunks = _chunks(structures, workers)
     with process_pool(workers) as pool:
         # Results come in input order as the chunks complete, while the workers go on.

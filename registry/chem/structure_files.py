@@ -95,7 +95,7 @@ def read_csv(
     if index is None:
         raise InputFileError(
             "no structure column found (looked for "
-            f"{', '.join(STRUCTURE_COLUMNS)}); name it with --column. "
+            f"{', '.join(STRUCTURE_COLUMNS)}); name it with column=NAME. "
             f"The columns are: {', '.join(header)}"
         )
     name_index = _find(header, name_column, NAME_COLUMNS)

@@ -1,9 +1,9 @@
 """The PubChem-derived identifier table that the ``chemicals`` package ships.
 
-``chemicals`` bundles ``chemical identifiers pubchem large.tsv``: 71,347 PubChem compounds with
-CID, CAS number, formula, molecular weight, SMILES, InChI, InChIKey, IUPAC name and synonyms.
-Importing ``chemicals`` takes over a second, so the file is located through the import system
-without executing the package.
+``chemicals`` bundles ``chemical identifiers pubchem large.tsv``: PubChem compounds with CID, CAS
+number, formula, molecular weight, SMILES, InChI, InChIKey, IUPAC name and synonyms. The file
+is located through the import system without executing the package, whose import loads numpy
+and ``fluids``.
 """
 
 from __future__ import annotations

@@ -58,12 +58,13 @@ _CAS_FLAGS = {
 }
 _FLAG_OF = {value: flag for flag, value in _CAS_FLAGS.items()}
 
-# The payloads (~500 bytes) sit in a rowid table keyed by CID (a WITHOUT ROWID table suits
-# small rows only). Every lookup value is one key in one WITHOUT ROWID b-tree,
+# The payloads (hundreds of bytes each) sit in a rowid table keyed by CID (a WITHOUT ROWID
+# table suits small rows only). Every lookup value is one key in one WITHOUT ROWID b-tree,
 # ``<kind>:<value>`` with a rank (0 = the compound's own field, then synonym order), so a lookup
 # is one range scan that yields the CIDs in answer order, joined to the pre-built payloads.
 _CAS, _NAME, _INCHIKEY, _INCHI, _SMILES, _FORMULA = "c:", "n:", "k:", "i:", "s:", "f:"
-# The common kinds as module globals: reading an Enum member off its class costs 6x more.
+# The common kinds bound once as module globals: the hot path compares with them on every query,
+# and a global is cheaper to read than an Enum member off its class.
 _KIND_CAS, _KIND_NAME, _KIND_INCHIKEY = QueryKind.CAS, QueryKind.NAME, QueryKind.INCHIKEY
 
 _DDL = """
@@ -154,8 +155,8 @@ def _encode(
     """The payload: plain text split by control characters, decoded by :func:`_decode_one`.
 
     Text rather than marshal or pickle, so a tampered file can give wrong answers but never run
-    code; and ``str.split`` decodes it as fast as ``marshal.loads`` (JSON is 3x slower). Each CAS
-    number carries one flag letter for its role and checksum (see ``_CAS_FLAGS``).
+    code; ``str.split`` is a cheap decoder. Each CAS number carries one flag letter for its role
+    and checksum (see ``_CAS_FLAGS``).
 
     >>> p = _encode("caffeine", [("58-08-2", "primary", True)], "C8H10N4O2", "RYY", 2519,
     ...             "C", "InChI=1S/", "1,3,7-trimethylpurine-2,6-dione", 194.19, ["a", "b"], "o")
@@ -246,7 +247,7 @@ def _slot_setters(cls: type, names: Sequence[str]) -> list[Callable[[object, obj
     """Setters of a frozen, slotted dataclass's fields, in ``names`` order.
 
     Decoding builds many candidates, and a frozen dataclass's ``__init__`` sets each field
-    through ``object.__setattr__``: setting the slots directly halves the cost. That is only
+    through ``object.__setattr__``: setting the slots directly is cheaper. That is only
     equivalent while the class has exactly these fields and no ``__post_init__``: checked here,
     once, so a change to the model fails at import instead of leaving a field unset.
     """
@@ -306,7 +307,7 @@ class ReferenceIndex:
         self._connection: sqlite3.Connection | None = None
         self._built = ""  # when the index was built: every candidate's retrieval date
         self._lock = threading.Lock()
-        # One cursor per thread, kept: creating one per query costs more than 5% of a lookup.
+        # One cursor per thread, kept across queries: the hot path creates none.
         self._cursors = threading.local()
 
     def _db(self) -> sqlite3.Connection:
@@ -325,15 +326,14 @@ class ReferenceIndex:
         try:
             # immutable: the file is never changed in place (a rebuild writes a new file and
             # renames it over this one, and an open connection keeps reading the old one), so
-            # SQLite may skip the file locks and change checks it would make on every query,
-            # which cost more than the lookup itself.
+            # SQLite may skip the file locks and change checks it would make on every query.
             connection = sqlite3.connect(
                 f"{self.path.resolve().as_uri()}?mode=ro&immutable=1",
                 uri=True,
                 check_same_thread=False,
             )
             # Memory-map the file: a lookup then reads b-tree pages straight from the page cache
-            # instead of a read() system call per page (random lookups got 2-3x faster).
+            # instead of a read() system call per page.
             connection.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         except sqlite3.Error as error:
             raise RegistryError(f"cannot open the reference index {self.path}: {error}") from error
@@ -386,8 +386,8 @@ class ReferenceIndex:
         return [_decode_one(payload, built) for (payload,) in payloads]
 
     def _by_key(self, key: str) -> list[Candidate]:
-        # The hot path (a few microseconds): one statement (cached by the connection) on this
-        # thread's cursor, and each payload decoded in place.
+        # The hot path: one statement (cached by the connection) on this thread's cursor, and
+        # each payload decoded in place.
         cursor = getattr(self._cursors, "cursor", None) or self._cursor()
         rows = cursor.execute(_BY_KEY, (key,)).fetchall()
         built = self._built
