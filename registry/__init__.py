@@ -58,8 +58,8 @@ if TYPE_CHECKING:
     )
     from registry.service import ImportReport, Registry, Resolved
     from registry.service.admin import database_info, init_database, upgrade_database
+    from registry.service.lookups import lookup, lookup_many
     from registry.service.structure_import import StructureImportReport, import_structures
-    from registry.sources.chain import lookup, lookup_many
     from registry.sources.pubchem import PubChemClient
     from registry.sources.reference import ReferenceIndex
 
@@ -100,7 +100,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(
         ("StructureImportReport", "import_structures"), "registry.service.structure_import"
     ),
-    **dict.fromkeys(("lookup", "lookup_many"), "registry.sources.chain"),
+    **dict.fromkeys(("lookup", "lookup_many"), "registry.service.lookups"),
     "PubChemClient": "registry.sources.pubchem",
     "ReferenceIndex": "registry.sources.reference",
 }

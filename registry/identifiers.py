@@ -36,13 +36,13 @@ _CID = re.compile(r"(?:(?:pubchem\s*)?cid\s*[:#]?\s*)?([1-9][0-9]{0,11})", re.IG
 # Anything of this shape is treated as a CAS query even when its checksum fails, so the user
 # gets suggestions instead of a name search for "50-78-3".
 _CAS_SHAPE = re.compile(
-    r"(?:CAS[\s\w.#:°-]*?)?\s*[0-9]{2,7}\s*[-\u2010-\u2015\u2212 ]\s*[0-9]{2}"
+    r"(?:CAS[\s\w.#:°-]*?)?\s*0*[0-9]{2,7}\s*[-\u2010-\u2015\u2212 ]\s*[0-9]{2}"
     r"\s*[-\u2010-\u2015\u2212 ]\s*[0-9]",
     re.IGNORECASE,
 ).fullmatch
 _EC_SHAPE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
 # Already canonical (the common case): a checksum test is all it needs, not a full cas.check.
-_CANONICAL_CAS = re.compile(r"[1-9][0-9]{1,6}-[0-9]{2}-[0-9]").fullmatch
+_CANONICAL_CAS = re.compile(cas.CANONICAL_PATTERN).fullmatch
 # Characters that occur in SMILES but (almost) never in a name, and that names need.
 _SMILES_CHARS = re.compile(r"[A-Za-z0-9@+\-\[\]\(\)\\/%=#$:.*]+").fullmatch
 _SMILES_ONLY = re.compile(r"[=#@\[\]]|^[BCNOSPFI][a-z]?[0-9(=]|[a-z][0-9]|^c1|[()][A-Z]")
@@ -133,7 +133,7 @@ def classify(text: str) -> Query:
 # "CAS RN: 50-78-2"). EC numbers (NNN-NNN-N) have a 3-digit middle group and never match.
 _CAS_SYNONYM = re.compile(
     r"(?:CAS(?:[\s_-]*(?:RN|No\.?|Number|Registry\s*Number))?\s*[:#.]?\s*-?\s*)?"
-    r"([1-9][0-9]{1,6}-[0-9]{2}-[0-9])",
+    f"({cas.CANONICAL_PATTERN})",
     re.IGNORECASE,
 ).fullmatch
 

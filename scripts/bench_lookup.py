@@ -28,11 +28,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+if TYPE_CHECKING:
+    from registry.config import Settings
 
 
 def wall(args: list[str], env: dict[str, str]) -> float:
@@ -59,7 +64,7 @@ def startup(runs: int, env: dict[str, str], label: str) -> None:
     print(f"  registry lookup 50-78-2 --offline : {lk * 1000:7.1f} ms   ratio {lk / c:.2f}x")
 
 
-def throughput(settings: object) -> None:
+def throughput(settings: Settings) -> None:
     """Lookups of 1000 different compounds per kind (every 71st table row), best of 5 rounds.
 
     Different compounds, not one query repeated, so the figure includes the b-tree descent to
@@ -70,7 +75,7 @@ def throughput(settings: object) -> None:
     from registry.sources.chemicals_data import iter_pubchem_rows
     from registry.sources.reference import ReferenceIndex, ReferenceSource
 
-    index = ReferenceIndex(settings)  # type: ignore[arg-type]
+    index = ReferenceIndex(settings)
     rows = [r for i, r in enumerate(iter_pubchem_rows()) if i % 71 == 0][:1000]
     kinds = {
         "cas": [r.cas for r in rows if r.cas],
@@ -85,24 +90,28 @@ def throughput(settings: object) -> None:
         print(f"index find   {kind:<9}: {1 / per:9.0f} /s ({per * 1e6:6.1f} us), n={len(queries)}")
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"(load average {load}: the figures are only comparable on a quiet machine)")
-    chain = [ReferenceSource(settings, index)]  # type: ignore[arg-type]
+    chain = [ReferenceSource(settings, index)]
     names = kinds["cas"]
-    best = min(_timed(lambda: lookup_many(names, settings, chain)) for _ in range(3))  # type: ignore[arg-type]
+    best = min(_timed(lambda: lookup_many(names, settings, chain)) for _ in range(3))
     per = best / len(names)
     print(f"lookup_many  cas (classify+index+flags): {per * 1e6:6.1f} us per query")
 
 
-def _timed(work: object) -> float:
+def _timed(work: Callable[[], object]) -> float:
     start = time.perf_counter()
-    work()  # type: ignore[operator]
+    work()
     return time.perf_counter() - start
 
 
-def registry_throughput(settings: object) -> None:
+def registry_throughput(settings: Settings) -> None:
     from registry.identifiers import classify
-    from registry.sources.chain import RegistrySource
+    from registry.service.registry import Registry
+    from registry.service.registry_source import RegistrySource
 
-    source = RegistrySource(settings, "exists")  # type: ignore[arg-type]
+    def opener(settings: Settings) -> Registry:
+        return Registry.open(settings=settings)
+
+    source = RegistrySource(settings, "exists", opener=opener)
     for query in ("milnacipran", "92623-85-3"):
         q = [classify(query)]
         assert source.find_many(q)[0], query  # opens the registry (seeded in startup) once
@@ -115,7 +124,7 @@ def registry_throughput(settings: object) -> None:
     source.close()
 
 
-def requests(names_count: int, settings: object) -> None:
+def requests(names_count: int, settings: Settings) -> None:
     import pubchempy
     from fake_pubchem import FakePubChem, compounds_from_chemicals
 
@@ -125,7 +134,7 @@ def requests(names_count: int, settings: object) -> None:
     compounds = compounds_from_chemicals(names_count, start=1000)
     names = [c.title for c in compounds]
     with FakePubChem(compounds) as server:
-        fast = settings.replace(  # type: ignore[attr-defined]
+        fast = settings.replace(
             pubchem_url=server.url, pubchem_rate_per_second=1000, pubchem_rate_per_minute=100000
         )
         queries = [classify(n) for n in names]

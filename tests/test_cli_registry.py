@@ -102,3 +102,17 @@ def test_import_and_export(run, tmp_path: Path) -> None:  # type: ignore[no-unty
     (bad / "x.md").write_text("---\nname: x\n---\n", encoding="utf-8")
     out = run("import", str(bad), expect=1)
     assert f"{bad / 'x.md'}:2: 'smiles' is missing" in out
+
+
+def test_library_errors_name_the_flags(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The library names Python parameters (as_salt_of=..., min_similarity=..., out=DIR); the
+    # command prints the flag that sets each.
+    run("add", "CCO", "--name", "ethanol")
+    out = run("add", "CCCO", "--name", "propanol", "--as-salt-of", "ethanol", expect=1)
+    assert "error: --as-salt-of ethanol: the structure has no counter-ion" in out
+    out = run("search", "--similar", "CCO", "--min", "1.5", expect=1)
+    assert "error: --min 1.5: a Tanimoto similarity lies between 0 and 1" in out
+    out = run("export", "--format", "md", expect=1)
+    assert "give --out DIR" in out
+    for printed in (out, run("add", "CCO", expect=1)):
+        assert "=" not in printed.partition("error: ")[2]

@@ -19,11 +19,14 @@ from hypothesis import strategies as st
 
 from registry.config import Settings
 from registry.errors import Ambiguous, DuplicateCompound, NotFound, ValidationError
-from registry.models import Candidate, CasNumber
+from registry.identifiers import classify
+from registry.models import Candidate, CasNumber, Identifier, LookupResult
 from registry.service import LookupResolver, Registry, Resolved
+from registry.service.registry_source import RegistrySource
 from registry.sources.chain import choose, default_sources, lookup
 from registry.store import key
 from registry.store import probe as store_probe
+from registry.store.matching import MatchKind, compound_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,8 +50,8 @@ def registry(offline: Settings) -> Iterator[Registry]:
         yield reg
 
 
-def _index_lookup(query: str, settings: Settings) -> object:
-    return lookup(query, settings, default_sources(settings, registry=False))
+def _index_lookup(query: str, settings: Settings) -> LookupResult:
+    return lookup(query, settings, default_sources(settings))
 
 
 # --- CAS roles ----------------------------------------------------------------------------------
@@ -104,7 +107,7 @@ def test_roles_from_a_pubchem_candidate_asked_by_cas() -> None:
 
 def test_add_from_lookup_records_provenance(registry: Registry, offline: Settings) -> None:
     result = _index_lookup("58-08-2", offline)
-    compound = registry.add_from_lookup(choose(result), query="58-08-2")  # type: ignore[arg-type]
+    compound = registry.add_from_lookup(choose(result), query="58-08-2")
     assert compound.name == "caffeine"
     assert compound.inchikey == "RYYVLZVUVIJVGH-UHFFFAOYSA-N"
     roles = {e.number: e.role for e in compound.cas}
@@ -122,19 +125,19 @@ def test_add_from_lookup_records_provenance(registry: Registry, offline: Setting
     assert detail["origin"] == "chemicals:pubchem-small"
     assert detail["retrieved"]
     with pytest.raises(DuplicateCompound):
-        registry.add_from_lookup(choose(result), query="58-08-2")  # type: ignore[arg-type]
+        registry.add_from_lookup(choose(result), query="58-08-2")
 
 
 def test_a_salt_gets_its_cas_as_salt(registry: Registry, offline: Settings) -> None:
     result = _index_lookup("adriamycin", offline)
     with pytest.raises(Ambiguous, match=r"1\. reference: doxorubicin hydrochloride"):
-        choose(result)  # type: ignore[arg-type]
-    salt = choose(result, cid=443939)  # type: ignore[arg-type]
-    assert salt is choose(result, pick=1)  # type: ignore[arg-type]
+        choose(result)
+    salt = choose(result, cid=443939)
+    assert salt is choose(result, pick=1)
     with pytest.raises(ValidationError, match="choose 1 to"):
-        choose(result, pick=9)  # type: ignore[arg-type]
+        choose(result, pick=9)
     with pytest.raises(NotFound, match="CID 1"):
-        choose(result, cid=1)  # type: ignore[arg-type]
+        choose(result, cid=1)
     compound = registry.add_from_lookup(salt, query="adriamycin")
     assert {e.number: e.role for e in compound.cas}["25316-40-9"] == "salt"
 
@@ -146,11 +149,11 @@ def test_add_by_name_or_cas_resolves_through_the_chain(offline: Settings) -> Non
         assert {e.number: e.role for e in aspirin.cas}["50-78-2"] == "parent"
         caffeine = reg.add(query="Caffeine")
         assert caffeine.formula == "C8H10N4O2"
-        with pytest.raises(Ambiguous, match="--pick"):
+        with pytest.raises(Ambiguous, match="pick=N or cid=CID"):
             reg.add(query="abamectin")
         with pytest.raises(NotFound, match="did you mean 50-78-2"):
             reg.add(query="50-78-3")
-        with pytest.raises(NotFound, match="--smiles"):
+        with pytest.raises(NotFound, match="structure=SMILES"):
             reg.add(query="no such compound anywhere at all")
         with pytest.raises(DuplicateCompound, match=aspirin.registry_id):
             reg.add(query="aspirin")
@@ -172,10 +175,11 @@ def test_probe_agrees_with_the_store(tmp_path: Path, offline: Settings) -> None:
     with Registry.open(url, settings=offline) as reg:  # seeded with the bundled records
         reg.add("CCO", name="ethanol", cas=["64-17-5"], synonyms=["Spirit"])
         store = reg.store
-        cases = [
+        cases: list[tuple[MatchKind, str]] = [
             ("cas", "92623-85-3"),
             ("cas", "101152-94-7"),
             ("cas", "507-60-8"),  # mentioned with role unknown: identifies nothing
+            ("cas_mention", "507-60-8"),
             ("cas", "50-78-2"),
             ("inchikey", "GJJFMKBJSRMPLA-UHFFFAOYSA-N"),
             ("inchikey", "lfqscwfljhtthz-uhfffaoysa-n"),
@@ -183,20 +187,68 @@ def test_probe_agrees_with_the_store(tmp_path: Path, offline: Settings) -> None:
             ("name", "spirit"),
             ("name", "caffeine"),
             ("pubchem_cid", "65833"),
+            ("registry_id", "REG-000002"),
+            ("registry_id", "REG-000099"),
         ]
         with store.read() as conn:
             for kind, value in cases:
-                if kind == "name":
-                    expected = store.ids_by_name(conn, value)
-                elif kind == "inchikey":
-                    expected = store.ids_by_inchikey(conn, value)
-                else:
-                    expected = store.ids_by_identifier(conn, kind, value)
+                expected = compound_ids(conn, kind, value)
                 assert store_probe.probe_ids(url, kind, value) == expected, (kind, value)
+            assert compound_ids(conn, "cas_mention", "507-60-8")
+            assert not compound_ids(conn, "cas", "507-60-8")
         assert store_probe.probe_ids(url, "cas", "92623-85-3")  # the seed is found
     assert store_probe.probe_ids("postgresql+psycopg://db/registry", "cas", "50-78-2") is None
     (tmp_path / "junk.sqlite").write_bytes(b"not a database at all" * 100)
     assert store_probe.probe_ids(f"sqlite:///{tmp_path / 'junk.sqlite'}", "cas", "1-1-1") is None
+
+
+def test_get_and_the_lookup_chain_find_by_one_rule(tmp_path: Path, offline: Settings) -> None:
+    """``Registry.get``, the registry's lookup source and its probe find the same compounds."""
+    url = f"sqlite:///{tmp_path / 'seeded.sqlite'}"
+    with Registry.open(url, settings=offline) as reg:  # seeded with the bundled records
+        ethanol = reg.add("CCO", name="ethanol", cas=["64-17-5"], synonyms=["Spirit"])
+        reg.add("OCCO", name="glycol", synonyms=["Spirit"])  # a shared synonym
+        reg.add(
+            "CC(=O)Oc1ccccc1C(=O)O",
+            name="aspirin",
+            identifiers=[Identifier("pubchem_cid", "2244", "test")],
+        )
+    texts = [
+        "92623-85-3",  # CAS
+        "CAS 101152-94-7",
+        "507-60-8",  # mentioned only: identifies nothing
+        "GJJFMKBJSRMPLA-UHFFFAOYSA-N",  # InChIKey
+        "  MILNACIPRAN ",  # name
+        "spirit",  # a synonym of two compounds
+        "CID 2244",  # PubChem CID
+        "2244",
+        "64-17-6",  # failing its checksum: no CAS search finds it, nor anything else
+        ethanol.registry_id,
+        "REG-000099",
+        "caffeine",
+    ]
+    opened: list[Registry] = []
+
+    def opener(settings: Settings) -> Registry:
+        opened.append(Registry.open(url, settings=settings))
+        return opened[-1]
+
+    with Registry.open(url, settings=offline) as reg:
+        by_get = [[c.registry_id for c in reg.find(t)] for t in texts]
+        mine = RegistrySource(offline.replace(db_url=url), registry=reg)
+        by_source = mine.find_many([classify(t) for t in texts])
+    for text, found, candidates in zip(texts, by_get, by_source, strict=True):
+        assert [c.origin.removeprefix("registry:") for c in candidates] == found, text
+        # A source not open yet asks the probe first, and opens the store only for a hit.
+        probing = RegistrySource(offline.replace(db_url=url), opener=opener)
+        before = len(opened)
+        probed = probing.find_many([classify(text)])[0]
+        probing.close()
+        assert [c.origin for c in probed] == [c.origin for c in candidates], text
+        assert len(opened) - before == (1 if found else 0), text
+    assert len(by_get[5]) == 2  # the shared synonym names both
+    assert by_get[6] == by_get[7] != []  # "CID 2244" and "2244"
+    assert [found == [] for found in by_get].count(True) == 4
 
 
 # --- the command line -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from registry import cas
@@ -92,6 +92,7 @@ def test_inchikey_shapes(key: str) -> None:
 
 
 @given(st.from_regex(r"[0-9]{1,8}-[0-9]{1,3}-[0-9]{1,2}", fullmatch=True))
+@example("00111144-80-0")  # leading zeros beyond seven digits: still a CAS number
 def test_canonical_fast_path_agrees_with_cas_check(text: str) -> None:
     query = classify(text)
     result = cas.check(text)

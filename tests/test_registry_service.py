@@ -156,7 +156,7 @@ def test_name_or_cas_resolves_through_registry_or_resolver(registry: Registry) -
     registry.add(MILNACIPRAN, name="milnacipran", cas=["92623-85-3"])
     with pytest.raises(DuplicateCompound, match="REG-000001"):
         registry.add(query="92623-85-3")
-    with pytest.raises(NotFound, match="--smiles"):
+    with pytest.raises(NotFound, match="structure=SMILES"):
         registry.add(query="aspirin")
     calls: list[str] = []
 
@@ -167,7 +167,7 @@ def test_name_or_cas_resolves_through_registry_or_resolver(registry: Registry) -
     c = registry.add(query="aspirin", resolver=resolver)
     assert calls == ["aspirin"]
     assert c.name == "aspirin"
-    # a CAS number with --smiles registers the structure with that CAS as parent
+    # a CAS number with a structure registers the structure with that CAS as parent
     d = registry.add("CCO", query="64-17-5")
     assert d.cas[0].number == "64-17-5"
     assert d.cas[0].role == "parent"

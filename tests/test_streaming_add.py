@@ -1,12 +1,12 @@
 """``add_many`` inserting while the workers still compute gives exactly the one-insert answer.
 
-``Registry.add_many`` starts its transaction while the last chunks are being computed and inserts
-the rest batch by batch as it arrives; ``registration.iter_prepared`` hands the chunks over in
-input order, packed as plain tuples by the workers. Each is compared here with the plain path
-(``prepare`` in this process, then one ``add_prepared``) on real PubChem structures, with
-duplicates, unreadable structures, already registered structures and salts whose parent comes
-in a later batch spread across the batches. The thresholds are made small so that a few hundred
-structures go through every branch.
+``Registry.add_many`` (:mod:`registry.service.register_many`) starts its transaction while the
+last chunks are being computed and inserts the rest batch by batch as it arrives;
+``registration.iter_prepared`` hands the chunks over in input order, packed as plain tuples by
+the workers. Each is compared here with the plain path (``prepare`` in this process, then one
+``add_prepared``) on real PubChem structures, with duplicates, unreadable structures, already
+registered structures and salts whose parent comes in a later batch spread across the batches.
+The thresholds are made small so that a few hundred structures go through every branch.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from sqlalchemy import select
 from registry.chem import registration
 from registry.config import Settings
 from registry.errors import InvalidStructure
-from registry.service import Registry
-from registry.service import core as service_module
+from registry.service import Registry, register_many
 from registry.sources.chemicals_data import iter_pubchem_rows
 from registry.store import schema
 
@@ -89,23 +88,23 @@ def _open(folder: Path, name: str) -> Registry:
 def test_streamed_add_many_equals_one_insert(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_descriptors: bool
 ) -> None:
-    monkeypatch.setattr(service_module, "_OVERLAP_TAIL", 150)
-    monkeypatch.setattr(service_module, "_STREAM_BATCH", 40)
+    monkeypatch.setattr(register_many, "OVERLAP_TAIL", 150)
+    monkeypatch.setattr(register_many, "STREAM_BATCH", 40)
     batch = list(_batch())
     if with_descriptors:
         batch = batch[:60] + batch[-60:]  # descriptors are slow: keep it short, still streamed
         monkeypatch.setattr(registration, "MIN_PARALLEL", 50)
-        monkeypatch.setattr(service_module, "_OVERLAP_TAIL", 50)
-        monkeypatch.setattr(service_module, "_STREAM_BATCH", 10)
+        monkeypatch.setattr(register_many, "OVERLAP_TAIL", 50)
+        monkeypatch.setattr(register_many, "STREAM_BATCH", 10)
     already = [batch[7], batch[-4], batch[310 % len(batch)]]
     streamed_batches: list[int] = []
-    original = Registry._add_streaming
+    original = register_many.add_streaming
 
-    def counting(self: Registry, received: list[Any], *args: Any) -> Any:
+    def counting(store: Any, author: str, received: list[Any], *args: Any) -> Any:
         streamed_batches.append(len(received))
-        return original(self, received, *args)
+        return original(store, author, received, *args)
 
-    monkeypatch.setattr(Registry, "_add_streaming", counting)
+    monkeypatch.setattr(register_many, "add_streaming", counting)
 
     results = []
     contents = []

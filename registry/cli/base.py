@@ -18,7 +18,7 @@ FLAGS: dict[str, str] = {
     "cid": "--cid",
     "link": "--link",
     "as_salt_of": "--as-salt-of",
-    "smiles": "--smiles",
+    "structure": "--smiles",
     "column": "--column",
     "min_similarity": "--min",
     "out": "--out",

@@ -14,6 +14,9 @@ from registry.cli.output import OutputFormat, render
 from registry.config import Settings
 from registry.errors import InputFileError, PubChemUnavailable
 from registry.models import LookupResult
+from registry.service.lookups import close_chain, default_chain, lookup_many
+from registry.sources.chain import choose
+from registry.sources.reference import ReferenceIndex, build_reference
 
 _COLUMNS = ("query", "source", "name", "cas", "formula", "inchikey", "cid", "flags")
 _BATCH = 50
@@ -160,8 +163,6 @@ def lookup_command(
 
     Exit status: 0 when everything was found, 1 when something was not, 2 on usage errors.
     """
-    from registry.sources.chain import default_sources, lookup_many
-
     texts = list(queries or [])
     if many is not None:
         texts.extend(_read_many(many))
@@ -174,17 +175,20 @@ def lookup_command(
     settings = _settings(offline)
     if db is not None:  # the registry asked first is the one --add writes to
         settings = settings.replace(db_url=db)
-    sources = default_sources(settings)
+    sources = default_chain(settings)
     results: list[LookupResult] = []
     batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
-    if len(batches) > 1 and sys.stderr.isatty():
-        with typer.progressbar(length=len(texts), label="looking up", file=sys.stderr) as bar:
+    try:
+        if len(batches) > 1 and sys.stderr.isatty():
+            with typer.progressbar(length=len(texts), label="looking up", file=sys.stderr) as bar:
+                for batch in batches:
+                    results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
+                    bar.update(len(batch))
+        else:
             for batch in batches:
                 results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
-                bar.update(len(batch))
-    else:
-        for batch in batches:
-            results.extend(lookup_many(batch, settings, sources, exhaustive=every_source))
+    finally:
+        close_chain(sources)
     rows = [row for result in results for row in _rows(result)]
     columns: tuple[str, ...] = _COLUMNS
     if add:  # number the candidates as --pick takes them
@@ -208,8 +212,7 @@ def lookup_command(
 
 
 def _register(result: LookupResult, settings: Settings, pick: int | None, cid: int | None) -> None:
-    from registry.service import Registry
-    from registry.sources.chain import choose
+    from registry.service.registry import Registry  # SQLAlchemy: only when registering
 
     candidate = choose(result, pick=pick, cid=cid)
     with Registry.open(settings=settings) as registry:
@@ -246,8 +249,6 @@ def cache_clear_command() -> None:
 @reference_app.command("build")
 def reference_build_command() -> None:
     """(Re)build the offline reference index from the 'chemicals' package's PubChem tables."""
-    from registry.sources.reference import ReferenceIndex, build_reference
-
     settings = Settings.from_env()
     path = build_reference(settings)
     info = ReferenceIndex(settings, path=path).info()
@@ -257,8 +258,6 @@ def reference_build_command() -> None:
 @reference_app.command("info")
 def reference_info_command() -> None:
     """Where the offline reference index is, what it holds and when it was built."""
-    from registry.sources.reference import ReferenceIndex
-
     info = ReferenceIndex(Settings.from_env()).info()
     typer.echo(f"path:      {info.path}")
     typer.echo(f"compounds: {info.compounds}")

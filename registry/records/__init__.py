@@ -1,23 +1,27 @@
-"""Compound record files (``compounds/*.md``): parse, render and check them."""
+"""Compound record files (``compounds/*.md``): parse, render, read and check them."""
 
 from __future__ import annotations
 
+from registry.records.files import (
+    bundled_records_dir,
+    iter_record_files,
+    problems,
+    read,
+    safe_path,
+)
 from registry.records.markdown import (
     Record,
     check_note_body,
     citations,
     digest,
-    iter_record_files,
     parse,
-    problems,
-    read,
     render,
-    safe_path,
     slugify,
 )
 
 __all__ = [
     "Record",
+    "bundled_records_dir",
     "check_note_body",
     "citations",
     "digest",

@@ -40,13 +40,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
+import yaml
+
 from registry import cas as cas_numbers
-from registry.errors import RecordFileError, RegistryError, ValidationError
+from registry.errors import RecordFileError, ValidationError
 from registry.models import CAS_ROLES, IDENTIFIER_KINDS, CasEntry, Identifier, Note
 
 __all__ = [
@@ -54,17 +55,13 @@ __all__ = [
     "check_note_body",
     "citations",
     "digest",
-    "iter_record_files",
     "parse",
-    "read",
     "render",
-    "safe_path",
     "slugify",
 ]
 
 _KNOWN = ("name", "smiles", "cas", "identifiers", "synonyms")
 _OTHER_KINDS = tuple(k for k in IDENTIFIER_KINDS if k not in ("cas", "synonym"))
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _CITATION = re.compile(r"\[\^([^\]\s]+)\]")
 _HEADING = re.compile(r"^(#{1,2})\s+(.*?)\s*#*\s*$")
 _SOURCE_COMMENT = re.compile(r"^<!--\s*source:\s*(.*?)\s*-->\s*$")
@@ -126,26 +123,6 @@ def slugify(name: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-.")
     return slug[:100].rstrip("-") or "compound"
-
-
-def safe_path(directory: Path, slug: str) -> Path:
-    """``directory/slug.md``, refusing any slug that would put the file elsewhere.
-
-    >>> safe_path(Path("compounds"), "milnacipran").as_posix()
-    'compounds/milnacipran.md'
-    >>> safe_path(Path("compounds"), "../secret")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    registry.errors.ValidationError: unsafe record file name '../secret' ...
-    """
-    if not _SLUG.match(slug) or ".." in slug:
-        raise ValidationError(
-            f"unsafe record file name {slug!r} (use letters, digits, '-', '.', '_')"
-        )
-    path = directory / f"{slug}.md"
-    if path.resolve().parent != directory.resolve():
-        raise ValidationError(f"record file {path} would be outside {directory}")
-    return path
 
 
 def citations(body: str) -> tuple[str, ...]:
@@ -210,8 +187,6 @@ class _Problem(Exception):
 
 def _node_line(node: Any, *path: str | int) -> int:
     """The 0-based line of the value at ``path`` in a composed YAML node (best effort)."""
-    import yaml
-
     current = node
     for step in path:
         if isinstance(current, yaml.MappingNode) and isinstance(step, str):
@@ -397,8 +372,6 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
         RecordFileError: the file is malformed; the message names ``path`` (or the slug) and
             the line.
     """
-    import yaml
-
     where = path or f"{slug}.md"
     lines = text.replace("\r\n", "\n").split("\n")
     try:
@@ -427,39 +400,10 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
     return replace(record, notes=notes)
 
 
-def read(path: Path) -> tuple[Record, str]:
-    """The record in a file and the file's exact text."""
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise RecordFileError(f"{path}:1: not UTF-8 text ({error.reason})") from error
-    except OSError as error:
-        raise RecordFileError(f"{path}:1: cannot read ({error.strerror})") from error
-    slug = path.name[: -len(".md")]
-    if not _SLUG.match(slug):
-        raise RecordFileError(
-            f"{path}:1: record file names use lowercase letters, digits, '-', '.', '_'"
-        )
-    return parse(text, slug=slug, path=str(path)), text
-
-
-def iter_record_files(directory: Path) -> Iterator[Path]:
-    """The ``*.md`` files directly in ``directory``, sorted; none may lead outside it."""
-    if not directory.is_dir():
-        raise RecordFileError(f"{directory}:0: not a directory of record files")
-    root = directory.resolve()
-    for path in sorted(directory.glob("*.md")):
-        if path.resolve().parent != root:
-            raise RecordFileError(f"{path}:0: links outside {directory}; not imported")
-        yield path
-
-
 # --- rendering ----------------------------------------------------------------------------------
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
-    import yaml
-
     return str(
         yaml.safe_dump(
             dict(data),
@@ -509,23 +453,3 @@ def render(record: Record) -> str:
             parts.append(f"<!-- source: {note.source} -->\n")
         parts.append(f"\n{note.body}\n")
     return "".join(parts)
-
-
-def problems(paths: Sequence[Path]) -> tuple[list[tuple[Path, Record, str]], list[str]]:
-    """Read every file; returns the good records and one message per bad file."""
-    good: list[tuple[Path, Record, str]] = []
-    bad: list[str] = []
-    seen: dict[str, Path] = {}
-    for path in paths:
-        try:
-            record, text = read(path)
-        except RegistryError as error:
-            bad.append(str(error))
-            continue
-        other = seen.get(record.name.casefold())
-        if other is not None:
-            bad.append(f"{path}:1: name {record.name!r} is also used by {other}")
-            continue
-        seen[record.name.casefold()] = path
-        good.append((path, record, text))
-    return good, bad

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from registry.config import Settings
+from registry.service.registry import Registry
+from registry.store import open_store
 
 __all__ = ["database_info", "init_database", "upgrade_database"]
 
@@ -20,8 +22,6 @@ def database_info(url: str | None = None, *, settings: Settings | None = None) -
 
     Opening the database brings it to the current schema first (as every command does).
     """
-    from registry.store import open_store
-
     settings = settings or Settings.from_env()
     store = open_store(url or settings.db_url)
     try:
@@ -39,8 +39,6 @@ def init_database(
     A new database is seeded with the bundled compound records unless ``seed`` is False; an
     existing one is left as it is (only migrated), so running it twice is harmless.
     """
-    from registry.service import Registry
-
     settings = settings or Settings.from_env()
     with Registry.open(url, settings=settings, seed=seed) as registry:
         created = registry.store.created
@@ -54,8 +52,6 @@ def upgrade_database(url: str | None = None, *, settings: Settings | None = None
 
     Returns the info after the upgrade with ``previous_revision`` added.
     """
-    from registry.store import open_store
-
     settings = settings or Settings.from_env()
     target = url or settings.db_url
     probe = open_store(target, upgrade=False)

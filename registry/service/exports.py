@@ -1,10 +1,13 @@
-"""Whole-registry exports as one file: JSON, CSV and SD files (record files are in records)."""
+"""Whole-registry exports as one file: JSON, CSV and SD files (record files: ``record_files``)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 
+from registry import chem
 from registry.errors import ValidationError
 from registry.models import Compound
 
@@ -16,9 +19,6 @@ def table_export(compounds: Sequence[Compound], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([c.to_dict() for c in compounds], indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        import csv
-        import io
-
         buffer = io.StringIO()
         columns = [
             "registry_id",
@@ -52,11 +52,7 @@ def table_export(compounds: Sequence[Compound], fmt: str) -> str:
 
 
 def _sdf(compounds: Sequence[Compound]) -> str:
-    import io
-
-    from rdkit import Chem  # only for writing SD files; parsing goes through registry.chem
-
-    from registry import chem
+    from rdkit import Chem  # RDKit only when writing SD files; parsing goes through chem
 
     buffer = io.StringIO()
     writer = Chem.SDWriter(buffer)

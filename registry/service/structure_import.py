@@ -12,22 +12,44 @@ hash, so nothing is registered twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from registry.chem.registration import prepare_many
+from registry.chem.registration import Prepared, prepare_many
 from registry.chem.structure_files import read_structures
 from registry.errors import InputFileError
 
 if TYPE_CHECKING:
-    from registry.service import Registry
+    from registry.store import Store
 
-__all__ = ["DEFAULT_BATCH", "StructureImportReport", "file_digest", "import_structures"]
+__all__ = [
+    "DEFAULT_BATCH",
+    "BatchRegistrar",
+    "StructureImportReport",
+    "file_digest",
+    "import_structures",
+]
 
 #: Rows per transaction: large enough that a commit is rare, small enough to lose little.
 DEFAULT_BATCH = 5000
+
+
+class BatchRegistrar(Protocol):
+    """What a bulk import needs of the registry (a :class:`~registry.service.Registry` is one)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    def add_prepared(
+        self,
+        prepared: Sequence[Prepared | None],
+        *,
+        source: str = ...,
+        timings: dict[str, float] | None = ...,
+        checkpoint: tuple[str, str, int, bool] | None = ...,
+    ) -> tuple[list[str], list[tuple[int, str]]]: ...
 
 
 @dataclass
@@ -73,7 +95,7 @@ def file_digest(path: Path) -> str:
 
 
 def import_structures(
-    registry: Registry,
+    registry: BatchRegistrar,
     path: Path,
     *,
     column: str | None = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from registry.sources.chain import (
-    RegistrySource,
     Source,
     choose,
     default_sources,
@@ -14,7 +13,6 @@ from registry.sources.chain import (
 )
 
 __all__ = [
-    "RegistrySource",
     "Source",
     "choose",
     "default_sources",

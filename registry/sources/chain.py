@@ -1,29 +1,29 @@
 """The lookup chain: classify the query, then ask each source in turn.
 
-Sources are tried in order: the own registry (when one is plugged in), the offline reference
-index, then PubChem (unless offline). By default the chain stops at the first source that
-knows the query, so a common compound never costs a network request; ``exhaustive=True`` asks
-every source, which is what finds conflicts between them. A source that cannot answer (PubChem
-down or offline) becomes a warning on the result as long as another source answered.
+Sources are tried in order: those the caller puts first, the offline reference index, then
+PubChem (unless offline). By default the chain stops at the first source that knows the query,
+so a common compound never costs a network request; ``exhaustive=True`` asks every source,
+which is what finds conflicts between them. A source that cannot answer (PubChem down or
+offline) becomes a warning on the result as long as another source answered.
 
 A source is any object with a ``name`` and ``find_many(queries) -> list[list[Candidate]]``
-(one list per query, in order); the registry store plugs in as the first one.
+(one list per query, in order). The own registry is such a source; the chain with it in front
+is :func:`registry.lookup` (:mod:`registry.service.lookups`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from registry import cas
 from registry.config import Settings
 from registry.errors import Ambiguous, NotFound, PubChemUnavailable, ValidationError
 from registry.identifiers import Query, QueryKind, classify
-from registry.models import Candidate, CasNumber, LookupResult
+from registry.models import Candidate, LookupResult
+from registry.sources.reference import ReferenceSource
 
 __all__ = [
-    "RegistrySource",
     "Source",
     "choose",
     "default_sources",
@@ -43,23 +43,17 @@ class Source(Protocol):
 
 
 def default_sources(
-    settings: Settings, first: Sequence[Source] = (), *, registry: bool = True
+    settings: Settings,
+    first: Sequence[Source] = (),
+    *,
+    before_pubchem: Sequence[Source] = (),
 ) -> list[Source]:
-    """``first``, the own registry, the offline index, then PubChem.
+    """``first``, the offline reference index, ``before_pubchem``, then PubChem.
 
-    The own registry is asked first when its database exists; on a fresh install it is
-    created (from the bundled records) only when the index does not know the query (see
-    :class:`RegistrySource`). PubChem is left out when offline; its client (and pubchempy) is
-    imported only when online.
+    PubChem is left out when offline; its client (and pubchempy) is imported only when
+    online. The chain with the own registry is :func:`registry.service.lookups.default_chain`.
     """
-    from registry.sources.reference import ReferenceSource
-
-    sources: list[Source] = [*first]
-    if registry:
-        sources.append(RegistrySource(settings, "exists"))
-    sources.append(ReferenceSource(settings))
-    if registry:
-        sources.append(RegistrySource(settings, "missing"))
+    sources: list[Source] = [*first, ReferenceSource(settings), *before_pubchem]
     if not settings.offline:
         from registry.sources.pubchem import PubChemSource
 
@@ -191,7 +185,7 @@ def lookup(
 
 
 def describe(candidates: Sequence[Candidate]) -> str:
-    """The candidates numbered as ``--pick`` takes them, on one line.
+    """The candidates numbered as :func:`choose` takes them (``pick=N``), on one line.
 
     >>> from registry.models import Candidate, CasNumber
     >>> describe([Candidate("reference", "", "caffeine", (CasNumber("58-08-2", "primary"),),
@@ -231,123 +225,13 @@ def choose(result: LookupResult, *, pick: int | None = None, cid: int | None = N
     if pick is not None:
         if not 1 <= pick <= len(candidates):
             raise ValidationError(
-                f"--pick {pick}: choose 1 to {len(candidates)}: {describe(candidates)}"
+                f"pick={pick}: choose 1 to {len(candidates)}: {describe(candidates)}"
             )
         return candidates[pick - 1]
     records = {f"cid:{c.cid}" if c.cid else c.inchikey for c in candidates}
     if result.ambiguous or result.conflict or len(records) > 1:
         raise Ambiguous(
             f"{result.query!r} names {len(records)} different records; choose one with "
-            f"--pick N or --cid CID: {describe(candidates)}"
+            f"pick=N or cid=CID: {describe(candidates)}"
         )
     return candidates[0]
-
-
-class RegistrySource:
-    """The own registry as a lookup source (identifier and name matches, no structure parsing).
-
-    ``when`` decides whether it takes part, so that a lookup never pays for opening (or
-    creating) a database it does not need: ``"exists"`` asks the registry only when its
-    database already exists (first in the chain); ``"missing"`` opens it, creating it from the
-    bundled record files, only when it did not exist yet (after the offline index, so a fresh
-    install still answers ``registry lookup milnacipran`` offline).
-    """
-
-    name = "registry"
-
-    def __init__(self, settings: Settings, when: str = "exists", *, registry: Any = None) -> None:
-        self.settings = settings
-        self.when = when
-        self._registry: Any = registry  # an open Registry: always asked, never closed here
-        self._existed = registry is not None or _database_exists(settings.db_url)
-
-    def _open(self) -> Any:
-        if self._registry is None:
-            from registry.service import Registry
-
-            self._registry = Registry.open(settings=self.settings)
-        return self._registry
-
-    def _active(self) -> bool:
-        return self._existed if self.when == "exists" else not self._existed
-
-    def _probe(self, kind: str, value: str) -> list[int] | None:
-        """The stdlib probe's answer while the full store is not open yet (else None)."""
-        if self._registry is not None:
-            return None
-        from registry.store.probe import probe_ids
-
-        return probe_ids(self.settings.db_url, kind, value)
-
-    def find_many(self, queries: Sequence[Query]) -> list[list[Candidate]]:
-        if not self._active():
-            return [[] for _ in queries]
-        # Most queries name compounds the registry does not hold: when the cheap probe says
-        # so for every query, the store (and SQLAlchemy) is never imported.
-        # ("missing" must create the database from the bundled records: no probe there.)
-        if self.when == "exists" and all(self._probe(*_probe_key(q)) == [] for q in queries):
-            return [[] for _ in queries]
-        registry = self._open()
-        store = registry.store
-        out: list[list[Candidate]] = []
-        with store.read() as conn:
-            for query in queries:
-                if query.kind is QueryKind.CAS:
-                    ids = store.ids_by_identifier(conn, "cas", query.value)
-                elif query.kind is QueryKind.INCHIKEY:
-                    ids = store.ids_by_inchikey(conn, query.value)
-                elif query.kind is QueryKind.CID:
-                    ids = store.ids_by_identifier(conn, "pubchem_cid", query.value)
-                else:
-                    ids = store.ids_by_name(conn, query.value)
-                out.append([_from_compound(store.load(conn, i)) for i in ids])
-        return out
-
-    def knows_cas(self, number: str) -> bool:
-        if not self._active() or (self.when == "missing" and self._registry is None):
-            return False  # never create a database just to rank suggestions
-        probed = self._probe("cas", number)
-        if probed is not None:
-            return bool(probed)
-        store = self._open().store
-        with store.read() as conn:
-            return bool(store.ids_by_identifier(conn, "cas", number))
-
-    def close(self) -> None:
-        if self._registry is not None:
-            self._registry.close()
-            self._registry = None
-
-
-def _probe_key(query: Query) -> tuple[str, str]:
-    """What the registry is searched by for a query (as :meth:`RegistrySource.find_many`)."""
-    if query.kind is QueryKind.CAS:
-        return "cas", query.value
-    if query.kind is QueryKind.INCHIKEY:
-        return "inchikey", query.value
-    if query.kind is QueryKind.CID:
-        return "pubchem_cid", query.value
-    return "name", query.value
-
-
-def _database_exists(url: str) -> bool:
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///")).exists()
-    return not url.startswith("sqlite")  # a server database: assume it is there
-
-
-def _from_compound(compound: Any) -> Candidate:
-    cids = [i.value for i in compound.identifiers if i.kind == "pubchem_cid"]
-    return Candidate(
-        source="registry",
-        retrieved=compound.updated_at or compound.created_at,
-        name=compound.name,
-        cas=tuple(CasNumber(e.number, e.role, cas.is_valid(e.number)) for e in compound.cas),
-        formula=compound.formula,
-        inchikey=compound.inchikey,
-        cid=int(cids[0]) if cids and cids[0].isdigit() else None,
-        smiles=compound.smiles,
-        inchi=compound.inchi,
-        synonyms=tuple(compound.synonyms[:20]),
-        origin=f"registry:{compound.registry_id}",
-    )

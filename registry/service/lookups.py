@@ -1,0 +1,128 @@
+"""Looking compounds up everywhere: the own registry, the offline index, then PubChem.
+
+These are ``registry.lookup`` and ``registry.lookup_many``: the lookup chain of
+:mod:`registry.sources.chain` with the registry (:class:`RegistrySource`) in front of the
+offline reference index, and again, for a fresh install, before PubChem. A
+:class:`LookupResolver` resolves a name or CAS number for registration through the chain
+without the registry.
+
+>>> from registry.config import Settings
+>>> [source.name for source in default_chain(Settings.from_env({}, offline=True))]
+['registry', 'reference', 'registry']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from registry.config import Settings
+from registry.errors import NotFound
+from registry.models import LookupResult
+from registry.service.registry_source import OpenRegistry, RegistrySource
+from registry.service.resolve import Resolved
+from registry.sources import chain
+from registry.sources.chain import Source
+
+__all__ = ["LookupResolver", "close_chain", "default_chain", "lookup", "lookup_many"]
+
+
+def default_chain(settings: Settings) -> list[Source]:
+    """The own registry, the offline reference index, then PubChem (unless offline).
+
+    The registry is asked first when its database exists; on a fresh install it is created
+    (from the bundled records) only when the index does not know the query, just before
+    PubChem. Close the chain with :func:`close_chain` when done.
+    """
+    return chain.default_sources(
+        settings,
+        first=[RegistrySource(settings, "exists", opener=_open)],
+        before_pubchem=[RegistrySource(settings, "missing", opener=_open)],
+    )
+
+
+def close_chain(sources: Iterable[Source]) -> None:
+    """Close what the sources of a chain opened (the registry's database)."""
+    for source in sources:
+        if isinstance(source, RegistrySource):
+            source.close()
+
+
+def _open(settings: Settings) -> OpenRegistry:
+    # The registry (and with it SQLAlchemy) is imported only when a query needs the store.
+    from registry.service.registry import Registry
+
+    return Registry.open(settings=settings)
+
+
+def lookup_many(
+    texts: Sequence[str],
+    settings: Settings,
+    sources: Sequence[Source] | None = None,
+    *,
+    exhaustive: bool = False,
+) -> list[LookupResult]:
+    """Look many queries up, each source asked once for all queries still open.
+
+    ``sources`` defaults to :func:`default_chain`. Never raises for a source that cannot answer
+    (PubChem down, offline cache miss): each affected result carries a warning instead. See
+    :func:`registry.sources.chain.lookup_many`.
+    """
+    if sources is not None:
+        return chain.lookup_many(texts, settings, sources, exhaustive=exhaustive)
+    own = default_chain(settings)
+    try:
+        return chain.lookup_many(texts, settings, own, exhaustive=exhaustive)
+    finally:
+        close_chain(own)
+
+
+def lookup(
+    text: str,
+    settings: Settings,
+    sources: Sequence[Source] | None = None,
+    *,
+    exhaustive: bool = False,
+) -> LookupResult:
+    """Look one query up: the own registry, the offline index, then PubChem unless offline.
+
+    By default the chain stops at the first source that knows the query; ``exhaustive=True``
+    asks every source (which is what finds conflicts between them).
+
+    Raises:
+        NotFound: no source knows it (a CAS number failing its checksum is not an error: the
+            result carries suggestions).
+        PubChemUnavailable: PubChem was needed and could not be reached.
+    """
+    if sources is not None:
+        return chain.lookup(text, settings, sources, exhaustive=exhaustive)
+    own = default_chain(settings)
+    try:
+        return chain.lookup(text, settings, own, exhaustive=exhaustive)
+    finally:
+        close_chain(own)
+
+
+class LookupResolver:
+    """Resolves names and CAS numbers through the lookup chain (offline index, then PubChem).
+
+    The registry itself is not asked (:meth:`Registry.add` has looked there first). An
+    ambiguous answer (a name naming several compounds, sources disagreeing on a CAS number's
+    structure) raises :class:`~registry.errors.Ambiguous` listing the candidates, so that
+    nothing is registered by guess: look the name up, ``choose(result, pick=N)`` one
+    (:func:`registry.sources.chain.choose`) and register it with
+    :meth:`Registry.add_from_lookup`.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self, query: str) -> Resolved | None:
+        try:
+            result = chain.lookup(query, self.settings, chain.default_sources(self.settings))
+        except NotFound:
+            return None
+        if not result.found:  # a CAS number failing its checksum
+            raise NotFound(
+                f"{query!r} fails the CAS checksum; did you mean {', '.join(result.suggestions)}?"
+            )
+        return Resolved.from_candidate(chain.choose(result), query)

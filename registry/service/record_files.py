@@ -1,0 +1,256 @@
+"""Record files in and out: import ``compounds/*.md`` all or nothing, export them byte-exact.
+
+An imported record keeps the file's exact text and a digest of its content; exporting a record
+whose content still has that digest writes the file's own bytes back, so a round trip leaves
+the files as they were whatever style they were written in. Whole-registry tables (JSON, CSV,
+SDF) are :mod:`registry.service.exports`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from registry import records
+from registry.chem.registration import Prepared, prepare, prepare_many
+from registry.errors import DuplicateCompound, InvalidStructure, RecordFileError, ValidationError
+from registry.models import Compound, Note
+from registry.service.conflicts import retrying
+from registry.service.exports import table_export
+from registry.service.resolve import find_id
+from registry.store import Conflict
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from registry.store import Store
+
+__all__ = ["ExportFormat", "ImportReport", "export", "import_records", "record", "record_of"]
+
+ExportFormat = Literal["md", "json", "csv", "sdf"]
+_Staged = tuple[Path, records.Record, str, Prepared]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    """What an import did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the import changed anything in the registry."""
+        return bool(self.added or self.updated)
+
+    def summary(self) -> str:
+        """One line: counts, or that nothing changed."""
+        if not self.changed:
+            return f"nothing changed ({len(self.unchanged)} record(s) already up to date)"
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+        )
+
+
+def import_records(
+    store: Store,
+    author: str,
+    directory: Path | str | None = None,
+    *,
+    source: str = "import",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportReport:
+    """Import record files, all or nothing (see :meth:`Registry.import_records`)."""
+    folder = Path(directory) if directory is not None else records.bundled_records_dir()
+    staged = _stage(folder)
+
+    def work() -> ImportReport:
+        report = ImportReport()
+        with store.write() as connection:
+            for done, (path, record, text, item) in enumerate(staged, 1):
+                try:
+                    _import_one(store, author, connection, record, text, item, source, report)
+                except Conflict:
+                    raise
+                except DuplicateCompound as error:
+                    raise RecordFileError(f"{path}:1: {error}; nothing imported") from error
+                if progress is not None:
+                    progress(done, len(staged), record.slug)
+        return report
+
+    return retrying(work)
+
+
+def _stage(folder: Path) -> list[_Staged]:
+    """Every record of ``folder`` read, checked and prepared for registration.
+
+    Raises RecordFileError naming each malformed file and line, before anything is written.
+    """
+    good, bad = records.problems(list(records.iter_record_files(folder)))
+    if bad:
+        raise RecordFileError(
+            f"{len(bad)} malformed record file(s); nothing imported:\n" + "\n".join(bad)
+        )
+    staged: list[_Staged] = []
+    prepared = prepare_many([(r.smiles, r.name) for _, r, _ in good])
+    for (path, record, text), item in zip(good, prepared, strict=True):
+        if item is None:
+            try:
+                prepare(record.smiles, with_descriptors=False)
+            except InvalidStructure as error:  # the reason, for the message
+                raise RecordFileError(
+                    f"{path}:{_line_of(text, 'smiles')}: {error}; nothing imported"
+                ) from error
+            raise AssertionError("prepare_many and prepare disagree")  # pragma: no cover
+        staged.append((path, record, text, item))
+    return staged
+
+
+def _import_one(
+    store: Store,
+    author: str,
+    connection: Connection,
+    record: records.Record,
+    text: str,
+    item: Prepared,
+    source: str,
+    report: ImportReport,
+) -> None:
+    """Add or update one record; what an earlier import of it brought is replaced."""
+    digest = records.digest(record)
+    meta = {"slug": record.slug, "extra": record.extra, "order": list(record.order)}
+    origin = f"record:{record.slug}"
+    existing = store.id_by_hash(connection, item.registration_hash)
+    rows: list[tuple[str, str, str | None, str, str]] = [
+        ("cas", e.number, e.role, e.form, e.source) for e in record.cas
+    ]
+    rows += [(i.kind, i.value, None, "", i.source) for i in record.identifiers]
+    rows += [("synonym", s, None, "", record.default_source) for s in record.synonyms]
+    if existing is not None:
+        state = store.record_state(connection, existing)
+        if state["digest"] == digest and state["text"] == text:
+            # The file is as it was at its last import: nothing to apply. (What was added
+            # to the record since then stays; export writes it.)
+            report.unchanged.append(record.slug)
+            return
+        store.remove_by_origin(
+            connection,
+            existing,
+            origin,
+            identifiers_like=[(r[0], r[1]) for r in rows],
+            notes_like=[(n.section, n.body, n.source) for n in record.notes],
+        )
+        store.update_compound(
+            connection,
+            existing,
+            name=record.name,
+            record_meta=meta,
+            record_text=text,
+            record_digest=digest,
+        )
+        compound_id = existing
+        report.updated.append(record.slug)
+        action = "import-update"
+    else:
+        row = replace(item.row, record_meta=meta, record_text=text, record_digest=digest)
+        [compound_id] = store.insert_compounds(connection, [row])
+        report.added.append(record.slug)
+        action = "import-add"
+    store.add_identifiers(connection, compound_id, rows, origin=origin)
+    for note in record.notes:
+        store.add_note(connection, compound_id, replace(note, author=author), origin=origin)
+    detail = json.dumps({"file": f"{record.slug}.md", "source": source})
+    store.log(connection, action, author, compound_id, detail)
+
+
+def record(store: Store, query: str) -> records.Record:
+    """The compound ``query`` names as a record file would hold it."""
+    with store.read() as connection:
+        compound_id = find_id(store, connection, query)
+        compound = store.load(connection, compound_id)
+        meta = store.record_state(connection, compound_id)["meta"]
+    return record_of(compound, meta)
+
+
+def export(
+    store: Store,
+    fmt: ExportFormat = "md",
+    out: Path | str | None = None,
+    *,
+    queries: Sequence[str] | None = None,
+) -> list[Path] | str:
+    """Write compounds as record files or a table (see :meth:`Registry.export`)."""
+    with store.read() as connection:
+        ids = (
+            [find_id(store, connection, q) for q in queries]
+            if queries
+            else store.all_ids(connection)
+        )
+        compounds = [store.load(connection, i) for i in ids]
+        states = [store.record_state(connection, i) for i in ids]
+    if fmt == "md":
+        if out is None:
+            raise ValidationError("md export writes one file per compound: give out=DIR")
+        return _write_records(Path(out), compounds, states)
+    text = table_export(compounds, fmt)
+    if out is None:
+        return text
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"registry.{fmt}"
+    target.write_bytes(text.encode("utf-8"))
+    return [target]
+
+
+def _write_records(
+    folder: Path, compounds: Sequence[Compound], states: Sequence[dict[str, Any]]
+) -> list[Path]:
+    """One file per compound; a record unchanged since its import gets the file's own bytes.
+
+    Two compounds whose names give the same file name are told apart by the registry id.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    used: set[str] = set()
+    for compound, state in zip(compounds, states, strict=True):
+        item = record_of(compound, state["meta"])
+        slug = item.slug
+        if slug in used:
+            slug = f"{slug}-{compound.registry_id.lower()}"
+            item = replace(item, slug=slug)
+        used.add(slug)
+        path = records.safe_path(folder, slug)
+        text = records.render(item)
+        if state["text"] is not None and state["digest"] == records.digest(item):
+            text = state["text"]  # unchanged since import: the file's own bytes
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def record_of(compound: Compound, meta: dict[str, Any]) -> records.Record:
+    """A stored compound as a record; ``meta`` is what its import kept of the file (or {})."""
+    slug = meta.get("slug") or records.slugify(compound.name)
+    return records.Record(
+        slug=slug,
+        name=compound.name,
+        smiles=compound.submitted if meta else compound.smiles,
+        cas=compound.cas,
+        identifiers=compound.identifiers,
+        synonyms=compound.synonyms,
+        notes=tuple(Note(n.section, n.body, n.source, n.citations) for n in compound.notes),
+        extra=dict(meta.get("extra") or {}),
+        order=tuple(meta.get("order") or ()),
+    )
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line of ``key:`` in a record file's front matter (1 when it is not there)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1

@@ -1,0 +1,192 @@
+"""Registering many structures at once: one transaction, duplicates skipped with a reason.
+
+:func:`add_many` computes the structures in worker processes (see
+:func:`registry.chem.registration.iter_prepared`) and starts its transaction only when at most
+:data:`OVERLAP_TAIL` of them are still being computed; from then on it inserts each
+:data:`STREAM_BATCH` as it arrives, so the insert overlaps the last of the computation while
+the write lock is held for as short a time as that allows. Whatever the timing, the result
+equals one :func:`add_prepared` of the whole batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from registry.chem.registration import Prepared, iter_prepared
+from registry.service.conflicts import retrying
+from registry.store import Conflict
+from registry.store.matching import format_registry_id
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from registry.store import Store
+
+__all__ = [
+    "OVERLAP_TAIL",
+    "STREAM_BATCH",
+    "Checkpoint",
+    "Outcome",
+    "add_many",
+    "add_prepared",
+    "add_streaming",
+    "insert_new",
+]
+
+#: The transaction starts when this many structures are still being computed.
+OVERLAP_TAIL = 1000
+#: Structures that arrive after the transaction started are inserted in batches of this many.
+STREAM_BATCH = 200
+
+#: The new registry ids, and ``(input index, reason)`` for every structure not registered.
+Outcome = tuple[list[str], list[tuple[int, str]]]
+#: (file digest, source, rows done, finished): a bulk import's resume point.
+Checkpoint = tuple[str, str, int, bool]
+
+
+def add_many(
+    store: Store,
+    author: str,
+    structures: Sequence[tuple[str, str]],
+    *,
+    source: str = "user",
+    with_descriptors: bool = True,
+    workers: int | None = None,
+    timings: dict[str, float] | None = None,
+) -> Outcome:
+    """Register ``(smiles, name)`` pairs in one transaction (see :meth:`Registry.add_many`)."""
+    stream = iter_prepared(
+        structures, with_descriptors=with_descriptors, workers=workers, timings=timings
+    )
+    received: list[Prepared | None] = []
+    with contextlib.closing(stream):
+        for chunk in stream:
+            received.extend(chunk)
+            if len(structures) - len(received) <= OVERLAP_TAIL:
+                break
+        if len(received) == len(structures):  # one chunk: small batch or no workers
+            return add_prepared(store, author, received, source=source, timings=timings)
+        try:
+            return add_streaming(store, author, received, stream, source, timings)
+        except Conflict:
+            # Rolled back: finish the computation, then insert it all in one (retried) go.
+            for chunk in stream:
+                received.extend(chunk)
+            return add_prepared(store, author, received, source=source, timings=timings)
+
+
+def add_streaming(
+    store: Store,
+    author: str,
+    received: list[Prepared | None],
+    rest: Iterator[list[Prepared | None]],
+    source: str,
+    timings: dict[str, float] | None,
+) -> Outcome:
+    """:func:`add_prepared` for ``received`` and then each chunk of ``rest`` as it comes.
+
+    One transaction; the result equals ``add_prepared(received + all of rest)``. A hash
+    inserted by an earlier batch of this call is reported as the same structure as that
+    input, as the single insert would (it was not registered before this call). ``received``
+    is extended with every chunk of ``rest``.
+    """
+    skipped: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    ids: list[int] = []
+    spent = 0.0
+    detail = json.dumps({"source": source, "batch": True})
+
+    def insert(connection: Connection, batch: Sequence[Prepared | None], offset: int) -> None:
+        valid = [(offset + i, p) for i, p in enumerate(batch) if p is not None]
+        skipped.extend((offset + i, "invalid structure") for i, p in enumerate(batch) if p is None)
+        ids.extend(insert_new(store, author, connection, valid, seen, skipped, detail))
+
+    start = time.perf_counter()
+    with store.write() as connection:
+        insert(connection, received, 0)
+        spent += time.perf_counter() - start
+        pending: list[Prepared | None] = []
+        for chunk in rest:
+            pending.extend(chunk)
+            received.extend(chunk)
+            if len(pending) >= STREAM_BATCH:
+                start = time.perf_counter()
+                insert(connection, pending, len(received) - len(pending))
+                spent += time.perf_counter() - start
+                pending = []
+        start = time.perf_counter()
+        insert(connection, pending, len(received) - len(pending))
+    spent += time.perf_counter() - start  # the last batch and the commit
+    if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
+        timings["insert"] = timings.get("insert", 0.0) + spent
+    return [format_registry_id(i) for i in ids], sorted(skipped)
+
+
+def add_prepared(
+    store: Store,
+    author: str,
+    prepared: Sequence[Prepared | None],
+    *,
+    source: str = "user",
+    timings: dict[str, float] | None = None,
+    checkpoint: Checkpoint | None = None,
+) -> Outcome:
+    """Insert prepared structures (None: unreadable) in one transaction, retried on Conflict.
+
+    ``checkpoint`` is recorded in the same transaction, so a bulk import resumes exactly after
+    the last committed batch.
+    """
+    valid = [(i, p) for i, p in enumerate(prepared) if p is not None]
+    invalid = [(i, "invalid structure") for i, p in enumerate(prepared) if p is None]
+
+    def work() -> Outcome:
+        start = time.perf_counter()
+        skipped = list(invalid)
+        with store.write() as connection:
+            detail = json.dumps({"source": source, "batch": True})
+            ids = insert_new(store, author, connection, valid, {}, skipped, detail)
+            if checkpoint is not None:
+                store.set_import_progress(connection, *checkpoint)
+        if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
+            timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - start
+        return [format_registry_id(i) for i in ids], sorted(skipped)
+
+    return retrying(work)
+
+
+def insert_new(
+    store: Store,
+    author: str,
+    connection: Connection,
+    valid: Sequence[tuple[int, Prepared]],
+    seen: dict[str, int],
+    skipped: list[tuple[int, str]],
+    detail: str,
+) -> list[int]:
+    """Insert the structures neither registered nor met earlier in this input, and log them.
+
+    ``seen`` maps the hashes inserted so far by this input to their input index (updated);
+    every other structure goes into ``skipped`` with the reason.
+    """
+    known = store.ids_by_hashes(connection, [p.registration_hash for _, p in valid])
+    fresh: list[Prepared] = []
+    for index, item in valid:
+        registration_hash = item.registration_hash
+        if registration_hash in seen:
+            skipped.append((index, f"same structure as input {seen[registration_hash] + 1}"))
+        elif registration_hash in known:
+            registered = format_registry_id(known[registration_hash])
+            skipped.append((index, f"already registered as {registered}"))
+        else:
+            seen[registration_hash] = index
+            fresh.append(item)
+    ids = store.insert_compounds(connection, [p.row for p in fresh])
+    store.log_many(
+        connection,
+        [{"action": "register", "author": author, "compound_id": i, "detail": detail} for i in ids],
+    )
+    return ids

@@ -1,0 +1,412 @@
+"""``Registry``: the compound registry as one object, a thin facade over the use cases.
+
+:class:`Registry` wires the chemistry (:mod:`registry.chem`), the database
+(:mod:`registry.store`) and the record files (:mod:`registry.records`) together::
+
+    from registry import Registry
+
+    with Registry.open() as reg:                       # SQLite in the user data directory
+        c = reg.add("CCN(CC)C(=O)C1(CC1CN)c1ccccc1.Cl", name="milnacipran hydrochloride")
+        reg.get("milnacipran").salt_forms              # ('REG-000002',)
+        reg.search("fibromyalgia").to_frame()          # a pandas DataFrame
+
+Every change happens in one transaction and leaves an audit row naming its author. Each method
+delegates to the module of its use case (see :mod:`registry.service`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from registry import records
+from registry.chem.registration import Prepared
+from registry.config import Settings
+from registry.errors import NotFound
+from registry.models import (
+    AuditEntry,
+    Candidate,
+    CasEntry,
+    Compound,
+    CompoundList,
+    Identifier,
+    LookupResult,
+    Note,
+    SearchResults,
+)
+from registry.service import notes as notes_case
+from registry.service import record_files, register, register_many
+from registry.service import search as search_case
+from registry.service.conflicts import retrying
+from registry.service.record_files import ExportFormat, ImportReport
+from registry.service.registry_source import RegistrySource
+from registry.service.resolve import Resolved, Resolver, find_id, find_ids
+from registry.service.structure_import import (
+    DEFAULT_BATCH,
+    StructureImportReport,
+    import_structures,
+)
+from registry.sources import chain
+from registry.store import Store, open_store
+from registry.store.matching import format_registry_id
+
+__all__ = ["Registry"]
+
+_T = TypeVar("_T")
+
+
+class Registry:
+    """The compound registry: open one with :meth:`open` and use it as a context manager."""
+
+    def __init__(self, store: Store, settings: Settings, *, resolver: Resolver | None = None):
+        self.store = store
+        self.settings = settings
+        self.resolver = resolver
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        settings: Settings | None = None,
+        author: str | None = None,
+        resolver: Resolver | None = None,
+        seed: bool = True,
+    ) -> Registry:
+        """Open the registry at ``url`` (default: ``settings.db_url``), creating it if needed.
+
+        A newly created registry is seeded with the record files that ship with the package
+        (``seed=False`` skips that), so ``get("milnacipran")`` works on a fresh install.
+        """
+        settings = settings or Settings.from_env()
+        if author:
+            settings = settings.replace(author=author)
+        store = open_store(url or settings.db_url)
+        registry = cls(store, settings, resolver=resolver)
+        try:
+            if seed and store.created:
+                registry.import_records(records.bundled_records_dir(), source="bundled")
+        except BaseException:
+            store.close()
+            raise
+        return registry
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self.store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def author(self) -> str:
+        """Who the audit trail names for changes made through this registry."""
+        return self.settings.author
+
+    def _retrying(self, work: Callable[[], _T]) -> _T:
+        """``work()`` as one unit of work, run again on Conflict (see ``conflicts.retrying``)."""
+        return retrying(work)
+
+    # --- registration -----------------------------------------------------------------------
+
+    def add(
+        self,
+        structure: str | None = None,
+        *,
+        name: str | None = None,
+        cas: Iterable[CasEntry | str] = (),
+        synonyms: Iterable[str] = (),
+        identifiers: Iterable[Identifier] = (),
+        notes: Iterable[Note] = (),
+        source: str = "user",
+        as_salt_of: str | None = None,
+        link: bool = False,
+        query: str | None = None,
+        resolver: Resolver | None = None,
+        resolved: Resolved | None = None,
+    ) -> Compound:
+        """Register a compound, in one transaction.
+
+        Args:
+            structure: SMILES, InChI or Molfile. When absent, ``query`` (a name or CAS number)
+                is resolved: first in this registry, then through ``resolver``.
+            name: preferred name (default: the query when it is a name, else the SMILES).
+            cas: CAS numbers (plain strings are taken as the parent CAS) or :class:`CasEntry`.
+            synonyms, identifiers, notes: attached to the compound with ``source``.
+            source: where the identifiers and notes come from (recorded with each).
+            as_salt_of: registry id, CAS or name of the parent this structure is a salt of; the
+                parent is checked against the salt's standardised parent.
+            link: when the structure is registered already, attach the new identifiers and
+                notes to that record instead of refusing.
+            query: a name or CAS number to resolve when there is no structure.
+            resolver: resolves names and CAS numbers to structures (default: the registry's).
+            resolved: a resolution made already (see :meth:`add_from_lookup`): its structure,
+                name, CAS numbers, identifiers and synonyms are registered, with its
+                provenance in the audit row.
+
+        Raises:
+            DuplicateCompound: the structure (or an identifying CAS number) is registered
+                already; the message names the record. Pass ``link=True`` to add to it.
+            InvalidStructure: the structure cannot be read.
+            NotFound: a query without a structure that nothing resolves.
+        """
+        request = register.Request(
+            structure=structure,
+            name=name,
+            cas=tuple(cas),
+            synonyms=tuple(synonyms),
+            identifiers=tuple(identifiers),
+            notes=tuple(notes),
+            source=source,
+            as_salt_of=as_salt_of,
+            link=link,
+            query=query,
+            resolved=resolved,
+        )
+        return register.add(self.store, self.author, request, resolver or self.resolver)
+
+    def add_from_lookup(
+        self,
+        candidate: Candidate,
+        *,
+        query: str | None = None,
+        name: str | None = None,
+        link: bool = False,
+    ) -> Compound:
+        """Register a lookup :class:`~registry.models.Candidate` with its provenance.
+
+        The structure, name, PubChem CID, synonyms and CAS numbers (with roles, see
+        :meth:`Resolved.from_candidate`) are recorded with the source and its retrieval date;
+        the audit row also names the origin and the query. A candidate that came from this
+        registry is registered already (DuplicateCompound).
+        """
+        return register.add_from_lookup(
+            self.store, self.author, candidate, query=query, name=name, link=link
+        )
+
+    def add_many(
+        self,
+        structures: Sequence[tuple[str, str]],
+        *,
+        source: str = "user",
+        with_descriptors: bool = True,
+        workers: int | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> tuple[list[str], list[tuple[int, str]]]:
+        """Register many ``(smiles, name)`` pairs in one transaction, skipping duplicates.
+
+        Returns the registry ids of the new compounds and ``(index, reason)`` for every
+        structure that was not registered (already registered, duplicated in the batch, or
+        unreadable). The RDKit work runs in ``workers`` processes for large batches (see
+        :func:`~registry.chem.registration.prepare_many`); ``timings`` accumulates seconds per
+        stage.
+        """
+        return register_many.add_many(
+            self.store,
+            self.author,
+            structures,
+            source=source,
+            with_descriptors=with_descriptors,
+            workers=workers,
+            timings=timings,
+        )
+
+    def add_prepared(
+        self,
+        prepared: Sequence[Prepared | None],
+        *,
+        source: str = "user",
+        timings: dict[str, float] | None = None,
+        checkpoint: tuple[str, str, int, bool] | None = None,
+    ) -> tuple[list[str], list[tuple[int, str]]]:
+        """Insert structures :func:`prepare` made (None: unreadable), in one transaction.
+
+        Same result as :meth:`add_many`; lets callers prepare in parallel processes.
+        ``checkpoint`` (digest, source, rows done, finished) is recorded in the same
+        transaction, so that a bulk import resumes exactly after the last committed batch.
+        """
+        return register_many.add_prepared(
+            self.store,
+            self.author,
+            prepared,
+            source=source,
+            timings=timings,
+            checkpoint=checkpoint,
+        )
+
+    def import_structures(
+        self,
+        path: Path,
+        *,
+        column: str | None = None,
+        name_column: str | None = None,
+        batch_size: int = DEFAULT_BATCH,
+        restart: bool = False,
+        with_descriptors: bool = True,
+        workers: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> StructureImportReport:
+        """Bulk-register a structure file (.sdf, .csv/.tsv, .smi) in resumable batches.
+
+        See :func:`registry.service.structure_import.import_structures` for the options.
+        """
+        return import_structures(
+            self,
+            path,
+            column=column,
+            name_column=name_column,
+            batch_size=batch_size,
+            restart=restart,
+            with_descriptors=with_descriptors,
+            workers=workers,
+            progress=progress,
+        )
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def resolve(self, query: str) -> str:
+        """The registry id that a registry id, CAS number, InChIKey, name or SMILES names.
+
+        The same resolution as :meth:`get`, without loading the record.
+        """
+        with self.store.read() as connection:
+            return format_registry_id(find_id(self.store, connection, query))
+
+    def get(self, query: str, *, history: bool = False) -> Compound:
+        """The compound a registry id, CAS number, InChIKey, name or synonym names.
+
+        How a text finds a compound is :func:`registry.service.resolve.match_steps`; a SMILES,
+        InChI or Molfile also finds it by structure.
+
+        Raises:
+            NotFound: nothing matches (a CAS number that a record only mentions, with role
+                unknown, does not match; the message says which record mentions it).
+            Ambiguous: several compounds match (a synonym shared by several).
+        """
+        with self.store.read() as connection:
+            found = find_id(self.store, connection, query)
+            return self.store.load(connection, found, history=history)
+
+    def find(self, query: str) -> CompoundList:
+        """Every compound ``query`` identifies (empty when none); never raises NotFound."""
+        with self.store.read() as connection:
+            try:
+                found = find_ids(self.store, connection, query)
+            except NotFound:
+                return CompoundList()
+            return CompoundList(self.store.load(connection, i) for i in found)
+
+    def list_compounds(
+        self, *, limit: int | None = None, offset: int = 0, full: bool = False
+    ) -> CompoundList:
+        """Registered compounds in registry order.
+
+        By default each carries its identity (name, structure, formula, InChIKey, parent, CAS
+        numbers) only, read in two queries however many there are; ``full=True`` loads
+        everything (notes, descriptors, synonyms) of each.
+        """
+        with self.store.read() as connection:
+            if not full:
+                return CompoundList(self.store.summaries(connection, limit=limit, offset=offset))
+            ids = self.store.all_ids(connection, limit=limit, offset=offset)
+            return CompoundList(self.store.load(connection, i) for i in ids)
+
+    def count(self) -> int:
+        """How many compounds are registered."""
+        with self.store.read() as connection:
+            return self.store.count(connection)
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        similar: str | None = None,
+        min_similarity: float = 0.7,
+        substructure: str | None = None,
+        limit: int = 100,
+    ) -> SearchResults:
+        """Search by text (names, synonyms, identifiers, notes), similarity or substructure.
+
+        Exactly one of ``text``, ``similar`` (a SMILES; Tanimoto on Morgan fingerprints of the
+        parent structures, at least ``min_similarity``) and ``substructure`` (a SMARTS) is
+        given.
+        """
+        return search_case.search_registry(
+            self.store,
+            text,
+            similar=similar,
+            min_similarity=min_similarity,
+            substructure=substructure,
+            limit=limit,
+        )
+
+    def lookup(self, query: str, *, exhaustive: bool = False) -> LookupResult:
+        """Look a query up: this registry, the offline index, then PubChem unless offline.
+
+        Returns a :class:`~registry.models.LookupResult` (see :func:`registry.lookup`);
+        raises NotFound, or PubChemUnavailable when PubChem was needed and unreachable.
+        """
+        mine = RegistrySource(self.settings, registry=self)
+        sources = chain.default_sources(self.settings, first=[mine])
+        return chain.lookup(query, self.settings, sources, exhaustive=exhaustive)
+
+    def history(self, limit: int = 100) -> list[AuditEntry]:
+        """The latest audit entries, newest first."""
+        with self.store.read() as connection:
+            return self.store.history(connection, limit)
+
+    # --- notes ------------------------------------------------------------------------------
+
+    def notes(self, query: str, section: str | None = None) -> tuple[Note, ...]:
+        """The notes of a compound, optionally of one section (case-insensitive)."""
+        return notes_case.notes_of(self.get(query), section)
+
+    def add_note(self, query: str, section: str, body: str, *, source: str = "user") -> Note:
+        """Attach a note to a compound (its citations are the ``[^n]`` markers in ``body``)."""
+        return notes_case.add_note(self.store, self.author, query, section, body, source=source)
+
+    # --- record files -----------------------------------------------------------------------
+
+    def import_records(
+        self,
+        directory: Path | str | None = None,
+        *,
+        source: str = "import",
+        progress: Callable[[int, int, str], None] | None = None,
+    ) -> ImportReport:
+        """Import ``compounds/*.md`` record files, all or nothing.
+
+        Every file is read and checked first; if any is malformed, the error names each bad
+        file and line and nothing is imported. Then all records go in one transaction, so a
+        failure (or a killed process) leaves the registry as it was. Importing the same files
+        again changes nothing and the report says so. ``progress(done, total, name)`` is called
+        inside the transaction after each record.
+        """
+        return record_files.import_records(
+            self.store, self.author, directory, source=source, progress=progress
+        )
+
+    def record(self, query: str) -> records.Record:
+        """The compound as a record file would hold it."""
+        return record_files.record(self.store, query)
+
+    def export(
+        self,
+        fmt: ExportFormat = "md",
+        out: Path | str | None = None,
+        *,
+        queries: Sequence[str] | None = None,
+    ) -> list[Path] | str:
+        """Write compounds as record files (md, one file each into ``out``) or a table.
+
+        ``md`` needs ``out`` (a directory) and returns the files written; an unchanged imported
+        record is written back byte for byte. ``json``, ``csv`` and ``sdf`` return the text, or
+        write ``registry.<fmt>`` into ``out`` and return that path.
+        """
+        return record_files.export(self.store, fmt, out, queries=queries)
