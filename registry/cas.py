@@ -31,6 +31,7 @@ from registry.errors import InvalidChecksum, InvalidFormat, InvalidLength, Valid
 __all__ = [
     "CANONICAL_PATTERN",
     "DASHES",
+    "EC_NUMBER_PATTERN",
     "PREFIX",
     "SHAPE_PATTERN",
     "WEIGHTS",
@@ -50,6 +51,8 @@ CANONICAL_PATTERN = r"[1-9][0-9]{1,6}-[0-9]{2}-[0-9]"
 a hyphen, 2 digits, a hyphen and one digit. Anchor it (``^...$``) or use ``fullmatch``."""
 SHAPE_PATTERN = r"[0-9]{2,7}-[0-9]{2}-[0-9]"
 """The three digit groups of a CAS number with leading zeros allowed, as found inside text."""
+EC_NUMBER_PATTERN = r"[0-9]{3}-[0-9]{3}-[0-9]"
+"""An EC (EINECS/ELINCS) number, which lists often put where a CAS number belongs."""
 WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, 1)
 """The weight of each digit of the body (every digit but the check digit) of ``NNNNNNN-NN-C``,
 left to right: its position counted from the right. A shorter first group is left-padded
@@ -120,7 +123,7 @@ with the spaces and punctuation after it; :func:`compact` removes it. Its ``patt
 only syntax that Rust's regex crate shares (polars matches it there)."""
 _HYPHEN_SPACING = re.compile(r"\s*-\s*")
 _SPACE_GROUPS = re.compile(r"([0-9]+)\s+([0-9]{2})\s+([0-9])")
-_EC_NUMBER = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
+_EC_NUMBER = re.compile(EC_NUMBER_PATTERN).fullmatch
 _DISALLOWED = re.compile(r"[^0-9\s-]")
 
 

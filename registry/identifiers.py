@@ -40,7 +40,7 @@ _CAS_SHAPE = re.compile(
     r"\s*[-\u2010-\u2015\u2212 ]\s*[0-9]",
     re.IGNORECASE,
 ).fullmatch
-_EC_SHAPE = re.compile(r"[0-9]{3}-[0-9]{3}-[0-9]").fullmatch
+_EC_SHAPE = re.compile(cas.EC_NUMBER_PATTERN).fullmatch
 # Already canonical (the common case): a checksum test is all it needs, not a full cas.check.
 _CANONICAL_CAS = re.compile(cas.CANONICAL_PATTERN).fullmatch
 # Characters that occur in SMILES but (almost) never in a name, and that names need.

@@ -53,8 +53,8 @@ def load_commands(modules: Iterable[str] | None = None) -> typer.Typer:
 def main() -> None:
     """Entry point of the ``registry`` console script."""
     # Runs after every other exit handler: with all objects frozen, the interpreter's last
-    # garbage collections skip them, which takes 40-50 ms off the exit of a command that
-    # loaded polars (see scripts/bench_validate.py).
+    # garbage collections skip them instead of walking everything a command loaded (polars,
+    # RDKit) once more on the way out (docs/performance.md).
     atexit.register(gc.freeze)
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     module = COMMAND_MODULES.get(command or "")
