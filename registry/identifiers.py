@@ -27,17 +27,18 @@ from dataclasses import dataclass
 from registry import cas
 from registry.models import CasNumber
 
-__all__ = ["INCHIKEY", "Query", "QueryKind", "cas_from_synonyms", "classify"]
+__all__ = ["CAS_SYNONYM", "INCHIKEY", "Query", "QueryKind", "cas_from_synonyms", "classify"]
 
 #: The shape of a standard InChIKey: 14 letters, 10 letters and one, joined by hyphens.
 INCHIKEY = re.compile(r"[A-Z]{14}-[A-Z]{10}-[A-Z]")
 _CID = re.compile(r"(?:(?:pubchem\s*)?cid\s*[:#]?\s*)?([1-9][0-9]{0,11})", re.IGNORECASE).fullmatch
-# A CAS-shaped value: digit groups joined by hyphens or spaces, optionally with a "CAS" prefix.
-# Anything of this shape is treated as a CAS query even when its checksum fails, so the user
-# gets suggestions instead of a name search for "50-78-3".
+# A CAS-shaped value: digit groups joined by hyphens (or any dash) or spaces, optionally behind a
+# "CAS" label. Anything of this shape is treated as a CAS query even when its checksum fails, so
+# the user gets suggestions instead of a name search for "50-78-3".
+_LABEL = cas.PREFIX.pattern.removeprefix("^")
+_SEPARATOR = f"\\s*[-{re.escape(cas.DASHES)} ]\\s*"
 _CAS_SHAPE = re.compile(
-    r"(?:CAS[\s\w.#:°-]*?)?\s*0*[0-9]{2,7}\s*[-\u2010-\u2015\u2212 ]\s*[0-9]{2}"
-    r"\s*[-\u2010-\u2015\u2212 ]\s*[0-9]",
+    rf"(?:{_LABEL})?\s*0*[0-9]{{2,7}}{_SEPARATOR}[0-9]{{2}}{_SEPARATOR}[0-9]",
     re.IGNORECASE,
 ).fullmatch
 _EC_SHAPE = re.compile(cas.EC_NUMBER_PATTERN).fullmatch
@@ -129,13 +130,9 @@ def classify(text: str) -> Query:
 
 # --- CAS numbers from synonyms ---------------------------------------------------------------
 
-# Anchored: the whole synonym is the number, optionally behind a "CAS" prefix ("CAS-66-71-7",
-# "CAS RN: 50-78-2"). EC numbers (NNN-NNN-N) have a 3-digit middle group and never match.
-_CAS_SYNONYM = re.compile(
-    r"(?:CAS(?:[\s_-]*(?:RN|No\.?|Number|Registry\s*Number))?\s*[:#.]?\s*-?\s*)?"
-    f"({cas.CANONICAL_PATTERN})",
-    re.IGNORECASE,
-).fullmatch
+#: A synonym that is a CAS number in canonical form (group 1), optionally behind a "CAS" label
+#: ("CAS-66-71-7", "CAS RN: 50-78-2"); use ``fullmatch``. EC numbers (NNN-NNN-N) never match.
+CAS_SYNONYM = re.compile(rf"(?:{_LABEL})?({cas.CANONICAL_PATTERN})", re.IGNORECASE)
 
 
 def cas_from_synonyms(synonyms: Iterable[str], role: str = "synonym") -> tuple[CasNumber, ...]:
@@ -151,7 +148,7 @@ def cas_from_synonyms(synonyms: Iterable[str], role: str = "synonym") -> tuple[C
     """
     seen: dict[str, CasNumber] = {}
     for synonym in synonyms:
-        match = _CAS_SYNONYM(synonym.strip())
+        match = CAS_SYNONYM.fullmatch(synonym.strip())
         if match is None:
             continue
         number = match.group(1)

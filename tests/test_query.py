@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from registry import cas
-from registry.identifiers import QueryKind, classify
+from registry.identifiers import QueryKind, cas_from_synonyms, classify
 
 
 @pytest.mark.parametrize(
@@ -102,3 +102,20 @@ def test_canonical_fast_path_agrees_with_cas_check(text: str) -> None:
         assert (query.kind, query.value, query.cas_valid) == (QueryKind.CAS, result.canonical, True)
     else:
         assert query.cas_valid is not True
+
+
+@pytest.mark.parametrize("dash", list(cas.DASHES))
+def test_every_dash_cas_accepts_makes_a_cas_query(dash: str) -> None:
+    text = f"50{dash}78{dash}2"
+    assert cas.check(text).canonical == "50-78-2"
+    assert (classify(text).kind, classify(text).value) == (QueryKind.CAS, "50-78-2")
+
+
+@pytest.mark.parametrize(
+    "label", ["CAS", "CAS:", "CAS-", "CAS No.", "CAS RN:", "CAS Registry Number", "cas #"]
+)
+def test_every_label_cas_removes_marks_a_cas_synonym(label: str) -> None:
+    synonym = f"{label} 50-78-2"
+    assert cas.compact(synonym) == "50-78-2"
+    assert [c.number for c in cas_from_synonyms([synonym])] == ["50-78-2"]
+    assert classify(synonym).value == "50-78-2"

@@ -89,9 +89,14 @@ class CasResults(Sequence[CasCheck]):
         return self.status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
 
     def counts(self) -> dict[str, int]:
-        """How many values have each status."""
+        """How many values have each status, in the order of :class:`~registry.cas.CasStatus`.
+
+        >>> validate_many(["50-78-3", "50-78-2", "CAS 50-78-2"]).counts()
+        {'valid': 1, 'normalised': 1, 'invalid-checksum': 1}
+        """
         grouped = self.frame.group_by("status").len()
-        return dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
+        found = dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
+        return {str(status): found[status] for status in CasStatus if status in found}
 
 
 def validate_many(values: Iterable[object]) -> CasResults:

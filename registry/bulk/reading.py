@@ -2,7 +2,7 @@
 
 :func:`polars_chunks` cuts the file into blocks that each end at a record's end, decodes them
 to UTF-8, reads each with polars and runs the first pass over its CAS column
-(:func:`registry.bulk.scan_cells`) on the reading thread. :func:`csv_chunks` reads rows with
+(:func:`registry.bulk.cells.scan_cells`) on the reading thread. :func:`csv_chunks` reads rows with
 the csv module, for files polars refuses (such as rows with more fields than the header). Both
 give the same rows: short rows padded to the header's width.
 """
@@ -129,7 +129,7 @@ def polars_chunks(path: Path, dialect: Dialect, width: int, chunk_rows: int) -> 
     skip = dialect.skip_lines + int(dialect.header)
     delimiter = dialect.delimiter.encode()
     plain_added = added_need_no_quotes(dialect.delimiter)
-    # Blocks of about 32 bytes per requested row (4 KiB at least), 8 MiB with the default.
+    # Blocks of about 32 bytes per requested row, 4 KiB at least.
     for block in _utf8_blocks(path, dialect.encoding, skip, max(4096, chunk_rows * 32)):
         unquoted = plain_added and _needs_no_quotes(block, delimiter)
         # Written unquoted, an empty field is empty whether it was read as "" or as null, so

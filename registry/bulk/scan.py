@@ -61,7 +61,7 @@ def compiled() -> bool:
 def use_polars_allocator() -> bool:
     """Let the kernel allocate its columns with polars' own allocator; True when it does.
 
-    Polars hands its allocator to extensions as the capsule ``polars._allocator``, whose
+    Polars hands its allocator to extensions as the capsule ``polars.polars._allocator``, whose
     layout the kernel knows for the polars majors it was tested with. The kernel checks the
     capsule's name and the major version given here, and otherwise keeps the C library's
     allocator (columns are then the same, only allocated from elsewhere).

@@ -1,7 +1,7 @@
 """Sniffing a delimited text file: encoding, delimiter, preamble, header and the CAS column.
 
 Everything is decided from a sample at the start of the file, and every decision can be
-overridden by the caller. Pure standard library, so it can be tested without polars.
+overridden by the caller. The sniffing itself uses the standard library only.
 
 >>> sniff_text("Title\\n\\nName;CAS No.\\nWater;7732-18-5\\n").delimiter
 ';'

@@ -39,9 +39,11 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     if sys.platform.startswith("linux"):
         method = "fork" if threading.active_count() == 1 else "forkserver"
     gc.freeze()
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
     try:
-        yield pool
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()

@@ -15,7 +15,6 @@ A text the registry does not hold is resolved to a structure by a :class:`Resolv
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from registry import cas as cas_numbers
 from registry import chem
 from registry.errors import Ambiguous, DuplicateCompound, InvalidStructure, NotFound
-from registry.identifiers import Query, QueryKind, classify
+from registry.identifiers import CAS_SYNONYM, Query, QueryKind, classify
 from registry.models import Candidate, CasEntry, Identifier
 from registry.store.matching import (
     MatchKind,
@@ -51,8 +50,6 @@ __all__ = [
 Step = tuple[MatchKind, str]
 # Identifier kinds a bare text is also tried as, after its own kind and its name.
 _OTHER_IDENTIFIERS: tuple[MatchKind, ...] = ("unii", "chembl", "drugbank")
-# A synonym that is a CAS number (optionally behind a "CAS" label): recorded as a CAS number.
-_CAS_LIKE = re.compile(rf"^(?:CAS\W*)?{cas_numbers.SHAPE_PATTERN}$", re.IGNORECASE)
 
 
 def match_steps(query: Query) -> tuple[Step, ...]:
@@ -230,7 +227,7 @@ class Resolved:
             name=candidate.name,
             cas=tuple(entries),
             synonyms=tuple(
-                s for s in candidate.synonyms if s not in numbers and not _CAS_LIKE.match(s)
+                s for s in candidate.synonyms if s not in numbers and not CAS_SYNONYM.fullmatch(s)
             ),
             source=source,
             identifiers=ids,

@@ -22,11 +22,10 @@ if TYPE_CHECKING:
     from registry.store.database import (
         SCHEMA_REVISION,
         CompoundRow,
-        Conflict,
         Store,
         open_store,
     )
-    from registry.store.engine import mask_url
+    from registry.store.engine import Conflict, mask_url
     from registry.store.matching import format_registry_id, key, parse_registry_id
     from registry.store.writes import now
 

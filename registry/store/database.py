@@ -214,7 +214,6 @@ class Store:
     id_by_hash = staticmethod(reads.id_by_hash)
     ids_by_hashes = staticmethod(reads.ids_by_hashes)
     names = staticmethod(reads.names)
-    by_record_name = staticmethod(reads.by_record_name)
     all_ids = staticmethod(reads.all_ids)
     fingerprints = staticmethod(reads.fingerprints)
     structures = staticmethod(reads.structures)

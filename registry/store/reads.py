@@ -23,7 +23,6 @@ from registry.store.schema import audit, compounds, identifiers, imports, notes,
 __all__ = [
     "IN_LIMIT",
     "all_ids",
-    "by_record_name",
     "count",
     "exists",
     "fingerprints",
@@ -100,14 +99,6 @@ def names(connection: Connection, ids: Sequence[int]) -> dict[int, tuple[str, st
         )
         found.update({row[0]: (row[1], row[2]) for row in connection.execute(query)})
     return found
-
-
-def by_record_name(connection: Connection, name: str) -> int | None:
-    """The compound imported from a record file whose ``name`` is ``name``."""
-    query = select(compounds.c.id).where(
-        compounds.c.name_key == key(name), compounds.c.record_digest.is_not(None)
-    )
-    return connection.execute(query).scalar()
 
 
 def all_ids(connection: Connection, *, limit: int | None = None, offset: int = 0) -> list[int]:
