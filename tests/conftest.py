@@ -10,6 +10,8 @@ PostgreSQL binaries are installed the PostgreSQL tests skip with the reason, exc
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,24 @@ from fake_pubchem import FakePubChem
 from pg_server import PostgresServer, find_bindir
 
 from registry.config import Settings
+
+_USER_DIRS = Path(tempfile.mkdtemp(prefix="registry-tests-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No test reads or writes the user's own registry, offline index or PubChem cache.
+
+    Commands run by tests (in this process or as subprocesses) without settings of their own
+    use these throw-away directories instead of the user's data and cache directories, and
+    never a registry database named by ``REGISTRY_DB``.
+    """
+    os.environ["REGISTRY_DATA_DIR"] = str(_USER_DIRS / "data")
+    os.environ["REGISTRY_CACHE_DIR"] = str(_USER_DIRS / "cache")
+    os.environ.pop("REGISTRY_DB", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_USER_DIRS, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
