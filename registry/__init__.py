@@ -11,10 +11,10 @@ checkers see them all through the imports under ``TYPE_CHECKING``.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from registry import cas, errors
+from registry._lazy import served_from
 from registry.cas import CasCheck, CasStatus
 from registry.errors import (
     Ambiguous,
@@ -166,11 +166,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module_name = _LAZY.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'registry' has no attribute {name!r}")
-    module = importlib.import_module(module_name)
-    value = module if module_name == f"registry.{name}" else getattr(module, name)
-    globals()[name] = value
-    return value
+__getattr__ = served_from(__name__, _LAZY)

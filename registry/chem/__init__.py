@@ -19,8 +19,9 @@ modules of this package import each other directly, never through this ``__init_
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from registry._lazy import served_from
 
 if TYPE_CHECKING:
     from registry.chem.depiction import draw
@@ -127,13 +128,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'registry.chem' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = served_from(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

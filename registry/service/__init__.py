@@ -21,8 +21,9 @@ command) does not load SQLAlchemy for a registry it never opens.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from registry._lazy import served_from
 
 if TYPE_CHECKING:
     from registry.chem.registration import Prepared, prepare, prepare_many
@@ -60,13 +61,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'registry.service' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = served_from(__name__, _HOMES)
 
 
 def __dir__() -> list[str]:

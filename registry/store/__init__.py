@@ -15,8 +15,9 @@ The package imports SQLAlchemy only when a name that needs it is first used, so
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from registry._lazy import served_from
 
 if TYPE_CHECKING:
     from registry.store.database import (
@@ -57,10 +58,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'registry.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = served_from(__name__, _HOMES)
