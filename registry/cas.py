@@ -110,9 +110,30 @@ def _residue(text: str) -> int | None:
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u02d7\u00ad"
 """Characters that people and word processors put where a hyphen belongs; each is read as one."""
 _DASH_TO_HYPHEN = str.maketrans(dict.fromkeys(DASHES, "-"))
-# Invisible characters that survive str.strip() (zero-width space, joiners, byte-order mark).
-_INVISIBLE = str.maketrans(dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", None))
+# Invisible characters that survive str.strip(): zero-width space, joiners, byte-order mark, and
+# the marks and isolates that set the direction of right-to-left text.
+_INVISIBLE = str.maketrans(
+    dict.fromkeys(
+        "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069",
+        None,
+    )
+)
 _UNICODE_NOISE = {**_DASH_TO_HYPHEN, **_INVISIBLE}
+
+
+def _ascii_digits(text: str) -> str:
+    """Every decimal digit of any script (Arabic-Indic, Devanagari, Thai...) as an ASCII digit."""
+    return "".join(
+        chr(48 + unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text
+    )
+
+
+def _is_digits(text: str) -> bool:
+    """Only ASCII digits (``str.isdigit`` alone also accepts superscripts and other scripts)."""
+    return text.isascii() and text.isdigit()
+
+
 PREFIX = re.compile(
     r"^CAS(?:[\s_-]*(?:RN|Reg(?:istry)?\.?(?:\s*No\.?|\s*Number)?|No\.?|Number|N°|#))?"
     r"\s*[:#.]?\s*-?\s*",
@@ -236,7 +257,7 @@ def _normalise(value: str, changes: list[str] | None) -> str:
     text = value
     if not text.isascii():
         if changes is None:  # the same clean-up in one pass, when nobody asks what changed
-            text = unicodedata.normalize("NFKC", text.translate(_UNICODE_NOISE))
+            text = _ascii_digits(unicodedata.normalize("NFKC", text.translate(_UNICODE_NOISE)))
         else:
             visible = text.translate(_INVISIBLE)
             if visible != text:
@@ -244,7 +265,7 @@ def _normalise(value: str, changes: list[str] | None) -> str:
             hyphens = visible.translate(_DASH_TO_HYPHEN)
             if hyphens != visible:
                 changes.append("replaced Unicode dashes with hyphens")
-            text = unicodedata.normalize("NFKC", hyphens)
+            text = _ascii_digits(unicodedata.normalize("NFKC", hyphens))
             if text != hyphens and "".join(text.split()) != "".join(hyphens.split()):
                 changes.append("replaced Unicode digits or symbols with ASCII")
     stripped = text.strip()
@@ -257,7 +278,7 @@ def _normalise(value: str, changes: list[str] | None) -> str:
             if changes is not None:
                 changes.append(f"removed prefix {prefix.group().strip()!r}")
             text = text[prefix.end() :]
-    if not text.replace("-", "").isdigit():  # only then can there be inner whitespace
+    if not _is_digits(text.replace("-", "")):  # only then can there be inner whitespace
         spaced = _HYPHEN_SPACING.sub("-", text)
         if changes is not None and spaced != text:
             changes.append("removed spaces around hyphens")
@@ -324,7 +345,7 @@ def _shape(text: str, changes: list[str] | None) -> str | tuple[CasStatus, str]:
     """The normalised text as ``N-NN-N`` groups of the right lengths, or why it cannot be."""
     if not text:
         return CasStatus.EMPTY, "empty"
-    if not text.replace("-", "").isdigit():
+    if not _is_digits(text.replace("-", "")):
         reason = characters_reason(text)
         if reason is not None:
             return CasStatus.INVALID_FORMAT, reason
@@ -335,10 +356,12 @@ def _shape(text: str, changes: list[str] | None) -> str | tuple[CasStatus, str]:
             "looks like an EC number (NNN-NNN-N), not a CAS number (N-NN-N groups)",
         )
     if "-" not in text:
-        if not 5 <= len(text.lstrip("0")) <= 10:
+        significant = len(text.lstrip("0"))
+        if not 5 <= significant <= 10:
             return (
                 CasStatus.INVALID_LENGTH,
-                f"{len(text)} digits without hyphens; a CAS number has 5 to 10 digits",
+                f"{significant} significant digits without hyphens; "
+                "a CAS number has 5 to 10 digits",
             )
         if changes is not None:
             changes.append("inserted hyphens")

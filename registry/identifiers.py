@@ -101,6 +101,8 @@ def classify(text: str) -> Query:
     <QueryKind.INCHI: 'inchi'>
     >>> classify("CAS-7732-18-5").value
     '7732-18-5'
+    >>> classify("\u0665\u0660-\u0667\u0668-\u0662").value  # Arabic-Indic digits
+    '50-78-2'
     >>> classify("ethanol").kind, classify("CCO").kind
     (<QueryKind.NAME: 'name'>, <QueryKind.SMILES: 'smiles'>)
     """
@@ -117,7 +119,9 @@ def classify(text: str) -> Query:
         return Query(text, QueryKind.CID, cid.group(1))
     if _CANONICAL_CAS(stripped) and cas.is_valid(stripped):
         return Query(text, QueryKind.CAS, stripped, cas_valid=True)
-    if _CAS_SHAPE(stripped) and not _EC_SHAPE(stripped):
+    # Digits of other scripts, Unicode dashes and invisible marks read as cas reads them.
+    shaped = stripped if stripped.isascii() else cas.compact(stripped)
+    if _CAS_SHAPE(shaped) and not _EC_SHAPE(shaped):
         result = cas.check(stripped)
         if result.is_valid and result.canonical is not None:
             return Query(text, QueryKind.CAS, result.canonical, cas_valid=True)

@@ -58,6 +58,11 @@ _PIECES = st.sampled_from(
         "NOCAS_872425",
         "Chromium",
         "\uff15\uff10",
+        "\u0665\u0660",  # Arabic-Indic digits
+        "\u0967\u0968",  # Devanagari digits
+        "\u0e52",  # a Thai digit
+        "\u200f",  # a right-to-left mark
+        "\U00010a42",  # a Kharoshthi digit, which has no decimal value
         "7",
         "0",
         "42",

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 import registry
-from registry.bulk import ADDED_COLUMNS, Duplicate, classify_cell, validate_csv
+from registry.bulk import ADDED_COLUMNS, Cell, Duplicate, classify_cell, validate_csv
 from registry.bulk import reading as bulk_reading
 from registry.errors import InputFileError
 
@@ -534,3 +534,31 @@ def test_duplicates_equal_a_plain_python_tally(
     assert report.duplicates == [
         Duplicate(n, len(rows), tuple(rows[:10])) for n, rows in repeated[:limit]
     ]
+
+
+def test_digits_of_other_scripts_do_not_stop_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "scripts.csv"
+    path.write_text(
+        "name,cas\naspirin,\u0665\u0660-\u0667\u0668-\u0662\nwater,7732-18-5\n"
+        "odd,50-78-\U00010a42\n",
+        encoding="utf-8",
+    )
+    buffer = io.StringIO()
+    report = validate_csv(path, output=buffer)
+    assert report.rows == 3
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert [r["cas"] for r in rows] == [
+        "\u0665\u0660-\u0667\u0668-\u0662",
+        "7732-18-5",
+        "50-78-\U00010a42",
+    ]
+    assert [r["cas_canonical"] for r in rows] == ["50-78-2", "7732-18-5", ""]
+    assert [r["cas_status"] for r in rows] == ["normalised", "valid", "invalid-format"]
+    assert rows == [
+        {**r, **dict(zip(ADDED_COLUMNS, _cell_columns(classify_cell(r["cas"])), strict=True))}
+        for r in rows
+    ]
+
+
+def _cell_columns(cell: Cell) -> tuple[str, str, str, str]:
+    return (cell.canonical or "", str(cell.status), cell.reason, cell.suggestion or "")

@@ -302,3 +302,62 @@ def test_check_agrees_with_is_valid_and_validate(text: str) -> None:
     assert result.is_valid == cas.is_valid(text)
     if result.canonical is not None:
         assert cas.validate(text) == result.canonical
+
+
+# Digits of every script that Unicode gives decimal values: 0-9 in each, as ``str`` of ten.
+_SCRIPT_DIGITS = {
+    "arabic-indic": "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",
+    "devanagari": "\u0966\u0967\u0968\u0969\u096a\u096b\u096c\u096d\u096e\u096f",
+    "thai": "\u0e50\u0e51\u0e52\u0e53\u0e54\u0e55\u0e56\u0e57\u0e58\u0e59",
+    "fullwidth": "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19",
+    "mathematical bold": "".join(chr(0x1D7CE + i) for i in range(10)),
+}
+
+
+@pytest.mark.parametrize("script", sorted(_SCRIPT_DIGITS))
+def test_decimal_digits_of_any_script_read_as_ascii(script: str) -> None:
+    digits = _SCRIPT_DIGITS[script]
+    text = "-".join("".join(digits[int(c)] for c in group) for group in ["101312", "07", "6"])
+    result = cas.check(text)
+    assert (result.status, result.canonical) == (CasStatus.NORMALISED, "101312-07-6")
+    assert "replaced Unicode digits or symbols with ASCII" in result.normalisations
+    assert cas.validate(text) == "101312-07-6"
+    assert cas.is_valid(text)
+    wrong = text[:-1] + digits[5]
+    assert cas.check(wrong).expected_check_digit == 6
+    assert cas.suggest(wrong)[0] == "101312-07-6"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("50-78-\U00010a42", "contains characters a CAS number cannot have"),  # Kharoshthi two
+        ("00000", "0 significant digits without hyphens"),
+        ("\u00b2\u00b3", "2 significant digits without hyphens"),  # superscripts: NFKC digits
+    ],
+)
+def test_digits_without_decimal_values_are_refused_not_counted(text: str, reason: str) -> None:
+    result = cas.check(text)
+    assert not result.is_valid
+    assert reason in result.reason
+    assert cas.suggest(text) == []
+    assert cas.is_valid(text) is False
+
+
+@pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069"])
+def test_direction_marks_are_invisible_characters(mark: str) -> None:
+    result = cas.check(f"{mark}50-78-2{mark}")
+    assert result.canonical == "50-78-2"
+    assert result.normalisations == ("removed invisible characters",)
+
+
+@given(st.text(max_size=20))
+def test_no_text_makes_the_core_raise(text: str) -> None:
+    result = cas.check(text)
+    assert cas.is_valid(text) is result.is_valid
+    assert isinstance(cas.suggest(text), list)
+    if result.canonical is not None:
+        assert cas.validate(text) == result.canonical
+    else:
+        with pytest.raises(ValidationError):
+            cas.validate(text)
