@@ -110,7 +110,14 @@ def validate_many(values: Iterable[object]) -> CasResults:
     ['valid', 'normalised', 'invalid-checksum', 'invalid-format']
     >>> results[1].canonical, results[1].reason
     ('7732-18-5', 'removed surrounding whitespace; inserted hyphens')
+
+    A str or bytes is one value, not a column: TypeError (``cas.check`` checks one value).
     """
+    if isinstance(values, str | bytes | bytearray | memoryview):
+        raise TypeError(
+            f"values must be a sequence of values, not {type(values).__name__}: "
+            "check one value with registry.cas.check"
+        )
     if isinstance(values, list) and len(values) >= _HALVES_FROM:
         return CasResults(_check_in_halves(values))
     return CasResults(_check_frame(as_frame(values)))

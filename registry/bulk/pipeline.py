@@ -13,8 +13,10 @@ duplicate tallies are kept.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -136,6 +138,10 @@ def validate_csv(
 ) -> Report:
     """Validate the CAS column of a CSV/TSV file or an Excel workbook.
 
+    A regular file is read where it is. Input that can be read only once (a pipe, a FIFO,
+    ``/dev/stdin``, process substitution) is opened once and copied to a temporary file, removed
+    afterwards, that is then read instead: every row of it is checked.
+
     Args:
         path: the file (``.csv``, ``.tsv``, ``.txt`` or ``.xlsx``).
         column: the CAS column by name or 0-based index (default: detected).
@@ -143,6 +149,8 @@ def validate_csv(
         sheet: the worksheet of a workbook (default: the first).
         output: where to write every input row plus ``cas_canonical``, ``cas_status``,
             ``cas_reason`` and ``cas_suggestion``, in input order (a path or a text handle).
+            It may be the input CSV file itself (replaced once complete), never the input
+            workbook (the rows are CSV text).
         output_format: ``csv`` (the input's delimiter) or ``jsonl``.
         max_problems: how many invalid rows the report lists.
         max_duplicates: how many repeated CAS numbers the report lists.
@@ -152,17 +160,112 @@ def validate_csv(
         progress: called with (rows done, estimated total rows) after each chunk.
 
     Raises:
-        InputFileError: the file is missing, binary, empty, or has no recognisable CAS column.
+        InputFileError: the file is missing, binary, empty, or has no recognisable CAS column;
+            the output is the input workbook.
     """
     source = Path(path)
+    spool: tempfile.TemporaryDirectory[str] | None = None
     try:
         with source.open("rb") as handle:
             sample = handle.read(SAMPLE_BYTES)
-        size = source.stat().st_size
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                spool = _spooled(source, handle, sample, encoding)
     except OSError as error:
         raise InputFileError(f"{source}: {error.strerror or error}") from error
+    validate = functools.partial(
+        _validate_file,
+        column=column,
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_lines=skip_lines,
+        header=header,
+        sheet=sheet,
+        output=output,
+        output_format=output_format,
+        max_problems=max_problems,
+        max_duplicates=max_duplicates,
+        engine=engine,
+        chunk_rows=chunk_rows,
+        progress=progress,
+    )
+    if spool is None:  # a regular file: read where it is, as often as needed
+        return validate(source, source, sample, info.st_size)
+    with spool as directory:
+        spooled = Path(directory) / _SPOOLED
+        return validate(source, spooled, sample, spooled.stat().st_size)
+
+
+_SPOOLED = "input"  # the copy of an input that cannot be read twice, in its own directory
+
+
+def _spooled(
+    source: Path, handle: IO[bytes], sample: bytes, encoding: str | None
+) -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory holding a copy (``_SPOOLED``) of ``source``, an input that can be
+    read only once (a pipe, a FIFO, ``/dev/stdin``, process substitution, a device): its
+    ``sample``, already read, then the rest of ``handle``. The sniffing and both readers then
+    read the copy, as often as they need, and every row of the input reaches them.
+
+    Text that is binary is refused from the sample, before the rest is read (a device such as
+    ``/dev/zero`` never ends)."""
+    if encoding is None and not sample.startswith(_ZIP_MAGIC):
+        try:
+            detect_encoding(sample)
+        except InputFileError as error:
+            raise InputFileError(f"{source}: {error}") from None
+    try:
+        spool = tempfile.TemporaryDirectory(prefix="registry-validate-")
+    except OSError as error:
+        raise InputFileError(f"{source}: cannot make a temporary copy: {error}") from error
+    try:
+        with open(Path(spool.name) / _SPOOLED, "xb") as copy:
+            copy.write(sample)
+            while block := _read(handle, source):
+                copy.write(block)
+    except OSError as error:  # writing the copy (reading raises InputFileError)
+        spool.cleanup()
+        raise InputFileError(f"{source}: cannot make a temporary copy: {error}") from error
+    except BaseException:
+        spool.cleanup()
+        raise
+    return spool
+
+
+def _read(handle: IO[bytes], source: Path) -> bytes:
+    """The next MiB of ``handle``, or :class:`InputFileError` naming ``source``."""
+    try:
+        return handle.read(1 << 20)
+    except OSError as error:
+        raise InputFileError(f"{source}: {error.strerror or error}") from error
+
+
+def _validate_file(
+    source: Path,
+    readable: Path,
+    sample: bytes,
+    size: int,
+    *,
+    column: str | int | None,
+    encoding: str | None,
+    delimiter: str | None,
+    skip_lines: int | None,
+    header: bool | None,
+    sheet: str | None,
+    output: str | os.PathLike[str] | IO[str] | None,
+    output_format: OutputKind,
+    max_problems: int,
+    max_duplicates: int,
+    engine: Engine,
+    chunk_rows: int,
+    progress: Progress | None,
+) -> Report:
+    """:func:`validate_csv` on ``readable``, a regular file whose first bytes are ``sample``
+    and whose size is ``size``: ``source`` itself, or its copy when ``source`` can be read
+    only once. Messages and the report name ``source``."""
     if sample.startswith(_ZIP_MAGIC):
-        rows, settings = read_workbook(source, sheet)
+        _refuse_output_over(source, readable, output)
+        rows, settings = read_workbook(readable, sheet, name=source)
         return validate_rows(
             source,
             rows,
@@ -216,13 +319,17 @@ def validate_csv(
         # A retry with the csv module must not repeat rows on a pipe: spool, then copy.
         with tempfile.TemporaryDirectory() as spool:
             spooled = Path(spool) / "out"
-            report = validate_csv(
+            report = _validate_file(
                 source,
+                readable,
+                sample,
+                size,
                 column=column,
                 encoding=encoding,
                 delimiter=delimiter,
                 skip_lines=skip_lines,
                 header=header,
+                sheet=sheet,
                 output=spooled,
                 output_format=output_format,
                 max_problems=max_problems,
@@ -250,9 +357,9 @@ def validate_csv(
                 )
                 chunks: Iterator[Parsed | Rows]
                 if attempt == "polars":
-                    chunks = polars_chunks(source, dialect, width, chunk_rows)
+                    chunks = polars_chunks(readable, dialect, width, chunk_rows)
                 else:
-                    chunks = csv_chunks(source, dialect, width, chunk_rows)
+                    chunks = csv_chunks(readable, dialect, width, chunk_rows, name=source)
                 _run(chunks, dialect, tally, writer, progress, estimate)
                 if writer is not None and writer.written != tally.rows:
                     raise RegistryError(
@@ -267,3 +374,23 @@ def validate_csv(
     tally.fill(report)
     report.output = output_name(output)
     return report
+
+
+def _refuse_output_over(
+    source: Path, readable: Path, output: str | os.PathLike[str] | IO[str] | None
+) -> None:
+    """:class:`InputFileError` when ``output`` is the input workbook itself, by any path (a
+    link, a relative name): the annotated rows are CSV text, and writing them over a workbook
+    would lose its other sheets, formulas and styles."""
+    if not isinstance(output, str | os.PathLike):
+        return
+    target = os.path.realpath(output)  # what the output replaces (see open_output)
+    try:
+        same = os.path.samefile(readable, target)
+    except OSError:  # no such output yet (or none that can be looked at): not the input
+        same = False
+    if same:
+        raise InputFileError(
+            f"{output}: is the input workbook; the annotated rows (CSV text) would replace its "
+            "sheets, formulas and styles: write them to another file"
+        )

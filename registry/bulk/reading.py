@@ -167,9 +167,12 @@ def _needs_no_quotes(block: bytes, delimiter: bytes) -> bool:
     return all(block[at - 1 : at] in before and block[at + 2 : at + 3] in after for at in pairs)
 
 
-def csv_chunks(path: Path, dialect: Dialect, width: int, chunk_rows: int) -> Iterator[Rows]:
+def csv_chunks(
+    path: Path, dialect: Dialect, width: int, chunk_rows: int, *, name: Path | None = None
+) -> Iterator[Rows]:
     """The file's data rows, ``chunk_rows`` at a time, read by the csv module (fields beyond
-    ``width`` kept); :class:`~registry.errors.InputFileError` where it cannot read them."""
+    ``width`` kept); :class:`~registry.errors.InputFileError`, naming the file as ``name``
+    (default: ``path``), where it cannot read them."""
     with path.open(encoding=dialect.encoding, newline="") as handle:
         for _ in range(dialect.skip_lines + int(dialect.header)):
             handle.readline()
@@ -182,6 +185,6 @@ def csv_chunks(path: Path, dialect: Dialect, width: int, chunk_rows: int) -> Ite
                     yield chunk
                     chunk = []
         except (csv.Error, UnicodeDecodeError) as error:
-            raise InputFileError(f"{path}: cannot read as CSV: {error}") from error
+            raise InputFileError(f"{name or path}: cannot read as CSV: {error}") from error
         if chunk:
             yield chunk

@@ -24,16 +24,18 @@ __all__ = ["read_workbook", "validate_rows"]
 
 
 def read_workbook(
-    path: Path, sheet: str | None = None
+    path: Path, sheet: str | None = None, *, name: Path | None = None
 ) -> tuple[list[list[object]], dict[str, Any]]:
-    """The rows of ``sheet`` (default: the first) and the settings to report."""
+    """The rows of ``sheet`` (default: the first) and the settings to report; messages name
+    the file as ``name`` (default: ``path``)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    name = path if name is None else name
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise InputFileError(f"{path}: not a readable .xlsx workbook ({error})") from error
+        raise InputFileError(f"{name}: not a readable .xlsx workbook ({error})") from error
     try:
         if sheet is None:
             worksheet = workbook.worksheets[0]
@@ -41,16 +43,16 @@ def read_workbook(
             worksheet = workbook[sheet]
         else:
             raise InputFileError(
-                f"{path}: no sheet named {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
+                f"{name}: no sheet named {sheet!r} (sheets: {', '.join(workbook.sheetnames)})"
             )
         rows: list[list[object]] = [list(row) for row in worksheet.iter_rows(values_only=True)]
-        name = worksheet.title
+        title = worksheet.title
     finally:
         workbook.close()
     # Trailing empty rows are formatting, not data.
     while rows and all(value is None for value in rows[-1]):
         rows.pop()
-    return rows, {"encoding": "xlsx", "sheet": name}
+    return rows, {"encoding": "xlsx", "sheet": title}
 
 
 def validate_rows(

@@ -130,7 +130,10 @@ def validate_command(
     files: Annotated[
         list[str],
         typer.Argument(
-            help="CSV, TSV or .xlsx files; '-' reads CSV from standard input.",
+            help=(
+                "CSV, TSV or .xlsx files (pipes and FIFOs too, read once); '-' reads standard "
+                "input."
+            ),
             show_default=False,
             metavar="FILE...",
         ),
@@ -148,7 +151,7 @@ def validate_command(
                 "Write every input row, in order, with cas_canonical, cas_status, cas_reason "
                 "and cas_suggestion added ('-' for standard output; a directory when several "
                 "files are given). The file is replaced only once complete, so it may be the "
-                "input itself."
+                "input CSV file itself (never the input workbook)."
             ),
         ),
     ] = None,
@@ -209,6 +212,8 @@ def validate_command(
         registry validate echa.xlsx --sheet Substances --output checked.jsonl -f jsonl
 
         cat list.csv | registry validate - --fail-on never
+
+        registry validate <(zcat list.csv.gz) --output checked.csv
 
     Exit status: 0 when no row is invalid (or --fail-on never), 1 when a row is invalid,
     2 for usage errors and unreadable files.
