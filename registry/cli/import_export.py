@@ -49,7 +49,9 @@ def import_command(
 
     Record files (YAML front matter + Markdown notes) go in all or nothing: every file is
     checked first; a malformed one is reported with its path and line and nothing is imported.
-    Importing the same files again changes nothing and says so.
+    Importing the same files again changes nothing and says so. A file holding a compound
+    another file holds is refused (the file whose import made it keeps it, else the first):
+    the rest is imported, each refusal is named on stderr, and the exit status is 1.
 
     A structure file (.sdf, .csv/.tsv, .smi) is registered in batches of --batch-size rows, each
     committed with a checkpoint: after an interruption, the same command continues after the
@@ -90,6 +92,10 @@ def import_command(
     with open_registry(db, author) as registry:
         result = registry.import_records(source, progress=report if progress else None)
     typer.echo(result.summary())
+    for reason in result.refused.values():
+        typer.echo(f"refused: {reason}", err=True)
+    if result.refused:
+        raise typer.Exit(1)  # what was imported stays; what was not is not silent
 
 
 @app.command("export")

@@ -77,21 +77,17 @@ def iter_record_files(directory: Path) -> Iterator[Path]:
 def problems(paths: Sequence[Path]) -> tuple[list[tuple[Path, Record, str]], list[str]]:
     """Read every file; returns the good records and one message per bad file.
 
-    A file giving a name (case-insensitive) that an earlier file gives already is refused.
+    Two files may give the same name (the registry holds different compounds under one name,
+    so an export of it must import back); two files holding the same compound are the
+    importer's to settle, once structures are known.
     """
     good: list[tuple[Path, Record, str]] = []
     bad: list[str] = []
-    seen: dict[str, Path] = {}
     for path in paths:
         try:
             record, text = read(path)
         except RegistryError as error:
             bad.append(str(error))
             continue
-        other = seen.get(record.name.casefold())
-        if other is not None:
-            bad.append(f"{path}:1: name {record.name!r} is also used by {other}")
-            continue
-        seen[record.name.casefold()] = path
         good.append((path, record, text))
     return good, bad

@@ -178,6 +178,37 @@ def digest(record: Record) -> str:
 # --- parsing ------------------------------------------------------------------------------------
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping; ``first`` and ``problem_mark`` mark the two keys."""
+
+    def __init__(self, key: Any, first: yaml.Mark, second: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key {key!r}", second)
+        self.first = first
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a mapping that gives one key twice.
+
+    PyYAML keeps the last of two equal keys without a word, so ``smiles: CCO`` then
+    ``smiles: CCN`` would register CCN. Keys are compared as constructed (``'a'`` and ``a``,
+    ``1`` and ``1.0`` are the same key); merge keys (``<<``) are left to PyYAML.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                earlier = first.setdefault(key, key_node)
+            except TypeError:  # an unhashable key: PyYAML's own error names it
+                continue
+            if earlier is not key_node:
+                raise _DuplicateKey(key, earlier.start_mark, key_node.start_mark)
+        return dict(super().construct_mapping(node, deep=deep))
+
+
 class _Problem(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
@@ -384,7 +415,13 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
         front = "\n".join(lines[1:end])
         try:
             node = yaml.compose(front, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(front)
+            data = yaml.load(front, Loader=_Loader)
+        except _DuplicateKey as error:
+            # front-matter line n (0-based) is file line n + 2
+            line = error.problem_mark.line + 2 if error.problem_mark is not None else 2
+            raise _Problem(
+                line, f"YAML: {error.problem} (first on line {error.first.line + 2})"
+            ) from error
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 2 if mark is not None else 2

@@ -21,7 +21,7 @@ from registry.models import Compound, Note
 from registry.service.conflicts import retrying
 from registry.service.exports import table_export
 from registry.service.resolve import find_id
-from registry.store import Conflict
+from registry.store import Conflict, format_registry_id
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -41,6 +41,8 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: slug -> why the file was not imported (it holds a compound another file holds)
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -48,12 +50,15 @@ class ImportReport:
         return bool(self.added or self.updated)
 
     def summary(self) -> str:
-        """One line: counts, or that nothing changed."""
+        """One line: counts, or that nothing changed; and how many files were refused."""
         if not self.changed:
-            return f"nothing changed ({len(self.unchanged)} record(s) already up to date)"
-        return (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
-        )
+            line = f"nothing changed ({len(self.unchanged)} record(s) already up to date)"
+        else:
+            line = (
+                f"{len(self.added)} added, {len(self.updated)} updated, "
+                f"{len(self.unchanged)} unchanged"
+            )
+        return f"{line}; {len(self.refused)} refused" if self.refused else line
 
 
 def import_records(
@@ -71,15 +76,28 @@ def import_records(
     def work() -> ImportReport:
         report = ImportReport()
         with store.write() as connection:
-            for done, (path, record, text, item) in enumerate(staged, 1):
-                try:
-                    _import_one(store, author, connection, record, text, item, source, report)
-                except Conflict:
-                    raise
-                except DuplicateCompound as error:
-                    raise RecordFileError(f"{path}:1: {error}; nothing imported") from error
+            owners = _owners(store, connection, staged)
+            imported: dict[str, int] = {}  # registration hash -> compound id
+            for index, (path, record, text, item) in enumerate(staged):
+                if owners[item.registration_hash] == index:
+                    try:
+                        imported[item.registration_hash] = _import_one(
+                            store, author, connection, record, text, item, source, report
+                        )
+                    except Conflict:
+                        raise
+                    except DuplicateCompound as error:
+                        raise RecordFileError(f"{path}:1: {error}; nothing imported") from error
                 if progress is not None:
-                    progress(done, len(staged), record.slug)
+                    progress(index + 1, len(staged), record.slug)
+            for index, (path, record, _, item) in enumerate(staged):
+                owner = owners[item.registration_hash]
+                if owner != index:
+                    report.refused[record.slug] = (
+                        f"{path}: the same compound as {staged[owner][0]} "
+                        f"({format_registry_id(imported[item.registration_hash])}); not imported "
+                        "(keep one file and give the other name as a synonym there)"
+                    )
         return report
 
     return retrying(work)
@@ -110,6 +128,29 @@ def _stage(folder: Path) -> list[_Staged]:
     return staged
 
 
+def _owners(store: Store, connection: Connection, staged: Sequence[_Staged]) -> dict[str, int]:
+    """registration hash -> the index of the one staged file that imports that compound.
+
+    Two files holding one compound would overwrite each other's name and facts, so only one
+    is imported and the others are refused. The owner is the file whose earlier import made
+    the compound (its slug is the compound's record slug), else the first in file order; so
+    importing the same files again gives the same owner and the same report.
+    """
+    by_hash: dict[str, list[int]] = {}
+    for index, (_, _, _, item) in enumerate(staged):
+        by_hash.setdefault(item.registration_hash, []).append(index)
+    owners: dict[str, int] = {}
+    for registration_hash, indexes in by_hash.items():
+        owners[registration_hash] = indexes[0]
+        existing = store.id_by_hash(connection, registration_hash) if len(indexes) > 1 else None
+        if existing is not None:
+            slug = store.record_state(connection, existing)["meta"].get("slug")
+            owners[registration_hash] = next(
+                (i for i in indexes if staged[i][1].slug == slug), indexes[0]
+            )
+    return owners
+
+
 def _import_one(
     store: Store,
     author: str,
@@ -119,8 +160,8 @@ def _import_one(
     item: Prepared,
     source: str,
     report: ImportReport,
-) -> None:
-    """Add or update one record; what an earlier import of it brought is replaced."""
+) -> int:
+    """Add or update one record, returning its id; what its earlier import brought is replaced."""
     digest = records.digest(record)
     meta = {"slug": record.slug, "extra": record.extra, "order": list(record.order)}
     origin = f"record:{record.slug}"
@@ -136,7 +177,7 @@ def _import_one(
             # The file is as it was at its last import: nothing to apply. (What was added
             # to the record since then stays; export writes it.)
             report.unchanged.append(record.slug)
-            return
+            return existing
         store.remove_by_origin(
             connection,
             existing,
@@ -165,6 +206,7 @@ def _import_one(
         store.add_note(connection, compound_id, replace(note, author=author), origin=origin)
     detail = json.dumps({"file": f"{record.slug}.md", "source": source})
     store.log(connection, action, author, compound_id, detail)
+    return compound_id
 
 
 def record(store: Store, query: str) -> records.Record:
@@ -184,18 +226,21 @@ def export(
     queries: Sequence[str] | None = None,
 ) -> list[Path] | str:
     """Write compounds as record files or a table (see :meth:`Registry.export`)."""
+    if fmt == "md" and out is None:
+        raise ValidationError("md export writes one file per compound: give out=DIR")
     with store.read() as connection:
-        ids = (
-            [find_id(store, connection, q) for q in queries]
-            if queries
-            else store.all_ids(connection)
-        )
+        every = store.all_ids(connection)
+        # a compound named by two queries is written once
+        ids = list(dict.fromkeys(find_id(store, connection, q) for q in queries or ())) or every
         compounds = [store.load(connection, i) for i in ids]
         states = [store.record_state(connection, i) for i in ids]
-    if fmt == "md":
-        if out is None:
-            raise ValidationError("md export writes one file per compound: give out=DIR")
-        return _write_records(Path(out), compounds, states)
+        slugs = (
+            _file_slugs(store, connection, every, dict(zip(ids, states, strict=True)))
+            if fmt == "md"
+            else {}
+        )
+    if fmt == "md" and out is not None:
+        return _write_records(Path(out), compounds, states, [slugs[i] for i in ids])
     text = table_export(compounds, fmt)
     if out is None:
         return text
@@ -206,23 +251,59 @@ def export(
     return [target]
 
 
-def _write_records(
-    folder: Path, compounds: Sequence[Compound], states: Sequence[dict[str, Any]]
-) -> list[Path]:
-    """One file per compound; a record unchanged since its import gets the file's own bytes.
+def _file_slugs(
+    store: Store, connection: Connection, ids: Sequence[int], known: dict[int, dict[str, Any]]
+) -> dict[int, str]:
+    """id -> the stem of its record file, for every compound in the registry.
 
-    Two compounds whose names give the same file name are told apart by the registry id.
+    A compound's own slug is the one its record file had (kept at import), else its name's.
+    The compound with the lowest id among those sharing a slug keeps it; each other one gets
+    ``<slug>-<registry id>``, or ``<slug>-<registry id>-<n>`` with the smallest ``n`` from 2
+    when that is some compound's own slug or already given. So the stems are unique (compared
+    case-insensitively, for file systems that do), at most 100 characters, and depend only on
+    the registry's contents: exporting all compounds or a few gives each the same file name.
+    ``known`` holds the record states already read (the others are read here).
     """
+    names = store.names(connection, ids)
+    own: dict[int, str] = {}
+    for compound_id in ids:
+        state = known.get(compound_id) or store.record_state(connection, compound_id)
+        own[compound_id] = state["meta"].get("slug") or records.slugify(names[compound_id][0])
+    taken = {slug.casefold() for slug in own.values()}
+    first: dict[str, int] = {}
+    for compound_id in ids:  # ids are in registry order: the lowest first
+        first.setdefault(own[compound_id].casefold(), compound_id)
+    slugs: dict[int, str] = {}
+    for compound_id in ids:
+        slug = own[compound_id]
+        if first[slug.casefold()] != compound_id:
+            suffix = format_registry_id(compound_id).lower()
+            candidate, n = _suffixed(slug, suffix), 2
+            while candidate.casefold() in taken:
+                candidate, n = _suffixed(slug, f"{suffix}-{n}"), n + 1
+            taken.add(candidate.casefold())
+            slug = candidate
+        slugs[compound_id] = slug
+    return slugs
+
+
+def _suffixed(slug: str, suffix: str) -> str:
+    """``slug-suffix``, ``slug`` shortened so that the whole is at most 100 characters."""
+    stem = slug[: 100 - len(suffix) - 1].rstrip("-._")
+    return f"{stem}-{suffix}" if stem else suffix
+
+
+def _write_records(
+    folder: Path,
+    compounds: Sequence[Compound],
+    states: Sequence[dict[str, Any]],
+    slugs: Sequence[str],
+) -> list[Path]:
+    """One file per compound, named by ``slugs`` (unique); an unchanged import keeps its bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    used: set[str] = set()
-    for compound, state in zip(compounds, states, strict=True):
-        item = record_of(compound, state["meta"])
-        slug = item.slug
-        if slug in used:
-            slug = f"{slug}-{compound.registry_id.lower()}"
-            item = replace(item, slug=slug)
-        used.add(slug)
+    for compound, state, slug in zip(compounds, states, slugs, strict=True):
+        item = replace(record_of(compound, state["meta"]), slug=slug)
         path = records.safe_path(folder, slug)
         text = records.render(item)
         if state["text"] is not None and state["digest"] == records.digest(item):
