@@ -417,7 +417,16 @@ def batch(
     >>> rows = batch(["CCO", "C1CC", "c1ccccc1O"])
     >>> [(r.index, r.ok) for r in rows]
     [(0, True), (1, False), (2, True)]
+
+    A str or bytes for ``values`` or ``names`` is a TypeError (one value, not a sequence).
     """
+    if isinstance(values, str | bytes | bytearray | memoryview):
+        raise TypeError(
+            f"values must be a sequence of structures, not {type(values).__name__}: "
+            "describe one structure with profile() or full()"
+        )
+    if isinstance(names, str | bytes | bytearray | memoryview):
+        raise TypeError(f"names must be a sequence of str, not {type(names).__name__}")
     items = list(values)
     labels = list(names) if names is not None else [""] * len(items)
     if len(labels) != len(items):

@@ -111,7 +111,10 @@ def add_command(
     entries = [CasEntry(number, cas_role, "", source) for number in cas or []]
     settings = Settings.from_env(offline=True if offline else None)
     resolver = LookupResolver(settings)
-    with Registry.open(db, settings=settings, author=author, resolver=resolver) as registry:
+    # persistent: an in-memory database would lose the record whose id is printed here.
+    with Registry.open(
+        db, settings=settings, author=author, resolver=resolver, persistent=True
+    ) as registry:
         compound = registry.add(
             smiles,
             query=query,

@@ -215,7 +215,7 @@ def _register(result: LookupResult, settings: Settings, pick: int | None, cid: i
     from registry.service.registry import Registry  # SQLAlchemy: only when registering
 
     candidate = choose(result, pick=pick, cid=cid)
-    with Registry.open(settings=settings) as registry:
+    with Registry.open(settings=settings, persistent=True) as registry:
         compound = registry.add_from_lookup(candidate, query=result.query)
     numbers = ", ".join(f"{e.number} ({e.role})" for e in compound.cas) or "no CAS number"
     typer.echo(

@@ -26,7 +26,12 @@ SUMMARY = ("registry_id", "name", "formula", "cas", "parent_id", "inchikey")
 
 
 def open_registry(db: str | None, author: str | None = None) -> Registry:
-    """The registry at ``db`` (default: the settings' database), changes audited as ``author``."""
+    """The registry at ``db`` (default: the settings' database), changes audited as ``author``.
+
+    Never an in-memory database (StoreError): each command runs in a process of its own, so
+    one would be discarded when the command ends, a registration with it, after its registry
+    id was printed, and a read would show the bundled records as if they were the registry.
+    """
     from registry.service.registry import Registry  # SQLAlchemy: only when a command runs
 
-    return Registry.open(db, settings=Settings.from_env(), author=author)
+    return Registry.open(db, settings=Settings.from_env(), author=author, persistent=True)

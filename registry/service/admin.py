@@ -40,7 +40,7 @@ def init_database(
     existing one is left as it is (only migrated), so running it twice is harmless.
     """
     settings = settings or Settings.from_env()
-    with Registry.open(url, settings=settings, seed=seed) as registry:
+    with Registry.open(url, settings=settings, seed=seed, persistent=True) as registry:
         created = registry.store.created
         with registry.store.read() as connection:
             info = registry.store.info(connection)
@@ -59,7 +59,7 @@ def upgrade_database(url: str | None = None, *, settings: Settings | None = None
         previous = probe.revision()
     finally:
         probe.close()
-    store = open_store(target)
+    store = open_store(target, persistent=True)
     try:
         store.enable_cartridge()
         with store.read() as connection:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from registry import cas as cas_numbers
 from registry import chem, records
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from registry.store import Store
 
 __all__ = [
+    "TEXT_TYPES",
     "Draft",
     "IdentifierRow",
     "Request",
@@ -38,8 +39,15 @@ __all__ = [
     "identifier_rows",
     "insert",
     "salt_parent",
+    "sequence",
     "stored_notes",
 ]
+
+_T = TypeVar("_T")
+
+#: Iterable, yet one value: never taken for a sequence of values (a str would give its
+#: characters, bytes their integer codes).
+TEXT_TYPES = (str, bytes, bytearray, memoryview)
 
 #: (kind, value, CAS role or None, salt form, source): one identifier as the store adds it.
 IdentifierRow = tuple[str, str, str | None, str, str]
@@ -73,6 +81,24 @@ class Draft:
     synonyms: list[str] = field(default_factory=list)
     identifiers: list[Identifier] = field(default_factory=list)
     resolved: Resolved | None = None
+
+
+def sequence(values: Iterable[_T], parameter: str) -> tuple[_T, ...]:
+    """``values`` as a tuple; a str or bytes (one value, not a sequence) is a TypeError.
+
+    >>> sequence(["aspirin"], "synonyms")
+    ('aspirin',)
+    >>> sequence("aspirin", "synonyms")
+    Traceback (most recent call last):
+    ...
+    TypeError: synonyms must be a sequence of values, not str: wrap a single value as [value]
+    """
+    if isinstance(values, TEXT_TYPES):
+        raise TypeError(
+            f"{parameter} must be a sequence of values, not {type(values).__name__}: "
+            "wrap a single value as [value]"
+        )
+    return tuple(values)
 
 
 def add(store: Store, author: str, request: Request, resolver: Resolver | None) -> Compound:

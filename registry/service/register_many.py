@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from registry.chem.registration import Prepared, iter_prepared
 from registry.service.conflicts import retrying
+from registry.service.register import TEXT_TYPES
 from registry.store import Conflict
 from registry.store.matching import format_registry_id
 
@@ -31,10 +32,12 @@ __all__ = [
     "STREAM_BATCH",
     "Checkpoint",
     "Outcome",
+    "StructureItem",
     "add_many",
     "add_prepared",
     "add_streaming",
     "insert_new",
+    "pairs",
 ]
 
 #: The transaction starts when this many structures are still being computed.
@@ -46,29 +49,74 @@ STREAM_BATCH = 200
 Outcome = tuple[list[str], list[tuple[int, str]]]
 #: (file digest, source, rows done, finished): a bulk import's resume point.
 Checkpoint = tuple[str, str, int, bool]
+#: One structure for :func:`add_many`: a SMILES, or a ``(structure, name)`` pair (a list of
+#: two also does); a name None or empty is the SMILES.
+StructureItem = str | tuple[str, str | None]
+
+
+def pairs(structures: Sequence[StructureItem]) -> list[tuple[str, str]]:
+    """Every item of ``structures`` as a ``(structure, name)`` pair, checked before any work.
+
+    Raises TypeError, naming the parameter or the item, for a str or bytes given as the
+    whole batch (it would be read character by character) and for an item that is neither a
+    SMILES nor a pair of a structure and a name (str or None).
+
+    >>> pairs(["CO", ("CN", "methylamine"), ("CC", None)])
+    [('CO', ''), ('CN', 'methylamine'), ('CC', '')]
+    """
+    if isinstance(structures, TEXT_TYPES):
+        raise TypeError(
+            "structures must be a sequence of SMILES or (structure, name) pairs, "
+            f"not {type(structures).__name__}"
+        )
+    return [_pair(index, item) for index, item in enumerate(structures)]
+
+
+def _pair(index: int, item: object) -> tuple[str, str]:
+    if isinstance(item, str):
+        return item, ""
+    if isinstance(item, tuple | list) and len(item) == 2:
+        structure, name = item
+        if not isinstance(structure, str):
+            shown = f"a structure of type {type(structure).__name__}"
+        elif name is not None and not isinstance(name, str):
+            shown = f"a name of type {type(name).__name__}"
+        else:
+            return structure, name or ""
+    elif isinstance(item, tuple | list):
+        shown = f"a {type(item).__name__} of {len(item)} item{'' if len(item) == 1 else 's'}"
+    else:
+        shown = type(item).__name__
+    raise TypeError(
+        f"structures[{index}] must be a SMILES or a (structure, name) pair, not {shown}"
+    )
 
 
 def add_many(
     store: Store,
     author: str,
-    structures: Sequence[tuple[str, str]],
+    structures: Sequence[StructureItem],
     *,
     source: str = "user",
     with_descriptors: bool = True,
     workers: int | None = None,
     timings: dict[str, float] | None = None,
 ) -> Outcome:
-    """Register ``(smiles, name)`` pairs in one transaction (see :meth:`Registry.add_many`)."""
+    """Register structures in one transaction (see :meth:`Registry.add_many`).
+
+    Every item is checked (:func:`pairs`) before any structure is computed or inserted.
+    """
+    items = pairs(structures)
     stream = iter_prepared(
-        structures, with_descriptors=with_descriptors, workers=workers, timings=timings
+        items, with_descriptors=with_descriptors, workers=workers, timings=timings
     )
     received: list[Prepared | None] = []
     with contextlib.closing(stream):
         for chunk in stream:
             received.extend(chunk)
-            if len(structures) - len(received) <= OVERLAP_TAIL:
+            if len(items) - len(received) <= OVERLAP_TAIL:
                 break
-        if len(received) == len(structures):  # one chunk: small batch or no workers
+        if len(received) == len(items):  # one chunk: small batch or no workers
             return add_prepared(store, author, received, source=source, timings=timings)
         try:
             return add_streaming(store, author, received, stream, source, timings)

@@ -40,6 +40,7 @@ from registry.service import record_files, register, register_many
 from registry.service import search as search_case
 from registry.service.conflicts import retrying
 from registry.service.record_files import ExportFormat, ImportReport
+from registry.service.register_many import StructureItem
 from registry.service.registry_source import RegistrySource
 from registry.service.resolve import Resolved, Resolver, find_id, find_ids
 from registry.service.structure_import import (
@@ -75,16 +76,19 @@ class Registry:
         author: str | None = None,
         resolver: Resolver | None = None,
         seed: bool = True,
+        persistent: bool = False,
     ) -> Registry:
         """Open the registry at ``url`` (default: ``settings.db_url``), creating it if needed.
 
         A newly created registry is seeded with the record files that ship with the package
         (``seed=False`` skips that), so ``get("milnacipran")`` works on a fresh install.
+        An in-memory SQLite URL (``sqlite://``) gives a scratch registry that lasts until it is
+        closed; ``persistent=True`` refuses one (StoreError naming the URL).
         """
         settings = settings or Settings.from_env()
         if author:
             settings = settings.replace(author=author)
-        store = open_store(url or settings.db_url)
+        store = open_store(url or settings.db_url, persistent=persistent)
         registry = cls(store, settings, resolver=resolver)
         try:
             if seed and store.created:
@@ -139,6 +143,8 @@ class Registry:
             name: preferred name (default: the query when it is a name, else the SMILES).
             cas: CAS numbers (plain strings are taken as the parent CAS) or :class:`CasEntry`.
             synonyms, identifiers, notes: attached to the compound with ``source``.
+                ``cas``, ``synonyms``, ``identifiers`` and ``notes`` are sequences: a single
+                str (or bytes) is a TypeError, never read character by character.
             source: where the identifiers and notes come from (recorded with each).
             as_salt_of: registry id, CAS or name of the parent this structure is a salt of; the
                 parent is checked against the salt's standardised parent.
@@ -159,10 +165,10 @@ class Registry:
         request = register.Request(
             structure=structure,
             name=name,
-            cas=tuple(cas),
-            synonyms=tuple(synonyms),
-            identifiers=tuple(identifiers),
-            notes=tuple(notes),
+            cas=register.sequence(cas, "cas"),
+            synonyms=register.sequence(synonyms, "synonyms"),
+            identifiers=register.sequence(identifiers, "identifiers"),
+            notes=register.sequence(notes, "notes"),
             source=source,
             as_salt_of=as_salt_of,
             link=link,
@@ -192,14 +198,18 @@ class Registry:
 
     def add_many(
         self,
-        structures: Sequence[tuple[str, str]],
+        structures: Sequence[StructureItem],
         *,
         source: str = "user",
         with_descriptors: bool = True,
         workers: int | None = None,
         timings: dict[str, float] | None = None,
     ) -> tuple[list[str], list[tuple[int, str]]]:
-        """Register many ``(smiles, name)`` pairs in one transaction, skipping duplicates.
+        """Register many structures in one transaction, skipping duplicates.
+
+        Each item is a SMILES (named by its SMILES) or a ``(structure, name)`` pair (name None
+        or empty: the SMILES). A str or bytes for ``structures``, or an item of another shape,
+        is a TypeError and nothing is registered.
 
         Returns the registry ids of the new compounds and ``(index, reason)`` for every
         structure that was not registered (already registered, duplicated in the batch, or
@@ -383,10 +393,11 @@ class Registry:
         """Import ``compounds/*.md`` record files, all or nothing.
 
         Every file is read and checked first; if any is malformed, the error names each bad
-        file and line and nothing is imported. Then all records go in one transaction, so a
-        failure (or a killed process) leaves the registry as it was. Importing the same files
-        again changes nothing and the report says so. ``progress(done, total, name)`` is called
-        inside the transaction after each record.
+        file and line and nothing is imported. A file whose structure is a compound that another
+        file of the import holds is not imported: the report's ``refused`` names both files.
+        Then all records go in one transaction, so a failure (or a killed process) leaves the
+        registry as it was. Importing the same files again changes nothing and the report says
+        so. ``progress(done, total, name)`` is called inside the transaction after each record.
         """
         return record_files.import_records(
             self.store, self.author, directory, source=source, progress=progress

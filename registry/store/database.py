@@ -27,7 +27,14 @@ from sqlalchemy.engine import Connection
 from registry.errors import StoreError
 from registry.models import CompoundRow
 from registry.store import cartridge, matching, reads, writes
-from registry.store.engine import Conflict, make_engine, mask_secrets, mask_url, translate_error
+from registry.store.engine import (
+    Conflict,
+    in_memory,
+    make_engine,
+    mask_secrets,
+    mask_url,
+    translate_error,
+)
 from registry.store.matching import format_registry_id, key, parse_registry_id
 from registry.store.schema import metadata
 from registry.store.writes import now
@@ -250,13 +257,21 @@ def _revision(connection: Connection) -> str | None:
     return str(value) if value is not None else None
 
 
-def open_store(url: str, *, upgrade: bool = True) -> Store:
+def open_store(url: str, *, upgrade: bool = True, persistent: bool = False) -> Store:
     """Open (creating and migrating as needed) the registry database at ``url``.
 
     ``upgrade=False`` opens it as it is (``registry db upgrade`` reads the revision first).
+    ``persistent=True`` refuses a database that lives in memory (:func:`in_memory`), whose
+    writes are lost when it is closed: what a command line, a process per command, needs.
     Raises StoreError for a URL it cannot use, a missing driver or a database it cannot
     bring to :data:`SCHEMA_REVISION`.
     """
+    if persistent and in_memory(url):
+        raise StoreError(
+            f"cannot use database URL {mask_secrets(url)!r}: the database is in memory and is "
+            "discarded when it is closed; give a file (sqlite:///path/registry.sqlite) or a "
+            "server database"
+        )
     try:
         engine = make_engine(url)
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ValueError) as error:

@@ -20,6 +20,7 @@ from registry.errors import DuplicateCompound, StoreError
 __all__ = [
     "BUSY_TIMEOUT_S",
     "Conflict",
+    "in_memory",
     "make_engine",
     "mask_secrets",
     "mask_url",
@@ -85,6 +86,28 @@ def mask_url(url: str) -> str:
     except Exception:  # not a URL SQLAlchemy reads: mask it as text
         rendered = url
     return mask_secrets(rendered)
+
+
+def in_memory(url: str) -> bool:
+    """Whether ``url`` names a SQLite database that lives only as long as its connection.
+
+    That is no file (``sqlite://``, ``sqlite:///``), ``:memory:``, a URI filename
+    ``file::memory:``, empty or with ``mode=memory``. A URL SQLAlchemy cannot read is not.
+
+    >>> [in_memory(u) for u in ("sqlite://", "sqlite:///:memory:", "sqlite:///r.sqlite")]
+    [True, True, False]
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL: open_store reports it
+        return False
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        path = database.removeprefix("file:").partition("?")[0]
+        return path in ("", ":memory:") or parsed.query.get("mode") == "memory"
+    return database in ("", ":memory:")
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
