@@ -18,6 +18,7 @@ from store_support import PYTHON, ROOT, cli_env, new_postgres_database
 
 from registry.config import Settings
 from registry.service import Registry
+from registry.service.conflicts import retrying
 from registry.sources.chemicals_data import iter_pubchem_rows
 
 
@@ -324,7 +325,7 @@ def test_serialization_failures_and_deadlocks_are_retried(pg_url: str, tmp_path:
                 registry.store.log(connection, "test", "tester", None, "retried")
             return len(attempts)
 
-        assert registry._retrying(work) == 3
+        assert retrying(work) == 3
         assert [e.detail for e in registry.history()] == ["retried"]  # only the last committed
 
 

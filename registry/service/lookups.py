@@ -13,7 +13,8 @@ without the registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from registry.config import Settings
 from registry.errors import NotFound
@@ -47,6 +48,19 @@ def close_chain(sources: Iterable[Source]) -> None:
             source.close()
 
 
+@contextmanager
+def _chain(settings: Settings, sources: Sequence[Source] | None) -> Iterator[Sequence[Source]]:
+    """The caller's ``sources`` as given, else :func:`default_chain`, closed when done."""
+    if sources is not None:
+        yield sources
+        return
+    own = default_chain(settings)
+    try:
+        yield own
+    finally:
+        close_chain(own)
+
+
 def _open(settings: Settings) -> OpenRegistry:
     # The registry (and with it SQLAlchemy) is imported only when a query needs the store.
     from registry.service.registry import Registry
@@ -67,13 +81,8 @@ def lookup_many(
     (PubChem down, offline cache miss): each affected result carries a warning instead. See
     :func:`registry.sources.chain.lookup_many`.
     """
-    if sources is not None:
-        return chain.lookup_many(texts, settings, sources, exhaustive=exhaustive)
-    own = default_chain(settings)
-    try:
-        return chain.lookup_many(texts, settings, own, exhaustive=exhaustive)
-    finally:
-        close_chain(own)
+    with _chain(settings, sources) as asked:
+        return chain.lookup_many(texts, settings, asked, exhaustive=exhaustive)
 
 
 def lookup(
@@ -93,13 +102,8 @@ def lookup(
             result carries suggestions).
         PubChemUnavailable: PubChem was needed and could not be reached.
     """
-    if sources is not None:
-        return chain.lookup(text, settings, sources, exhaustive=exhaustive)
-    own = default_chain(settings)
-    try:
-        return chain.lookup(text, settings, own, exhaustive=exhaustive)
-    finally:
-        close_chain(own)
+    with _chain(settings, sources) as asked:
+        return chain.lookup(text, settings, asked, exhaustive=exhaustive)
 
 
 class LookupResolver:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 from registry import records
 from registry.chem.registration import Prepared
@@ -38,7 +37,6 @@ from registry.models import (
 from registry.service import notes as notes_case
 from registry.service import record_files, register, register_many
 from registry.service import search as search_case
-from registry.service.conflicts import retrying
 from registry.service.record_files import ExportFormat, ImportReport
 from registry.service.register_many import StructureItem
 from registry.service.registry_source import RegistrySource
@@ -53,8 +51,6 @@ from registry.store import Store, open_store
 from registry.store.matching import format_registry_id
 
 __all__ = ["Registry"]
-
-_T = TypeVar("_T")
 
 
 class Registry:
@@ -112,10 +108,6 @@ class Registry:
     def author(self) -> str:
         """Who the audit trail names for changes made through this registry."""
         return self.settings.author
-
-    def _retrying(self, work: Callable[[], _T]) -> _T:
-        """``work()`` as one unit of work, run again on Conflict (see ``conflicts.retrying``)."""
-        return retrying(work)
 
     # --- registration -----------------------------------------------------------------------
 
