@@ -14,6 +14,8 @@ Environment variables:
         a busy/timeout/network failure, the first backoff in seconds (doubling, with jitter),
         and the bound in seconds on the total time of one PubChem request.
     REGISTRY_AUTHOR: who is recorded in the audit log (default: the OS user).
+    REGISTRY_MAX_ATOMS: the most atoms an input structure may have (default 2000).
+    REGISTRY_MAX_STRUCTURE_CHARS: the longest SMILES, InChI or SMARTS read (default 10000).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PUBCHEM_URL", "Settings"]
+from registry.errors import ValidationError
+
+__all__ = ["PUBCHEM_URL", "Settings", "StructureLimits", "structure_limits"]
 
 PUBCHEM_URL = "https://pubchem.ncbi.nlm.nih.gov/rest/pug"
 _APP = "registry"
@@ -38,6 +42,43 @@ def _default_author() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers) and no USER variable
         return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class StructureLimits:
+    """How large an input structure may be.
+
+    RDKit's SMILES parser and canonicaliser recurse per atom and per branch: a chain of 20,000
+    atoms overflows the C stack and kills the process, and the descriptors grow quadratically
+    long before that. Every structure read from outside is held to these bounds, far above
+    any small molecule or peptide a registry holds.
+    """
+
+    max_atoms: int = 2000
+    max_text: int = 10_000
+
+
+def structure_limits(environ: Mapping[str, str] | None = None) -> StructureLimits:
+    """The limits in force (``REGISTRY_MAX_ATOMS``, ``REGISTRY_MAX_STRUCTURE_CHARS``)."""
+    env = os.environ if environ is None else environ
+    defaults = StructureLimits()
+    return StructureLimits(
+        max_atoms=_positive(env, "REGISTRY_MAX_ATOMS", defaults.max_atoms),
+        max_text=_positive(env, "REGISTRY_MAX_STRUCTURE_CHARS", defaults.max_text),
+    )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValidationError(f"{name}={text!r}: give a positive whole number")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,14 @@ from rdkit import Chem
 from rdkit.Chem.Draw import rdMolDraw2D
 
 from registry.chem.structures import Structure, capture_rdkit_log, parse
-from registry.errors import InvalidStructure
+from registry.errors import InvalidStructure, ValidationError
 
-__all__ = ["draw"]
+__all__ = ["MAX_PANEL", "MAX_PIXELS", "MIN_PANEL", "draw"]
+
+
+# Bounds on an image: a 30,000-pixel panel alone takes gigabytes to render.
+MIN_PANEL, MAX_PANEL = 50, 4000
+MAX_PIXELS = 64 * 10**6
 
 
 def draw(
@@ -44,9 +49,21 @@ def draw(
         legends = [""] if len(items) == 1 else [_legend(item) for item in items]
     if len(legends) != len(mols):
         raise ValueError(f"{len(legends)} legends for {len(mols)} structures")
+    if per_row < 1:
+        raise ValidationError(f"per_row={per_row}: give at least 1")
     columns = min(per_row, len(mols))
     rows = -(-len(mols) // columns)
     width, height = size
+    if not (MIN_PANEL <= width <= MAX_PANEL and MIN_PANEL <= height <= MAX_PANEL):
+        raise ValidationError(
+            f"size={size}: a panel is {MIN_PANEL} to {MAX_PANEL} pixels wide and high"
+        )
+    if width * columns * height * rows > MAX_PIXELS:
+        raise ValidationError(
+            f"{len(mols)} panels of {width}x{height} make an image of "
+            f"{width * columns}x{height * rows} pixels, more than {MAX_PIXELS // 10**6} million: "
+            "draw fewer structures or smaller panels"
+        )
     canvas: rdMolDraw2D.MolDraw2D
     if fmt == "svg":
         canvas = rdMolDraw2D.MolDraw2DSVG(width * columns, height * rows, width, height)

@@ -87,7 +87,19 @@ def read_csv(
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    # The whole table is in memory already: no field can be longer than it (csv's own limit,
+    # 131,072 characters, would stop the file at one long cell instead of reporting that row).
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        yield from _table_rows(reader, column, name_column)
+    except csv.Error as error:
+        raise InputFileError(f"line {reader.line_num}: not a CSV row ({error})") from error
+
+
+def _table_rows(
+    reader: Iterator[list[str]], column: str | None, name_column: str | None
+) -> Iterator[StructureInput]:
     header = next(reader, None)
     if not header:
         raise InputFileError("the table is empty (no header row)")

@@ -16,6 +16,7 @@ from typing import Literal, cast
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdinchi
 
+from registry.config import structure_limits
 from registry.errors import InvalidStructure
 
 __all__ = [
@@ -122,9 +123,44 @@ def _short(text: str, limit: int = 60) -> str:
     return repr(first if len(first) <= limit else first[: limit - 3] + "...")
 
 
+# A formal charge beyond this on one atom is no real compound's (and RDKit accepts any).
+_MOST_CHARGE = 8
+
+
+def _check_size(text: str, kind: str) -> None:
+    limit = structure_limits().max_text
+    if len(text) > limit:
+        raise InvalidStructure(
+            f"{kind} of {len(text):,} characters is longer than the limit of {limit:,} "
+            "(REGISTRY_MAX_STRUCTURE_CHARS)"
+        )
+
+
+def _check_plausible(mol: Chem.Mol, text: str) -> Chem.Mol:
+    """``mol``, unless it is too large, has only dummy atoms or an impossible charge."""
+    limit = structure_limits().max_atoms
+    if mol.GetNumAtoms() > limit:
+        raise InvalidStructure(
+            f"structure {_short(text)} has {mol.GetNumAtoms():,} atoms, more than the limit "
+            f"of {limit:,} (REGISTRY_MAX_ATOMS)"
+        )
+    if all(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
+        raise InvalidStructure(f"structure {_short(text)} has no real atoms, only '*'")
+    for atom in mol.GetAtoms():
+        charge, number = atom.GetFormalCharge(), atom.GetAtomicNum()
+        if abs(charge) > _MOST_CHARGE or (number > 0 and charge > number):
+            raise InvalidStructure(
+                f"structure {_short(text)}: {atom.GetSymbol()} with charge {charge:+d} "
+                f"is impossible (atom {atom.GetIdx() + 1})"
+            )
+    return mol
+
+
 def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
     if not text.strip():
         raise InvalidStructure("empty structure")
+    if fmt != "molblock":  # a Molfile is read line by line; its atoms are counted after
+        _check_size(text, "SMILES" if fmt == "smiles" else "InChI")
     if fmt == "inchi":
         with capture_rdkit_log():  # the message comes back in the result; keep stderr clean
             result: tuple[Chem.Mol | None, int, str, str] = rdinchi.InchiToMol(
@@ -139,7 +175,7 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
             raise InvalidStructure(
                 f"cannot read InChI {_short(text)}: {detail or f'InChI error code {code}'}"
             )
-        return inchi_mol
+        return _check_plausible(inchi_mol, text)
     with capture_rdkit_log():
         mol = _read(text, fmt, sanitize=True)
     if mol is None:
@@ -157,7 +193,7 @@ def _parse_text(text: str, fmt: StructureFormat) -> Chem.Mol:
         raise InvalidStructure(f"cannot sanitise {_short(text)}")  # RDKit failed without saying
     if mol.GetNumAtoms() == 0:
         raise InvalidStructure(f"structure {_short(text)} has no atoms")
-    return mol
+    return _check_plausible(mol, text)
 
 
 def _read(text: str, fmt: StructureFormat, *, sanitize: bool) -> Chem.Mol | None:
@@ -191,7 +227,7 @@ def parse(value: Structure, *, fmt: StructureFormat | None = None) -> Chem.Mol:
     if isinstance(value, Chem.Mol):
         if value.GetNumAtoms() == 0:
             raise InvalidStructure("structure has no atoms")
-        return Chem.Mol(value)
+        return _check_plausible(Chem.Mol(value), "an RDKit Mol")
     if not isinstance(value, str):
         raise InvalidStructure(f"expected a SMILES, InChI, Molfile or RDKit Mol, got {value!r}")
     return _parse_text(value, fmt or detect_format(value))
@@ -214,6 +250,7 @@ def parse_smarts(smarts: str) -> Chem.Mol:
     """
     if not smarts.strip():
         raise InvalidStructure("empty SMARTS pattern")
+    _check_size(smarts, "SMARTS")
     with capture_rdkit_log() as log:
         query = cast("Chem.Mol | None", Chem.MolFromSmarts(smarts.strip()))
     if query is None:

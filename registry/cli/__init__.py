@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,35 @@ def main() -> None:
     atexit.register(gc.freeze)
     command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
     module = COMMAND_MODULES.get(command or "")
-    load_commands(None if module is None else [module])(prog_name="registry")
+    if "--debug" in sys.argv[1:]:  # seen before the app parses it: loading a command may fail
+        os.environ["REGISTRY_DEBUG"] = "1"
+    try:
+        load_commands(None if module is None else [module])(prog_name="registry")
+    except Exception as error:  # a defect outside any command (loading one): still one line
+        from registry.cli.base import debugging, report_internal_error
+
+        if debugging():
+            raise
+        report_internal_error(error)
+        sys.exit(2)
+    finally:
+        _flush_output()
+
+
+def _flush_output() -> None:
+    """Flush stdout now, so that a full disk or a closed pipe is one error line, not a traceback
+    printed by the interpreter's own last flush."""
+    from registry.cli.base import os_error_message, quiet_stdout
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+        sys.exit(1)
+    except OSError as error:
+        quiet_stdout()
+        sys.stderr.write(f"error: {os_error_message(error)}\n")
+        sys.exit(2)
 
 
 def __getattr__(name: str) -> Any:

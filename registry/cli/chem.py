@@ -344,7 +344,9 @@ def draw_command(
     column: Annotated[
         str | None, typer.Option("--column", "-c", help="CSV column holding the structures.")
     ] = None,
-    size: Annotated[int, typer.Option("--size", min=50, help="Panel size in pixels.")] = 300,
+    size: Annotated[
+        int, typer.Option("--size", min=50, max=4000, help="Panel size in pixels (50 to 4000).")
+    ] = 300,
     per_row: Annotated[int, typer.Option("--per-row", min=1, help="Panels per grid row.")] = 4,
 ) -> None:
     """Draw structures to an SVG or PNG image; several make a grid with legends.

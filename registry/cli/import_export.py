@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @app.command("import")
 def import_command(
     source: Annotated[
-        Path | None,
+        str | None,
         typer.Argument(
             help="A directory of *.md record files (default: the bundled records), or a "
             "structure file to bulk-register: .sdf, .csv/.tsv or .smi.",
@@ -67,7 +67,10 @@ def import_command(
 
         registry import vendors.csv --column SMILES --name-column "Catalog ID"
     """
-    if source is not None and source.is_file():
+    if source is not None and not source.strip():
+        raise typer.BadParameter("an empty path names nothing", param_hint="DIR|FILE")
+    path = None if source is None else Path(source)
+    if path is not None and path.is_file():
 
         def step(done: int, total: int) -> None:
             typer.echo(f"imported {done}/{total} rows", err=True)
@@ -75,7 +78,7 @@ def import_command(
 
         with open_registry(db, author) as registry:
             outcome = registry.import_structures(
-                source,
+                path,
                 column=column,
                 name_column=name_column,
                 batch_size=batch_size,
@@ -90,7 +93,7 @@ def import_command(
         sys.stderr.flush()
 
     with open_registry(db, author) as registry:
-        result = registry.import_records(source, progress=report if progress else None)
+        result = registry.import_records(path, progress=report if progress else None)
     typer.echo(result.summary())
     for reason in result.refused.values():
         typer.echo(f"refused: {reason}", err=True)
@@ -104,7 +107,7 @@ def export_command(
         str, typer.Option("--format", "-f", help="md (record files), json, csv or sdf.")
     ] = "md",
     out: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--out", help="Directory to write into (md needs one; others: stdout)."),
     ] = None,
     query: Annotated[
@@ -125,6 +128,12 @@ def export_command(
 
         registry export milnacipran --format json
     """
+    if out is not None and not out.strip():
+        raise typer.BadParameter("an empty path names nothing", param_hint="--out")
+    if out is not None and Path(out).is_file():
+        raise typer.BadParameter(
+            f"{out!r} is a file: give the directory to write into", param_hint="--out"
+        )
     if fmt not in ("md", "json", "csv", "sdf"):
         raise ValidationError(f"unknown export format {fmt!r} (md, json, csv, sdf)")
     with open_registry(db) as registry:

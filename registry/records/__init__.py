@@ -9,20 +9,14 @@ from registry.records.files import (
     read,
     safe_path,
 )
-from registry.records.markdown import (
-    Record,
-    check_note_body,
-    citations,
-    digest,
-    parse,
-    render,
-    slugify,
-)
+from registry.records.markdown import Record, digest, parse, render, slugify
+from registry.records.note_text import check_note_body, check_one_line, citations
 
 __all__ = [
     "Record",
     "bundled_records_dir",
     "check_note_body",
+    "check_one_line",
     "citations",
     "digest",
     "iter_record_files",

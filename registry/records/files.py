@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from registry.errors import RecordFileError, RegistryError, ValidationError
+from registry.errors import InputFileError, RecordFileError, RegistryError, ValidationError
 from registry.records.markdown import Record, parse
 
 __all__ = ["bundled_records_dir", "iter_record_files", "problems", "read", "safe_path"]
@@ -65,6 +65,8 @@ def read(path: Path) -> tuple[Record, str]:
 
 def iter_record_files(directory: Path) -> Iterator[Path]:
     """The ``*.md`` files directly in ``directory``, sorted; none may lead outside it."""
+    if not directory.exists():
+        raise InputFileError(f"{directory}: no such file or directory")
     if not directory.is_dir():
         raise RecordFileError(f"{directory}:0: not a directory of record files")
     root = directory.resolve()

@@ -49,11 +49,10 @@ import yaml
 from registry import cas as cas_numbers
 from registry.errors import RecordFileError, ValidationError
 from registry.models import CAS_ROLES, IDENTIFIER_KINDS, CasEntry, Identifier, Note
+from registry.records.note_text import FENCE, HEADING, check_note_body, citations, one_line
 
 __all__ = [
     "Record",
-    "check_note_body",
-    "citations",
     "digest",
     "parse",
     "render",
@@ -62,10 +61,7 @@ __all__ = [
 
 _KNOWN = ("name", "smiles", "cas", "identifiers", "synonyms")
 _OTHER_KINDS = tuple(k for k in IDENTIFIER_KINDS if k not in ("cas", "synonym"))
-_CITATION = re.compile(r"\[\^([^\]\s]+)\]")
-_HEADING = re.compile(r"^(#{1,2})\s+(.*?)\s*#*\s*$")
 _SOURCE_COMMENT = re.compile(r"^<!--\s*source:\s*(.*?)\s*-->\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,48 +121,6 @@ def slugify(name: str) -> str:
     return slug[:100].rstrip("-") or "compound"
 
 
-def citations(body: str) -> tuple[str, ...]:
-    """The citation markers a note cites, in order of first use.
-
-    >>> citations("receptors[^4][^7]. Pain[^1], again[^4].")
-    ('4', '7', '1')
-    """
-    return tuple(dict.fromkeys(_CITATION.findall(body)))
-
-
-def check_note_body(body: str) -> str:
-    """A note body as stored: surrounding blank lines removed, no ``#``/``##`` headings.
-
-    Level-1 and level-2 headings delimit notes in a record file, so a body may only use
-    ``###`` and deeper.
-
-    >>> check_note_body("\\n\\nSome text.\\n\\n")
-    'Some text.'
-    >>> check_note_body("## Mechanism\\ntext")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    registry.errors.ValidationError: line 1 of the note is a '#' or '##' heading; use '###' ...
-    """
-    lines = body.replace("\r\n", "\n").split("\n")
-    fenced = False
-    for number, line in enumerate(lines, 1):
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and _HEADING.match(line):
-            raise ValidationError(
-                f"line {number} of the note is a '#' or '##' heading; "
-                "use '###' or deeper inside a note"
-            )
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    text = "\n".join(line.rstrip() for line in lines)
-    if not text:
-        raise ValidationError("the note is empty")
-    return text
-
-
 def digest(record: Record) -> str:
     """A fingerprint of a record's content (what :func:`render` would write).
 
@@ -186,6 +140,13 @@ class _DuplicateKey(yaml.constructor.ConstructorError):
         self.first = first
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that is well formed but not allowed in a record file."""
+
+    def __init__(self, problem: str, mark: Any) -> None:  # PyYAML's pure or C Mark
+        super().__init__(problem=problem, problem_mark=mark)
+
+
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing a mapping that gives one key twice.
 
@@ -193,6 +154,16 @@ class _Loader(yaml.SafeLoader):
     ``smiles: CCN`` would register CCN. Keys are compared as constructed (``'a'`` and ``a``,
     ``1`` and ``1.0`` are the same key); merge keys (``<<``) are left to PyYAML.
     """
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # An alias (``*a``) repeats a node by reference: a few hundred bytes of nested aliases
+        # expand to gigabytes. A record file has no use for them.
+        if self.check_event(yaml.AliasEvent):
+            event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _Refused(
+                f"YAML alias *{event.anchor} (record files do not use aliases)", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         first: dict[Any, yaml.Node] = {}
@@ -362,9 +333,9 @@ def _notes(lines: Sequence[str], first_line: int, default: str) -> tuple[Note, .
     while index < len(lines):
         line = lines[index]
         number = first_line + index
-        if _FENCE.match(line):
+        if FENCE.match(line):
             fenced = not fenced
-        heading = None if fenced else _HEADING.match(line)
+        heading = None if fenced else HEADING.match(line)
         if heading and len(heading.group(1)) == 1:
             if seen_title or section is not None:
                 raise _Problem(number, "only one '# Title' line is allowed, before the sections")
@@ -409,12 +380,13 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
         if not lines or lines[0].strip() != "---":
             raise _Problem(1, "a record file starts with '---' and YAML front matter")
         try:
-            end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+            # At the start of a line: YAML indents a '---' inside a multi-line value.
+            end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == "---")
         except StopIteration:
             raise _Problem(len(lines), "the front matter is not closed with '---'") from None
         front = "\n".join(lines[1:end])
         try:
-            node = yaml.compose(front, Loader=yaml.SafeLoader)
+            node = yaml.compose(front, Loader=_Loader)
             data = yaml.load(front, Loader=_Loader)
         except _DuplicateKey as error:
             # front-matter line n (0-based) is file line n + 2
@@ -441,11 +413,20 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
+    text = _dump(data, allow_unicode=True)
+    # PyYAML writes NEL and the Unicode line and paragraph separators as they are, and reads
+    # them back as line breaks (folded to spaces): escape everything in such a file instead.
+    if any(char in text for char in "\x85\u2028\u2029"):
+        text = _dump(data, allow_unicode=False)
+    return text
+
+
+def _dump(data: Mapping[str, Any], *, allow_unicode: bool) -> str:
     return str(
         yaml.safe_dump(
             dict(data),
             sort_keys=False,
-            allow_unicode=True,
+            allow_unicode=allow_unicode,
             default_flow_style=False,
             width=100,
         )
@@ -483,9 +464,11 @@ def render(record: Record) -> str:
     for name, value in record.extra.items():
         front.setdefault(name, value)
     front.update(known)
-    parts = ["---\n", _yaml(front), "---\n", "\n", f"# {record.title}\n"]
+    parts = ["---\n", _yaml(front), "---\n", "\n", f"# {one_line(record.title)}\n"]
     for note in record.notes:
-        parts.append(f"\n## {note.section}\n")
+        # A closing '##' keeps a section name's own trailing '#' ("C#") in the heading.
+        closing = " ##" if note.section.endswith("#") else ""
+        parts.append(f"\n## {note.section}{closing}\n")
         if note.source and note.source != default:
             parts.append(f"<!-- source: {note.source} -->\n")
         parts.append(f"\n{note.body}\n")

@@ -35,14 +35,16 @@ def add_note(
     headings (they delimit notes in record files). Its citations are the ``[^n]`` markers it
     uses. A note the compound has already (same section, body and source) is not added again.
     """
-    if not section.strip():
-        raise ValidationError("a note needs a section name")
-    if "\n" in section or section.strip().startswith("#"):
-        raise ValidationError("a section name is one line of text, without '#'")
     check_text(section, body, source)
+    section = records.check_one_line(section, "section name")
+    if not section:
+        raise ValidationError("a note needs a section name")
+    if section.startswith("#"):
+        raise ValidationError("a section name is one line of text, without '#'")
+    source = records.check_one_line(source, "source")
     text = records.check_note_body(body)
     note = Note(
-        section=section.strip(),
+        section=section,
         body=text,
         source=source,
         citations=records.citations(text),

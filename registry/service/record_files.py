@@ -228,6 +228,8 @@ def export(
     """Write compounds as record files or a table (see :meth:`Registry.export`)."""
     if fmt == "md" and out is None:
         raise ValidationError("md export writes one file per compound: give out=DIR")
+    if out is not None:
+        _check_output_folder(out)
     with store.read() as connection:
         every = store.all_ids(connection)
         # a compound named by two queries is written once
@@ -249,6 +251,15 @@ def export(
     target = folder / f"registry.{fmt}"
     target.write_bytes(text.encode("utf-8"))
     return [target]
+
+
+def _check_output_folder(out: Path | str) -> None:
+    """``out`` names a directory that exists or can be made, not a file and not nothing."""
+    if not str(out).strip():
+        raise ValidationError("out is empty: give the directory to write into")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(f"out={str(folder)!r} is a file: give the directory to write into")
 
 
 def _file_slugs(

@@ -201,8 +201,9 @@ def stored_notes(notes: Iterable[Note], source: str, author: str) -> list[Note]:
     return [
         replace(
             n,
+            section=records.check_one_line(n.section, "section name"),
             body=records.check_note_body(n.body),
-            source=n.source or source,
+            source=records.check_one_line(n.source, "source") or source,
             author=n.author or author,
             citations=n.citations or records.citations(n.body),
         )

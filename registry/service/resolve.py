@@ -262,6 +262,17 @@ def resolve_unregistered(store: Store, query: str, resolver: Resolver | None) ->
     if resolved is None:
         raise NotFound(
             f"{query!r} is not in the registry and nothing resolves it here; give its "
-            "structure with structure=SMILES"
+            f"structure with structure=SMILES{_as_structure(query)}"
         )
     return resolved
+
+
+def _as_structure(query: str) -> str:
+    """Why ``query`` is no structure, when it reads as one (or parses but is refused)."""
+    try:
+        chem.parse(query)
+    except InvalidStructure as error:
+        refused = not str(error).startswith("cannot read")
+        if refused or classify(query).kind is QueryKind.SMILES:
+            return f" (as a structure: {error})"
+    return ""

@@ -78,7 +78,9 @@ class StructureImportReport:
         lines = ""
         if self.invalid:
             shown = ", ".join(str(n) for n in self.invalid[:10])
-            lines = f"; unreadable at line {shown}{' ...' if len(self.invalid) > 10 else ''}"
+            more = " ..." if len(self.invalid) > 10 else ""
+            plural = "s" if len(self.invalid) > 1 else ""
+            lines = f"; unreadable at line{plural} {shown}{more}"
         return f"{self.source}: {', '.join(parts)}{resumed}{lines}"
 
 
