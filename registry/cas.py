@@ -107,14 +107,21 @@ def _residue(text: str) -> int | None:
     return (high + low + tail) % 10
 
 
-DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u02d7\u00ad"
-"""Characters that people and word processors put where a hyphen belongs; each is read as one."""
+DASHES = (
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\u02d7\u00ad"
+    # the rest of Unicode's dash punctuation (category Pd), of every script
+    "\u058a\u05be\u1400\u1806\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32"
+    "\U00010ead"
+)
+"""Characters that people and word processors put where a hyphen belongs; each is read as one:
+every Unicode dash (category Pd), the minus sign, the hyphen bullet, the modifier minus and
+the soft hyphen."""
 _DASH_TO_HYPHEN = str.maketrans(dict.fromkeys(DASHES, "-"))
 # Invisible characters that survive str.strip(): zero-width space, joiners, byte-order mark, and
 # the marks and isolates that set the direction of right-to-left text.
 _INVISIBLE = str.maketrans(
     dict.fromkeys(
-        "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+        "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
         "\u2066\u2067\u2068\u2069",
         None,
     )

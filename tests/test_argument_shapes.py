@@ -285,3 +285,20 @@ def test_cli_lookup_add_refuses_an_in_memory_database(cli: CliRunner) -> None:
 
 def test_cli_db_init_refuses_an_in_memory_database(cli: CliRunner) -> None:
     _refused(cli.invoke(app, ["db", "init", "--db", "sqlite://"]), "sqlite://")
+
+
+def test_lookups_take_their_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, reference_dir: Path, tmp_path: Path
+) -> None:
+    import registry
+
+    monkeypatch.setenv("REGISTRY_DATA_DIR", str(reference_dir))
+    monkeypatch.setenv("REGISTRY_DB", f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    monkeypatch.setenv("REGISTRY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("REGISTRY_OFFLINE", "1")
+    (one,) = registry.lookup_many(["50-78-2"])
+    assert one.found
+    assert one.candidates[0].name.lower() == "aspirin"
+    assert registry.lookup("50-78-2").candidates == one.candidates
+    with pytest.raises(TypeError, match="look one query up with registry.lookup"):
+        registry.lookup_many("aspirin")

@@ -70,29 +70,39 @@ def _open(settings: Settings) -> OpenRegistry:
 
 def lookup_many(
     texts: Sequence[str],
-    settings: Settings,
+    settings: Settings | None = None,
     sources: Sequence[Source] | None = None,
     *,
     exhaustive: bool = False,
 ) -> list[LookupResult]:
     """Look many queries up, each source asked once for all queries still open.
 
-    ``sources`` defaults to :func:`default_chain`. Never raises for a source that cannot answer
-    (PubChem down, offline cache miss): each affected result carries a warning instead. See
+    ``settings`` default to the environment's (as the command's do), ``sources`` to
+    :func:`default_chain`. Never raises for a source that cannot answer (PubChem down, offline
+    cache miss): each affected result carries a warning instead. See
     :func:`registry.sources.chain.lookup_many`.
     """
+    if isinstance(texts, str | bytes):
+        raise TypeError(
+            f"texts must be a sequence of queries, not {type(texts).__name__}: "
+            "look one query up with registry.lookup"
+        )
+    texts = list(texts)
+    settings = settings or Settings.from_env()
     with _chain(settings, sources) as asked:
         return chain.lookup_many(texts, settings, asked, exhaustive=exhaustive)
 
 
 def lookup(
     text: str,
-    settings: Settings,
+    settings: Settings | None = None,
     sources: Sequence[Source] | None = None,
     *,
     exhaustive: bool = False,
 ) -> LookupResult:
     """Look one query up: the own registry, the offline index, then PubChem unless offline.
+
+    ``settings`` default to the environment's, as the command's do.
 
     By default the chain stops at the first source that knows the query; ``exhaustive=True``
     asks every source (which is what finds conflicts between them).
@@ -102,6 +112,7 @@ def lookup(
             result carries suggestions).
         PubChemUnavailable: PubChem was needed and could not be reached.
     """
+    settings = settings or Settings.from_env()
     with _chain(settings, sources) as asked:
         return chain.lookup(text, settings, asked, exhaustive=exhaustive)
 
