@@ -300,5 +300,5 @@ def test_lookups_take_their_settings_from_the_environment(
     assert one.found
     assert one.candidates[0].name.lower() == "aspirin"
     assert registry.lookup("50-78-2").candidates == one.candidates
-    with pytest.raises(TypeError, match="look one query up with registry.lookup"):
+    with pytest.raises(TypeError, match=r"look one query up with registry\.lookup"):
         registry.lookup_many("aspirin")

@@ -65,7 +65,7 @@ def test_wide_table_shows_rules_and_errors() -> None:
         "CC(C)C1=NC(=CS1)CN(C)C(=O)N[C@@H](C(C)C)C(=O)N[C@@H](CC2=CC=CC=C2)"
         "C[C@@H]([C@H](CC3=CC=CC=C3)NC(=O)OCC4=CN=CS4)O"
     )
-    result = runner.invoke(app, ["descriptors", "CCO", ritonavir, "C1CC"])
+    result = runner.invoke(app, ["--wide", "descriptors", "CCO", ritonavir, "C1CC"])
     assert result.exit_code == 1
     header, _, *rows = result.output.splitlines()
     assert header.split()[:4] == ["input", "MW", "exact", "mass"]
@@ -74,6 +74,23 @@ def test_wide_table_shows_rules_and_errors() -> None:
     assert "fail: MW 721>500, logP 5.905>5, N+O 11>10" in rows[1]
     assert "fail: RotB 17>10, TPSA 145.8>140" in rows[1]
     assert "unclosed ring" in rows[2]
+
+
+def test_a_narrow_terminal_keeps_the_rules_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["descriptors", "CCO", "c1ccccc1O", "C1CC"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = lines[0].split()
+    assert header[0] == "input"
+    assert header[-3:] == ["lipinski", "veber", "error"]
+    note = result.output[result.output.index("\n(") + 1 :]
+    assert note.startswith("(")
+    assert "not shown: " in note
+    assert " ".join(note.split()).endswith("registry --wide ... or --format json shows all)")
+    assert "MW" not in note  # the first columns stay; the note names only those left out
+    assert "unclosed ring" in result.output
 
 
 def test_a_single_bad_structure_is_one_error_line() -> None:

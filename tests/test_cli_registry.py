@@ -18,6 +18,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
         if name.startswith("REGISTRY_"):
             monkeypatch.setenv(name, value)
     monkeypatch.delenv("REGISTRY_DB", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")  # whole tables: these tests read what is in them
     runner = CliRunner()
     db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
 

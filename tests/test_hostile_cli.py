@@ -252,3 +252,17 @@ def test_a_defect_is_one_line_and_the_traceback_needs_debug(tmp_path: Path) -> N
     assert shown.returncode == 1
     assert "Traceback" in shown.stderr.decode()
     assert "RuntimeError: the row cannot be built" in shown.stderr.decode()
+
+
+def test_a_csv_field_longer_than_the_csv_module_allows_is_one_unreadable_row(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "wide.csv").write_text(
+        "smiles,name\nCCO,ethanol\n" + "C" * 200_000 + ",long\nc1ccccc1,benzene\n"
+    )
+    result = run(tmp_path, "import", "wide.csv")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode() == (
+        "wide.csv: 2 added, 0 already registered, 0 repeated in the file, 1 unreadable; "
+        "unreadable at line 3\n"
+    )

@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from registry import __version__
+from registry.cli.output import Tables
 from registry.errors import InputFileError, RegistryError
 
 # The library's errors name Python parameters (``pick=N``, ``link=True``); a user of the command
@@ -24,6 +25,7 @@ FLAGS: dict[str, str] = {
     "column": "--column",
     "min_similarity": "--min",
     "out": "--out",
+    "encoding": "--encoding",
 }
 _PARAMETER = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True\b)?")
 
@@ -185,6 +187,12 @@ def _root(
             help="Print the version and exit.",
         ),
     ] = False,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide", help="Show tables whole, however wide (else they fit the terminal)."
+        ),
+    ] = False,
     debug: Annotated[
         bool,
         typer.Option(
@@ -196,3 +204,4 @@ def _root(
     ] = False,
 ) -> None:
     """A chemical compound registry with CAS Registry Number validation."""
+    Tables.whole = wide

@@ -210,7 +210,9 @@ def _render(rows: Sequence[DescriptorRow], fmt: OutputFormat, all_descriptors: b
     columns = ["input", *(_SHORT.get(n, n) for n in names), *rules]
     if any(not r.ok for r in rows):
         columns.append("error")
-    return render([_flat_row(r, table=True) for r in rows], fmt, columns)
+    # In a narrow terminal the rule verdicts and errors stay; descriptor columns give way.
+    keep = {*rules, "error"}
+    return render([_flat_row(r, table=True) for r in rows], fmt, columns, keep=keep)
 
 
 @app.command("descriptors")

@@ -194,7 +194,8 @@ def lookup_command(
     if add:  # number the candidates as --pick takes them
         rows = [{"#": i, **row} for i, row in enumerate(rows, 1)]
         columns = ("#", *_COLUMNS)
-    typer.echo(render(rows, fmt, columns))
+    # The flags (ambiguous, conflict) and the CID stay however narrow the terminal.
+    typer.echo(render(rows, fmt, columns, keep={"cid", "flags"}))
     unanswered = [r for r in results if not r.found and r.warnings]
     for result in results:
         if result.found:  # answered offline while a source could not answer
