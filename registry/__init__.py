@@ -56,9 +56,16 @@ if TYPE_CHECKING:
         SearchHit,
         SearchResults,
     )
+    from registry.property_models import (
+        CompoundProperties,
+        GhsClassification,
+        HazardStatement,
+        PropertyResults,
+    )
     from registry.service import ImportReport, Registry, Resolved
     from registry.service.admin import database_info, init_database, upgrade_database
     from registry.service.lookups import lookup, lookup_many
+    from registry.service.pubchem_properties import properties, properties_many
     from registry.service.structure_import import StructureImportReport, import_structures
     from registry.sources.pubchem import PubChemClient
     from registry.sources.reference import ReferenceIndex
@@ -101,6 +108,11 @@ _LAZY: dict[str, str] = {
         ("StructureImportReport", "import_structures"), "registry.service.structure_import"
     ),
     **dict.fromkeys(("lookup", "lookup_many"), "registry.service.lookups"),
+    **dict.fromkeys(("properties", "properties_many"), "registry.service.pubchem_properties"),
+    **dict.fromkeys(
+        ("CompoundProperties", "GhsClassification", "HazardStatement", "PropertyResults"),
+        "registry.property_models",
+    ),
     "PubChemClient": "registry.sources.pubchem",
     "ReferenceIndex": "registry.sources.reference",
 }
@@ -114,10 +126,13 @@ __all__ = [
     "CasStatus",
     "Compound",
     "CompoundList",
+    "CompoundProperties",
     "Descriptor",
     "DescriptorRow",
     "Descriptors",
     "DuplicateCompound",
+    "GhsClassification",
+    "HazardStatement",
     "Identifier",
     "Identifiers",
     "ImportReport",
@@ -130,6 +145,7 @@ __all__ = [
     "NotFound",
     "Note",
     "Property",
+    "PropertyResults",
     "PubChemClient",
     "PubChemError",
     "PubChemUnavailable",
@@ -160,6 +176,8 @@ __all__ = [
     "init_database",
     "lookup",
     "lookup_many",
+    "properties",
+    "properties_many",
     "upgrade_database",
     "validate_csv",
     "validate_many",

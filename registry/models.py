@@ -9,6 +9,8 @@ import dataclasses as _dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from registry.property_models import Property as Property
+
 DescriptorValue = float | int | str | None
 
 
@@ -261,17 +263,6 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
-class Property:
-    """A computed or measured property, with where it came from."""
-
-    name: str
-    value: float | None
-    unit: str = ""
-    source: str = ""
-    toolkit_version: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class AuditEntry:
     """One change to the registry: what, to which record, when and by whom."""
 
@@ -442,6 +433,7 @@ class Candidate:
         formula, inchikey, cid, smiles, inchi, iupac_name, molecular_weight: identifiers.
         synonyms: other names (may be truncated by the source).
         origin: finer provenance (file, URL) of the facts.
+        properties: computed properties the source gave with the answer (PubChem's).
     """
 
     source: str
@@ -457,6 +449,7 @@ class Candidate:
     molecular_weight: float | None = None
     synonyms: tuple[str, ...] = ()
     origin: str = ""
+    properties: tuple[Property, ...] = ()
 
     @property
     def cas_numbers(self) -> tuple[str, ...]:

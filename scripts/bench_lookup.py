@@ -12,8 +12,15 @@
    pubchempy loop (`get_compounds(name, "name")` then `.synonyms`); then our second run, which
    must make zero requests. The rate limit is raised for this part (the request count does not
    depend on it; tests check the limiter itself).
+4. Requests for the properties of the same --names compounds (``registry properties``, also
+   what ``lookup --properties`` adds): computed only, then with --experimental (one PUG-View
+   request per CID), each on a fresh cache and again on the filled one; beside them a plain
+   pubchempy loop (``get_compounds`` gives the computed ones, one request per name) and that
+   loop plus one PUG-View GET per CID (pubchempy has no PUG-View call). Also the share of the
+   recorded experimental values (tests/data/pubchem) read to a number and unit.
 
-    python scripts/bench_lookup.py [--runs 11] [--names 200]   (--names 0 skips part 3)
+    python scripts/bench_lookup.py [--runs 11] [--names 200]   (--names 0 skips parts 3-4)
+    python scripts/bench_lookup.py --only-properties [--names 200]
 
 The index is built first (in a temporary REGISTRY_DATA_DIR) so start-up is measured warm.
 """
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import os
 import statistics
 import subprocess
@@ -166,10 +174,72 @@ def requests(names_count: int, settings: Settings) -> None:
     print(f"registry, second run : {second:4d} requests (cache)")
 
 
+def property_requests(names_count: int, settings: Settings) -> None:
+    import urllib.request
+
+    import pubchempy
+    from fake_pubchem import FakePubChem, compounds_from_chemicals
+
+    from registry.service.pubchem_properties import properties_many
+
+    compounds = compounds_from_chemicals(names_count, start=1000)
+    names = [c.title for c in compounds]
+    with FakePubChem(compounds) as server, tempfile.TemporaryDirectory() as tmp:
+        fast = settings.replace(pubchem_url=server.url, pubchem_rate_per_second=1000,
+                                pubchem_rate_per_minute=100000)  # fmt: skip
+        for label, experimental in (("--properties (computed)", False), ("--experimental", True)):
+            run = fast.replace(cache_dir=Path(tmp) / label.strip("-").split()[0])
+            server.reset()
+            found = properties_many(names, run, experimental=experimental, rdkit=False)
+            first, views = len(server.requests), len(server.view_requests())
+            server.reset()
+            properties_many(names, run, experimental=experimental, rdkit=False)
+            again = len(server.requests)
+            answered = sum(1 for r in found if r.cid is not None and not r.error)
+            print(f"registry properties {label:<24}: first run {first:4d} requests "
+                  f"({views} PUG-View), cached run {again:4d}; {answered} answered")  # fmt: skip
+        server.reset()
+        old_base = pubchempy.API_BASE
+        pubchempy.API_BASE = server.url
+        try:
+            cids = [c.cid for name in names for c in pubchempy.get_compounds(name, "name")][:]
+        finally:
+            pubchempy.API_BASE = old_base
+        plain = len(server.requests)
+        view_base = server.url.replace("/pug", "/pug_view")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        for cid in cids:
+            with contextlib.suppress(OSError):  # a 404 (no record) is still a request
+                opener.open(f"{view_base}/data/compound/{cid}/JSON").read()
+        print(f"plain pubchempy get_compounds loop          : {plain:4d} requests (no cache)")
+        print(f"  plus one PUG-View GET per CID             : {len(server.requests):4d} requests")
+    parsed_share()
+
+
+def parsed_share() -> None:
+    import json
+
+    from registry.sources.pubchem.pug_view import NAMED, read_record
+
+    data = ROOT / "tests" / "data" / "pubchem" / "cheminfo"
+    values = [
+        p
+        for path in sorted(data.glob("*.json"))
+        if '"Record"' in path.read_text(encoding="utf-8")[:200]
+        for p in read_record(json.loads(path.read_text(encoding="utf-8")), "").experimental
+    ]
+    named = [p for p in values if p.name in NAMED]
+    for label, group in (("the named properties", named), ("every heading", values)):
+        parsed = sum(p.value is not None for p in group)
+        print(f"recorded experimental values, {label:<20}: {parsed}/{len(group)} read to a "
+              f"number and unit ({parsed / len(group):.0%}), the rest kept as text")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--names", type=int, default=200)
+    parser.add_argument("--only-properties", action="store_true", help="only part 4")
     args = parser.parse_args()
     # An installed package's modules are compiled by pip; this checkout may not be (this machine
     # sets PYTHONDONTWRITEBYTECODE), which would charge every timed process for compiling them.
@@ -180,6 +250,9 @@ def main() -> None:
         env = {**os.environ, "REGISTRY_DATA_DIR": f"{tmp}/data", "REGISTRY_CACHE_DIR": f"{tmp}/c"}
         env.pop("REGISTRY_OFFLINE", None)
         settings = Settings.from_env(env)
+        if args.only_properties:
+            property_requests(args.names, settings)
+            return
         startup(args.runs, env, "no registry database")
         # The registry database exists, seeded with the bundled records, and does not hold
         # aspirin: the own registry is still asked first (through the stdlib probe).
@@ -190,6 +263,7 @@ def main() -> None:
         registry_throughput(settings)
         if args.names:
             requests(args.names, settings)
+            property_requests(args.names, settings)
 
 
 if __name__ == "__main__":

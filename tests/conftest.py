@@ -29,11 +29,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
     Commands run by tests (in this process or as subprocesses) without settings of their own
     use these throw-away directories instead of the user's data and cache directories, and
-    never a registry database named by ``REGISTRY_DB``.
+    never a registry database named by ``REGISTRY_DB``; tables are 100 columns wide.
     """
     os.environ["REGISTRY_DATA_DIR"] = str(_USER_DIRS / "data")
     os.environ["REGISTRY_CACHE_DIR"] = str(_USER_DIRS / "cache")
     os.environ.pop("REGISTRY_DB", None)
+    # Commands lay tables out for the width a pipe has (100 columns); GNU readline, which
+    # pytest loads, puts COLUMNS=80 into the environment subprocesses inherit.
+    os.environ["COLUMNS"] = "100"
+    os.environ["LINES"] = "24"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -6,10 +6,14 @@ A ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread. It answer
   with the identifier in the path or by POST with a ``namespace=value`` form body (pubchempy's
   and our client's way);
 * the derived operations our client uses (``cids``, ``property/...``, ``synonyms``) from a
-  compound table built from those recordings, plus optional extra compounds (the benchmark adds
-  rows of the ``chemicals`` table, with generated PC_Compounds records);
+  compound table built from those recordings (computed properties such as XLogP and TPSA from
+  the recorded PC_Compounds records and PUG-View records), plus optional extra compounds (the
+  benchmark adds rows of the ``chemicals`` table, with generated PC_Compounds records);
+* PUG-View records (``/rest/pug_view/data/compound/<cid>/JSON``, optionally ``?heading=``, the
+  record pruned to the sections under that heading as PubChem does; 404 when it has none);
 * scripted faults for the next N requests: 503 with a JSON or HTML body (with Retry-After), 504,
-  a stall past the client's timeout, a dropped connection, malformed JSON.
+  a stall past the client's timeout, a dropped connection, malformed JSON; or a fault on the
+  n-th PUG-View request only (:meth:`FakePubChem.fail_view`).
 
 Every request is recorded with its monotonic arrival time in ``requests``.
 """
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pubchempy
+from fake_pubchem_records import VIEW_COMPUTED, computed_of, pruned, recorded_smiles, view_facts
 
 DATA = Path(__file__).parent / "data" / "pubchem"
 GREEN = (
@@ -48,9 +53,11 @@ class FakeCompound:
     inchikey: str = ""
     iupac: str = ""
     synonyms: list[str] = field(default_factory=list)
+    computed: dict[str, Any] = field(default_factory=dict)
 
     def properties(self) -> dict[str, Any]:
         return {
+            **self.computed,
             "CID": self.cid,
             "Title": self.title,
             "MolecularFormula": self.formula,
@@ -107,6 +114,9 @@ class FakePubChem:
         self.names: dict[tuple[str, str], list[int]] = {}
         self.requests: list[tuple[float, str, str]] = []
         self.faults: list[tuple[str, float | None]] = []
+        self.views: dict[int, dict[str, Any]] = {}
+        self.view_faults: dict[int, str] = {}
+        self.view_count = 0
         self.throttle = GREEN
         self.stall_seconds = stall_seconds
         self._lock = threading.Lock()
@@ -134,6 +144,9 @@ class FakePubChem:
             entry = json.loads(line)
             body = (DATA / entry["body_path"]).read_bytes()
             url = entry["url"]
+            if "/pug_view/" in url:
+                self._load_view(json.loads(body)["Record"])
+                continue
             key = _normalise(entry["method"], urllib.parse.urlsplit(url).path, b"")
             self.replay[key] = (entry["status"], body, entry["content_type"])
             if entry["status"] != 200 or not entry["content_type"].endswith("json"):
@@ -152,11 +165,12 @@ class FakePubChem:
                     title=parts[2] if parts[1] == "name" else parsed.iupac_name or "",
                     formula=parsed.molecular_formula or "",
                     weight=float(parsed.molecular_weight or 0),
-                    smiles=parsed.smiles or "",
+                    smiles=parsed.smiles or recorded_smiles(record),
                     inchi=parsed.inchi or "",
                     inchikey=parsed.inchikey or "",
                     iupac=parsed.iupac_name or "",
                 )
+                compound.computed = {**computed_of(parsed), **compound.computed}
                 self.compounds[parsed.cid] = compound
                 cids = self.names.setdefault((parts[1], parts[2]), [])
                 if parsed.cid not in cids:
@@ -175,6 +189,29 @@ class FakePubChem:
                 )
             )
 
+    def _load_view(self, record: dict[str, Any]) -> None:
+        """A PUG-View record: served as recorded, and its identity and computed properties."""
+        cid = int(record["RecordNumber"])
+        self.views[cid] = record
+        facts = view_facts(record)
+        if "InChIKey" not in facts:
+            return  # a single section (the GHS one of 643785): no compound to describe
+        compound = self.compounds.get(cid) or FakeCompound(
+            cid=cid,
+            title=str(record.get("RecordTitle", "")),
+            formula=facts.get("Molecular Formula", ""),
+            weight=facts.get("Molecular Weight"),
+            smiles=facts.get("Canonical SMILES", facts.get("SMILES", "")),
+            inchi=facts.get("InChI", ""),
+            inchikey=facts.get("InChIKey", ""),
+            iupac=facts.get("IUPAC Name", ""),
+            synonyms=list(facts.get("Depositor-Supplied Synonyms", [])),
+        )
+        for heading, name in VIEW_COMPUTED.items():
+            if heading in facts:
+                compound.computed.setdefault(name, facts[heading])
+        self.add(compound)
+
     # -- control ------------------------------------------------------------------------------
 
     @property
@@ -188,9 +225,19 @@ class FakePubChem:
         with self._lock:
             self.faults.extend([(kind, retry_after)] * times)
 
+    def fail_view(self, nth: int, kind: str = "503-json") -> None:
+        """Answer the ``nth`` PUG-View request from now (1 = the next) with a fault."""
+        with self._lock:
+            self.view_faults[self.view_count + nth] = kind
+
+    def view_requests(self) -> list[str]:
+        """The paths of the PUG-View requests received, in order."""
+        return [path for _, _, path in self.requests if "/pug_view/" in path]
+
     def reset(self) -> None:
         with self._lock:
             self.faults.clear()
+            self.view_faults.clear()
             self.requests.clear()
             self.throttle = GREEN
 
@@ -200,9 +247,10 @@ class FakePubChem:
 
     def stop(self) -> None:
         self._stop.set()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for a loop that never started otherwise
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
     def __enter__(self) -> FakePubChem:
         return self.start()
@@ -211,6 +259,22 @@ class FakePubChem:
         self.stop()
 
     # -- answers ------------------------------------------------------------------------------
+
+    def view(self, path: str) -> tuple[int, bytes]:
+        """A PUG-View answer: the record, pruned to ``?heading=`` when given."""
+        split = urllib.parse.urlsplit(path)
+        parts = [p for p in urllib.parse.unquote(split.path).split("/") if p]
+        heading = dict(urllib.parse.parse_qsl(split.query)).get("heading")
+        try:
+            cid = int(parts[parts.index("compound") + 1])
+        except (ValueError, IndexError):
+            return _fault(400, "PUGVIEW.BadRequest", "Invalid record number")
+        record = self.views.get(cid)
+        if record is not None and heading:
+            record = pruned(record, heading.lower())
+        if record is None:
+            return _fault(404, "PUGVIEW.NotFound", "No data found")
+        return 200, json.dumps({"Record": record}).encode()
 
     def answer(self, key: str) -> tuple[int, bytes]:
         if key in self.replay:
@@ -270,13 +334,21 @@ class FakePubChem:
             def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                is_view = "/pug_view/" in self.path
                 with fake._lock:
                     fake.requests.append((time.monotonic(), method, self.path))
                     fault = fake.faults.pop(0) if fake.faults else None
+                    if is_view:
+                        fake.view_count += 1
+                        kind = fake.view_faults.pop(fake.view_count, None)
+                        fault = fault or ((kind, None) if kind else None)
                 if fault is not None:
                     self._fault(*fault)
                     return
-                status, content = fake.answer(_normalise(method, self.path, body))
+                if is_view:
+                    status, content = fake.view(self.path)
+                else:
+                    status, content = fake.answer(_normalise(method, self.path, body))
                 self._send(status, content, "application/json")
 
             def _send(self, status: int, content: bytes, ctype: str, **headers: str) -> None:

@@ -79,3 +79,12 @@ def test_a_note_names_the_columns_left_out(monkeypatch: pytest.MonkeyPatch) -> N
     assert render(rows, OutputFormat.csv, ["name", "inchikey", "cid"]).splitlines()[1] == (
         "aspirin,BSYNRYMUTXBXSQ-UHFFFAOYSA-N,2244"
     )
+
+
+def test_cells_that_read_as_booleans_wrap_like_any_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    Tables.whole = False
+    table = render([{"flag": "True", "text": "word " * 40}], OutputFormat.table, ["flag", "text"])
+    assert table.splitlines()[2].split()[:3] == ["True", "word", "word"]
+    assert table.count("word") == 40
+    assert max(len(line) for line in table.splitlines()) <= 60

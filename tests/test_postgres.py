@@ -20,6 +20,7 @@ from registry.config import Settings
 from registry.service import Registry
 from registry.service.conflicts import retrying
 from registry.sources.chemicals_data import iter_pubchem_rows
+from registry.store import SCHEMA_REVISION
 
 
 def _ci() -> bool:
@@ -93,6 +94,67 @@ def test_cartridge_search_equals_in_process_search(cartridge_url: str, tmp_path:
         assert hits > 100  # the patterns do match real structures
 
 
+def test_cartridge_equals_the_embedded_index_and_the_loop(
+    cartridge_url: str, tmp_path: Path
+) -> None:
+    """The same structures in PostgreSQL (cartridge) and SQLite (search index): same answers,
+    for Tanimoto, Tversky, SMARTS and SMILES queries and counts; and both equal the loop."""
+    from registry.service import search as search_case
+
+    structures = _pubchem(400)
+    settings = _settings(tmp_path)
+    with (
+        Registry.open(cartridge_url, settings=settings, seed=False) as pg,
+        Registry.open(f"sqlite:///{tmp_path / 'e.sqlite'}", settings=settings, seed=False) as lite,
+    ):
+        assert pg.store.cartridge
+        assert lite.store.search_index is not None
+        pg.add_many(structures, with_descriptors=False, workers=1)
+        lite.add_many(structures, with_descriptors=False, workers=1)
+
+        def shown(hits: object) -> list[tuple[str, float | None]]:
+            return [(h.name, h.score) for h in hits]  # type: ignore[attr-defined]
+
+        for probe, threshold in itertools.product(SIMILAR_PROBES, (0.0, 0.3, 0.7)):
+            for how in ({}, {"metric": "tversky", "alpha": 0.2, "beta": 0.8}):
+                in_db = pg.search(similar=probe, min_similarity=threshold, limit=1000, **how)  # type: ignore[arg-type]
+                embedded = lite.search(similar=probe, min_similarity=threshold, limit=1000, **how)  # type: ignore[arg-type]
+                loop = search_case.search_similar(
+                    pg.store,
+                    probe,
+                    threshold,
+                    1000,
+                    use_index=False,
+                    **how,  # type: ignore[arg-type]
+                )
+                assert shown(in_db) == shown(embedded), (probe, threshold, how)
+                assert list(in_db) == list(loop), (probe, threshold, how)
+            many = lite.search_many(SIMILAR_PROBES, min_similarity=threshold, limit=1000)
+            assert [shown(r) for r in many] == [
+                shown(pg.search(similar=p, min_similarity=threshold, limit=1000))
+                for p in SIMILAR_PROBES
+            ]
+        queries = [(q, "smarts") for q in SUBSTRUCTURES] + [
+            (q, "smiles") for q in ("c1ccccc1C(=O)N", "C(=O)O", "c1ccncc1", "CCN")
+        ]
+        for query, kind in queries:
+            in_db = pg.search(substructure=query, query_format=kind, limit=5, count=True)  # type: ignore[arg-type]
+            embedded = lite.search(substructure=query, query_format=kind, limit=5, count=True)  # type: ignore[arg-type]
+            loop = search_case.search_substructure(
+                pg.store,
+                query,
+                5,
+                query_format=kind,
+                count=True,
+                use_index=False,  # type: ignore[arg-type]
+            )
+            assert shown(in_db) == shown(embedded), query
+            assert list(in_db) == list(loop), query
+            assert in_db.total == embedded.total == loop.total, query  # type: ignore[attr-defined]
+        exact = pg.search(stereoisomers=structures[0][0])
+        assert shown(exact) == shown(lite.search(stereoisomers=structures[0][0]))
+
+
 def test_cartridge_indexes_serve_the_searches(cartridge_url: str, tmp_path: Path) -> None:
     from sqlalchemy import create_engine, text
 
@@ -161,7 +223,7 @@ def test_db_commands_and_credentials_never_shown(
     info = json.loads(init.stdout)[0]
     assert info["created"] is True
     assert info["backend"] == "postgresql"
-    assert info["schema_revision"] == "0002"
+    assert info["schema_revision"] == SCHEMA_REVISION
     assert info["url"] == f"postgresql+psycopg://chemist:***@127.0.0.1:{port}/{database}"
     assert info["compounds"] >= 1  # the bundled records
     assert info["cartridge_available"] is postgres_server.has_rdkit
@@ -212,7 +274,7 @@ def test_db_commands_and_credentials_never_shown(
 
     upgrade = _cli(tmp_path, "db", "upgrade", "--db", with_password, "--format", "json")
     assert upgrade.returncode == 0, upgrade.stderr
-    assert json.loads(upgrade.stdout)[0]["previous_revision"] == "0002"
+    assert json.loads(upgrade.stdout)[0]["previous_revision"] == SCHEMA_REVISION
     assert SECRET not in upgrade.stdout + upgrade.stderr
 
 
@@ -358,3 +420,18 @@ def test_without_the_extension_search_falls_back_in_process(
     finally:
         with psycopg.connect(postgres_server.dsn("postgres"), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_postgresql_has_no_search_index(pg_url: str, tmp_path: Path) -> None:
+    """`registry db index` on PostgreSQL says why there is none; `db info` says what searches."""
+    done = _cli(tmp_path, "db", "index", "--db", pg_url)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: the registry at postgresql+psycopg://")
+    assert "has no search index: only a registry in an SQLite file has one" in done.stderr
+    info = _cli(tmp_path, "db", "info", "--db", pg_url, "-f", "json")
+    assert info.returncode == 0, info.stderr
+    shown = json.loads(info.stdout)[0]["search_index"]
+    assert shown in (
+        "none (postgresql; rdkit cartridge)",
+        "none (postgresql; none: every structure is read)",
+    )

@@ -22,6 +22,7 @@ __all__ = [
     "fingerprint_of",
     "substructure_match",
     "tanimoto",
+    "tversky",
 ]
 
 FINGERPRINT_RADIUS = 2
@@ -68,6 +69,24 @@ def tanimoto(a: bytes, b: bytes) -> float:
     """
     return float(
         DataStructs.TanimotoSimilarity(fingerprint_from_bytes(a), fingerprint_from_bytes(b))
+    )
+
+
+def tversky(a: bytes, b: bytes, alpha: float, beta: float) -> float:
+    """Tversky similarity of fingerprint ``a`` (weight ``alpha``) to ``b`` (weight ``beta``).
+
+    ``alpha = beta = 1`` is Tanimoto, ``alpha = beta = 0.5`` Dice.
+
+    >>> round(tversky(fingerprint("CCO"), fingerprint("CCCO"), 1.0, 0.0), 4)
+    0.8333
+    >>> tversky(fingerprint("CCO"), fingerprint("CCCO"), 1.0, 1.0) == tanimoto(
+    ...     fingerprint("CCO"), fingerprint("CCCO"))
+    True
+    """
+    return float(
+        DataStructs.TverskySimilarity(
+            fingerprint_from_bytes(a), fingerprint_from_bytes(b), alpha, beta
+        )
     )
 
 

@@ -38,6 +38,8 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "import_export",
     "export": "import_export",
     "db": "db",
+    "properties": "properties",
+    "enrich": "properties",
 }
 
 

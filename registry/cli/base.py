@@ -25,7 +25,13 @@ FLAGS: dict[str, str] = {
     "column": "--column",
     "min_similarity": "--min",
     "out": "--out",
+    "sheet": "--sheet",
     "encoding": "--encoding",
+    "limit": "--limit",
+    "metric": "--metric",
+    "alpha": "--alpha",
+    "beta": "--beta",
+    "query_format": "--query",
 }
 _PARAMETER = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True\b)?")
 

@@ -1,4 +1,4 @@
-"""``registry db init|upgrade|info``: set up and inspect the registry database."""
+"""``registry db init|upgrade|info|index``: set up and inspect the registry database."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ _ORDER = (
     "notes",
     "properties",
     "audit",
+    "search_index",
 )
 
 
@@ -97,5 +98,39 @@ def info_command(db: Db = None, fmt: Fmt = OutputFormat.table) -> None:
         REGISTRY_DB=postgresql+psycopg://chemist@dbhost/registry registry db info -f json
     """
     from registry.service.admin import database_info
+    from registry.service.search_admin import index_info
 
-    _show(database_info(db), fmt)
+    _show({**database_info(db), **index_info(db)}, fmt)
+
+
+@db_app.command("index")
+def index_command(
+    db: Db = None,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Delete the index and build it from the database.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="RDKit processes (default: one per CPU).", show_default=False
+        ),
+    ] = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Build or update the structure search index of an SQLite registry now.
+
+    Similarity and substructure search use an index kept beside the database file
+    (registry.sqlite-search/). Searches update it themselves, adding new compounds and
+    rebuilding it when it no longer matches the database; this command does that ahead of
+    time (after a large import, say) and reports its rows and size. PostgreSQL registries
+    search with the RDKit cartridge instead and have no index.
+
+    Examples:
+
+        registry db index
+
+        registry db index --rebuild --workers 2 -f json
+    """
+    from registry.service.search_admin import index_database
+
+    _show(index_database(db, rebuild=rebuild, workers=workers), fmt)

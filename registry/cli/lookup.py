@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +15,13 @@ from registry.cli.output import OutputFormat, render
 from registry.config import Settings
 from registry.errors import InputFileError, PubChemUnavailable
 from registry.models import LookupResult
+from registry.property_models import PropertyResults
 from registry.service.lookups import close_chain, default_chain, lookup_many
 from registry.sources.chain import choose
 from registry.sources.reference import ReferenceIndex, build_reference
 
 _COLUMNS = ("query", "source", "name", "cas", "formula", "inchikey", "cid", "flags")
+_PROPERTY_COLUMNS = ("property", "pubchem", "unit", "rdkit", "flag")
 _BATCH = 50
 
 cache_app = typer.Typer(help="The PubChem response cache.", no_args_is_help=True)
@@ -137,6 +140,14 @@ def lookup_command(
         str | None,
         typer.Option("--db", help="With --add: registry database URL (default: REGISTRY_DB)."),
     ] = None,
+    with_properties: Annotated[
+        bool,
+        typer.Option(
+            "--properties",
+            help="Also PubChem's computed properties (XLogP3, TPSA, counts, masses), with "
+            "RDKit's beside them; with --add they are stored with source, date and CID.",
+        ),
+    ] = False,
 ) -> None:
     """Look compounds up by name, CAS number, PubChem CID, InChIKey, InChI or SMILES.
 
@@ -160,6 +171,8 @@ def lookup_command(
         registry lookup caffeine --add      # register it, with its provenance
 
         registry lookup "some name" --add --pick 2
+
+        registry lookup caffeine --properties   # with PubChem's computed properties
 
     Exit status: 0 when everything was found, 1 when something was not, 2 on usage errors.
     """
@@ -191,11 +204,17 @@ def lookup_command(
         close_chain(sources)
     rows = [row for result in results for row in _rows(result)]
     columns: tuple[str, ...] = _COLUMNS
+    found = None
+    if with_properties:
+        found = _properties(results, settings)
+        columns = _with_properties(rows, found, fmt, columns)
     if add:  # number the candidates as --pick takes them
         rows = [{"#": i, **row} for i, row in enumerate(rows, 1)]
         columns = ("#", *_COLUMNS)
     # The flags (ambiguous, conflict) and the CID stay however narrow the terminal.
     typer.echo(render(rows, fmt, columns, keep={"cid", "flags"}))
+    if found is not None and fmt is OutputFormat.table:
+        typer.echo(_properties_table(found))
     unanswered = [r for r in results if not r.found and r.warnings]
     for result in results:
         if result.found:  # answered offline while a source could not answer
@@ -210,6 +229,46 @@ def lookup_command(
         raise PubChemUnavailable(f"{unanswered[0].warnings[-1]} (unanswered: {names}{more})")
     if not all(r.found for r in results):
         raise typer.Exit(1)
+
+
+def _properties(results: list[LookupResult], settings: Settings) -> PropertyResults:
+    """PubChem's computed properties of each result's first candidate with a CID."""
+    from registry.service.pubchem_properties import properties_many
+
+    cids = [next((c.cid for c in r.candidates if c.cid is not None), None) for r in results]
+    found = properties_many([c for c in dict.fromkeys(cids) if c is not None], settings)
+    for r in found.failed:
+        typer.echo(f"warning: properties of CID {r.query}: {r.error}", err=True)
+    return found
+
+
+def _with_properties(
+    rows: list[dict[str, Any]], found: PropertyResults, fmt: OutputFormat, columns: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Each row's computed properties: a list (JSON) or a column each (CSV)."""
+    by_cid = {r.cid: r for r in found}
+    names: dict[str, None] = {}
+    for row in rows:
+        result = by_cid.get(row.get("cid"))
+        values = result.computed if result is not None else ()
+        if fmt is OutputFormat.json:
+            row["properties"] = [dataclasses.asdict(p) for p in values]
+        else:
+            row.update({p.name: p.value for p in values})
+            names.update(dict.fromkeys(p.name for p in values))
+    return (*columns, *names) if fmt is OutputFormat.csv else columns
+
+
+def _properties_table(found: PropertyResults) -> str:
+    from registry.cli.properties import computed_rows
+
+    blocks = []
+    for r in found:
+        if r.computed:
+            head = f"CID {r.cid} {r.name}: PubChem's computed properties (retrieved {r.retrieved})"
+            table = render(computed_rows(r), OutputFormat.table, _PROPERTY_COLUMNS)
+            blocks.append(f"\n{head}\n{table}")
+    return "\n".join(blocks)
 
 
 def _register(result: LookupResult, settings: Settings, pick: int | None, cid: int | None) -> None:

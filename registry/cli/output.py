@@ -64,13 +64,9 @@ def render(
     if Tables.whole or not cells:  # (tabulate cannot wrap the columns of an empty table)
         return tabulate(cells, headers=headers, disable_numparse=True)
     cells, headers, limits, note = fit(cells, headers, terminal_width(), keep)
-    table = tabulate(
-        cells,
-        headers=headers,
-        disable_numparse=True,
-        maxcolwidths=list(limits),
-        maxheadercolwidths=list(limits),
-    )
+    # Wrapped here: tabulate's own wrapping (maxcolwidths) fails on a cell reading "True".
+    wrapped = [[wrap(text, n) for text, n in zip(row, limits, strict=True)] for row in cells]
+    table = tabulate(wrapped, headers=headers, disable_numparse=True)
     return f"{table}\n{note}" if note else table
 
 
@@ -89,8 +85,26 @@ def _width(text: str) -> int:
     return max((len(line) for line in text.split("\n")), default=0)
 
 
-def _cut(text: str, characters: int) -> str:
-    return text if len(text) <= characters else text[: characters - 1] + "…"
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped to ``width`` characters, its own line breaks kept, at most
+    :data:`MOST_LINES` lines (the last cut with an ellipsis).
+
+    >>> print(wrap("check digit is 3, expected 2", 12))
+    check digit
+    is 3,
+    expected 2
+    """
+    if _width(text) <= width:
+        return text
+    lines = [
+        piece
+        for line in text.split("\n")
+        for piece in (textwrap.wrap(line, width, break_on_hyphens=False) or [""])
+    ]
+    if len(lines) > MOST_LINES:
+        lines = lines[:MOST_LINES]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return "\n".join(lines)
 
 
 def fit(
@@ -99,10 +113,9 @@ def fit(
     """The table made to fit ``width`` characters: its cells, headers, the width each column
     wraps at, and a note naming the columns left out.
 
-    The widest columns are narrowed first (their cells wrap, and a cell longer than
-    :data:`MOST_LINES` lines is cut with an ellipsis), none below its header or its longest
-    word; when even that is too wide, empty columns go, then columns from the right, except the
-    first and those in ``keep``.
+    The widest columns are narrowed first (their cells wrap, see :func:`wrap`), none below
+    its header or its longest word; when even that is too wide, empty columns go, then
+    columns from the right, except the first and those in ``keep``.
 
     >>> fit([["a few words " * 5, "b"]], ["first", "second"], 30)[2]
     [20, 8]
@@ -142,10 +155,7 @@ def fit(
     limits = _share(
         [natural[i] for i in shown], [floors[i] for i in shown], width - _GAP * (len(shown) - 1)
     )
-    fitted = [
-        [_cut(row[i], limit * MOST_LINES) for i, limit in zip(shown, limits, strict=True)]
-        for row in cells
-    ]
+    fitted = [[row[i] for i in shown] for row in cells]
     names = [headers[i] for i in dropped]
     note = (
         textwrap.fill(

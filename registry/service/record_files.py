@@ -18,6 +18,7 @@ from registry import records
 from registry.chem.registration import Prepared, prepare, prepare_many
 from registry.errors import DuplicateCompound, InvalidStructure, RecordFileError, ValidationError
 from registry.models import Compound, Note
+from registry.service import enrichment
 from registry.service.conflicts import retrying
 from registry.service.exports import table_export
 from registry.service.resolve import find_id
@@ -204,6 +205,8 @@ def _import_one(
     store.add_identifiers(connection, compound_id, rows, origin=origin)
     for note in record.notes:
         store.add_note(connection, compound_id, replace(note, author=author), origin=origin)
+    pubchem = enrichment.values_from_record(record.slug, record.extra)
+    store.replace_properties(connection, compound_id, enrichment.SOURCE, pubchem)
     detail = json.dumps({"file": f"{record.slug}.md", "source": source})
     store.log(connection, action, author, compound_id, detail)
     return compound_id
@@ -335,9 +338,19 @@ def record_of(compound: Compound, meta: dict[str, Any]) -> records.Record:
         identifiers=compound.identifiers,
         synonyms=compound.synonyms,
         notes=tuple(Note(n.section, n.body, n.source, n.citations) for n in compound.notes),
-        extra=dict(meta.get("extra") or {}),
+        extra=_with_pubchem(dict(meta.get("extra") or {}), compound),
         order=tuple(meta.get("order") or ()),
     )
+
+
+def _with_pubchem(extra: dict[str, Any], compound: Compound) -> dict[str, Any]:
+    """The front matter's other keys, with the compound's stored PubChem values (if any)."""
+    entries = enrichment.record_entries(compound.properties)
+    if entries:
+        extra[enrichment.RECORD_KEY] = entries
+    else:
+        extra.pop(enrichment.RECORD_KEY, None)
+    return extra
 
 
 def _line_of(text: str, key: str) -> int:

@@ -34,13 +34,16 @@ from registry.models import (
     Note,
     SearchResults,
 )
+from registry.service import enrichment as enrich_case
 from registry.service import notes as notes_case
 from registry.service import record_files, register, register_many
 from registry.service import search as search_case
+from registry.service.enrichment import Enriched
 from registry.service.record_files import ExportFormat, ImportReport
 from registry.service.register_many import StructureItem
 from registry.service.registry_source import RegistrySource
 from registry.service.resolve import Resolved, Resolver, find_id, find_ids
+from registry.service.search import Metric, QueryFormat
 from registry.service.structure_import import (
     DEFAULT_BATCH,
     StructureImportReport,
@@ -182,10 +185,30 @@ class Registry:
         The structure, name, PubChem CID, synonyms and CAS numbers (with roles, see
         :meth:`Resolved.from_candidate`) are recorded with the source and its retrieval date;
         the audit row also names the origin and the query. A candidate that came from this
-        registry is registered already (DuplicateCompound).
+        registry is registered already (DuplicateCompound). PubChem's computed properties
+        that came with the candidate are stored too (source ``pubchem``, date, CID).
         """
-        return register.add_from_lookup(
+        compound = register.add_from_lookup(
             self.store, self.author, candidate, query=query, name=name, link=link
+        )
+        if candidate.source == "pubchem" and candidate.properties:
+            enrich_case.store_values(
+                self.store, self.author, compound.registry_id, candidate.properties
+            )
+            return self.get(compound.registry_id)
+        return compound
+
+    def enrich(
+        self, queries: Sequence[str] | None = None, *, experimental: bool = False
+    ) -> list[Enriched]:
+        """Fetch and store PubChem's values for the compounds named (None: every compound).
+
+        See :func:`registry.service.enrichment.enrich`: computed properties, and with
+        ``experimental=True`` the measured values, stored with source, date and CID; a refresh
+        replaces each property's PubChem values and writes an audit row with old and new.
+        """
+        return enrich_case.enrich(
+            self.store, self.settings, self.author, queries, experimental=experimental
         )
 
     def add_many(
@@ -332,12 +355,24 @@ class Registry:
         min_similarity: float = 0.7,
         substructure: str | None = None,
         limit: int = 100,
+        metric: Metric = "tanimoto",
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        query_format: QueryFormat = "smarts",
+        count: bool = False,
+        same_parent: str | None = None,
+        tautomers: str | None = None,
+        stereoisomers: str | None = None,
     ) -> SearchResults:
         """Search by text (names, synonyms, identifiers, notes), similarity or substructure.
 
         Exactly one of ``text``, ``similar`` (a SMILES; Tanimoto on Morgan fingerprints of the
-        parent structures, at least ``min_similarity``) and ``substructure`` (a SMARTS) is
-        given.
+        parent structures, at least ``min_similarity``), ``substructure`` (a SMARTS) and the
+        exact-structure modes ``same_parent``, ``tautomers``, ``stereoisomers`` (a structure)
+        is given; at most ``limit`` hits, best first. ``metric="tversky"`` scores with Tversky
+        (``alpha`` weighs the probe's own bits, ``beta`` the compound's);
+        ``query_format="smiles"`` reads ``substructure`` as SMILES; ``count=True`` counts every
+        substructure hit. The results' ``total`` is how many matched in all, when known.
         """
         return search_case.search_registry(
             self.store,
@@ -346,7 +381,29 @@ class Registry:
             min_similarity=min_similarity,
             substructure=substructure,
             limit=limit,
+            metric=metric,
+            alpha=alpha,
+            beta=beta,
+            query_format=query_format,
+            count=count,
+            same_parent=same_parent,
+            tautomers=tautomers,
+            stereoisomers=stereoisomers,
         )
+
+    def search_many(
+        self, probes: Sequence[str], *, min_similarity: float = 0.7, limit: int = 100,
+        metric: Metric = "tanimoto", alpha: float = 0.5, beta: float = 0.5,
+    ) -> list[SearchResults]:  # fmt: skip
+        """:meth:`search` ``similar=`` for each probe (a list of SMILES), in order, in one pass.
+
+        ``metric``, ``alpha`` and ``beta`` as for :meth:`search`.
+        """
+        found = search_case.search_many(
+            self.store, probes, min_similarity=min_similarity, limit=limit, metric=metric,
+            alpha=alpha, beta=beta,
+        )  # fmt: skip
+        return list(found)
 
     def lookup(self, query: str, *, exhaustive: bool = False) -> LookupResult:
         """Look a query up: this registry, the offline index, then PubChem unless offline.

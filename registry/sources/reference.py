@@ -260,9 +260,10 @@ def _slot_setters(cls: type, names: Sequence[str]) -> list[Callable[[object, obj
 (
     _set_source, _set_retrieved, _set_name, _set_cas, _set_formula, _set_inchikey, _set_cid,
     _set_smiles, _set_inchi, _set_iupac_name, _set_molecular_weight, _set_synonyms, _set_origin,
+    _set_properties,
 ) = _slot_setters(Candidate, (
     "source", "retrieved", "name", "cas", "formula", "inchikey", "cid", "smiles", "inchi",
-    "iupac_name", "molecular_weight", "synonyms", "origin",
+    "iupac_name", "molecular_weight", "synonyms", "origin", "properties",
 ))  # fmt: skip
 _set_number, _set_role, _set_valid = _slot_setters(CasNumber, ("number", "role", "valid"))
 _new = object.__new__
@@ -295,6 +296,7 @@ def _decode_one(payload: str, retrieved: str) -> Candidate:
     _set_molecular_weight(candidate, float(weight) if weight else None)
     _set_synonyms(candidate, tuple(synonyms.split(_LIST)) if synonyms else ())
     _set_origin(candidate, origin)
+    _set_properties(candidate, ())
     return candidate
 
 
@@ -409,6 +411,27 @@ class ReferenceIndex:
 
     def by_formula(self, formula: str) -> list[Candidate]:
         return self._by_key(_FORMULA + formula)
+
+    def key_rows(self, kind: str) -> list[tuple[str, int]]:
+        """Every (value, CID) of one kind of key: ``"cas"`` (valid CAS numbers, the compound's
+        own and those among its synonyms) or ``"name"`` (names and synonyms, casefolded),
+        best-ranked first per value; for building whole-column tables (see
+        :mod:`registry.sources.names`)."""
+        prefix = {"cas": _CAS, "name": _NAME}[kind]
+        rows = self._db().execute(
+            "SELECT substr(key, 3), cid FROM keys WHERE key >= ? AND key < ? ORDER BY key, rank",
+            (prefix, prefix[:-1] + ";"),
+        )
+        return [(str(value), int(cid)) for value, cid in rows]
+
+    def identity_rows(self) -> list[tuple[int, str, str, str, str]]:
+        """(CID, name, first CAS number, formula, InChIKey) of every compound."""
+        rows = []
+        for cid, payload in self._db().execute("SELECT cid, payload FROM compounds"):
+            name, numbers, formula, inchikey = payload.split(_FIELD, 4)[:4]
+            first = numbers.split(_LIST, 1)[0][1:] if numbers else ""
+            rows.append((int(cid), name, first, formula, inchikey))
+        return rows
 
     def knows_cas(self, number: str) -> bool:
         """Whether any compound has this CAS number (as its CAS field or a synonym)."""

@@ -39,6 +39,7 @@ __all__ = [
     "raw_bits",
     "similar",
     "substructure",
+    "substructure_count",
     "sync_rows",
 ]
 
@@ -206,12 +207,34 @@ def sync_rows(
 
 
 def similar(
-    connection: Connection, probe: bytes, min_similarity: float, limit: int
+    connection: Connection,
+    probe: bytes,
+    min_similarity: float,
+    limit: int,
+    *,
+    metric: str = "tanimoto",
+    alpha: float = 0.5,
+    beta: float = 0.5,
 ) -> list[tuple[float, int]]:
-    """(Tanimoto, id) of compounds at least ``min_similarity`` like ``probe``, best first."""
-    params = {"probe": raw_bits(probe), "min": min_similarity, "limit": limit}
-    condition = "tanimoto_sml(mfp, p.fp) >= :min"
-    if min_similarity > 0:
+    """(score, id) of compounds at least ``min_similarity`` like ``probe``, best first.
+
+    ``metric`` is ``tanimoto`` or ``tversky`` (``alpha`` weighing the probe's own bits,
+    ``beta`` the compound's, as :func:`registry.chem.screening.similarity`).
+    """
+    params = {
+        "probe": raw_bits(probe),
+        "min": min_similarity,
+        "limit": limit,
+        "a": alpha,
+        "b": beta,
+    }
+    if metric == "tversky":
+        score = "tversky_sml(p.fp, mfp, CAST(:a AS float4), CAST(:b AS float4))"
+        condition = f"{score} >= :min"
+    else:
+        score = "tanimoto_sml(mfp, p.fp)"
+        condition = f"{score} >= :min"
+    if metric != "tversky" and min_similarity > 0:
         # The GiST index serves '%', which compares with rdkit.tanimoto_threshold; the explicit
         # test keeps the exact '>=' of the in-process search at the boundary.
         connection.execute(
@@ -221,7 +244,7 @@ def similar(
         condition = f"mfp % p.fp AND {condition}"
     rows = connection.execute(
         text(
-            "SELECT tanimoto_sml(mfp, p.fp) AS score, id FROM compounds, "
+            f"SELECT {score} AS score, id FROM compounds, "
             "(SELECT bfp_from_binary_text(:probe) AS fp) AS p "
             f"WHERE mfp IS NOT NULL AND {condition} ORDER BY score DESC, id LIMIT :limit"
         ),
@@ -230,13 +253,28 @@ def similar(
     return [(float(r[0]), int(r[1])) for r in rows]
 
 
-def substructure(connection: Connection, smarts: str, limit: int) -> list[int]:
-    """Ids of compounds containing the SMARTS pattern, in registry order."""
+def _query(smiles: bool) -> str:
+    return "mol_from_smiles" if smiles else "qmol_from_smarts"
+
+
+def substructure(
+    connection: Connection, query: str, limit: int, *, smiles: bool = False
+) -> list[int]:
+    """Ids of compounds containing the SMARTS (or, ``smiles``, SMILES) query, in registry order."""
     rows = connection.execute(
         text(
-            "SELECT id FROM compounds WHERE mol @> qmol_from_smarts(CAST(:q AS cstring)) "
+            f"SELECT id FROM compounds WHERE mol @> {_query(smiles)}(CAST(:q AS cstring)) "
             "ORDER BY id LIMIT :limit"
         ),
-        {"q": smarts.strip(), "limit": limit},
+        {"q": query.strip(), "limit": limit},
     ).all()
     return [int(r[0]) for r in rows]
+
+
+def substructure_count(connection: Connection, query: str, *, smiles: bool = False) -> int:
+    """How many compounds contain the query (see :func:`substructure`)."""
+    found = connection.execute(
+        text(f"SELECT count(*) FROM compounds WHERE mol @> {_query(smiles)}(CAST(:q AS cstring))"),
+        {"q": query.strip()},
+    ).scalar_one()
+    return int(found)

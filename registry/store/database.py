@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from registry.errors import StoreError
 from registry.models import CompoundRow
-from registry.store import cartridge, matching, reads, writes
+from registry.store import cartridge, matching, property_rows, reads, writes
 from registry.store.engine import (
     Conflict,
     in_memory,
@@ -37,6 +37,7 @@ from registry.store.engine import (
 )
 from registry.store.matching import format_registry_id, key, parse_registry_id
 from registry.store.schema import metadata
+from registry.store.search_index import IndexFiles, index_directory
 from registry.store.writes import now
 
 __all__ = [
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 #: The Alembic head this code expects (a test checks it against the migration scripts).
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed key: every writer on a PostgreSQL database takes this one transaction lock.
 _WRITERS_LOCK = 4242005
@@ -151,7 +152,7 @@ class Store:
             "url": self.url,
             "schema_revision": _revision(connection),
             "cartridge_available": cartridge.available(connection),
-            "search": "rdkit cartridge (in database)" if in_db else "in-process (RDKit in Python)",
+            "search": _search_engine(in_db, index_directory(self.engine) is not None),
             **reads.row_counts(connection),
         }
 
@@ -183,16 +184,28 @@ class Store:
         return done
 
     def similar_in_database(
-        self, connection: Connection, probe: bytes, min_similarity: float, limit: int
+        self, connection: Connection, probe: bytes, min_similarity: float, limit: int, **how: Any
     ) -> list[tuple[float, int]]:
-        """(Tanimoto, id) best first, computed by the RDKit cartridge (see :attr:`cartridge`)."""
-        return cartridge.similar(connection, probe, min_similarity, limit)
+        """(score, id) best first, computed by the RDKit cartridge (see :attr:`cartridge`)."""
+        return cartridge.similar(connection, probe, min_similarity, limit, **how)
 
     def substructure_in_database(
-        self, connection: Connection, smarts: str, limit: int
+        self, connection: Connection, smarts: str, limit: int, *, smiles: bool = False
     ) -> list[int]:
-        """Ids of compounds holding ``smarts`` in registry order, found by the RDKit cartridge."""
-        return cartridge.substructure(connection, smarts, limit)
+        """Ids of compounds holding the query in registry order, found by the RDKit cartridge."""
+        return cartridge.substructure(connection, smarts, limit, smiles=smiles)
+
+    def substructure_count_in_database(
+        self, connection: Connection, query: str, *, smiles: bool = False
+    ) -> int:
+        """How many compounds hold the query, counted by the RDKit cartridge."""
+        return cartridge.substructure_count(connection, query, smiles=smiles)
+
+    @property
+    def search_index(self) -> IndexFiles | None:
+        """The structure search index files beside an SQLite database file (else None)."""
+        directory = index_directory(self.engine)
+        return IndexFiles(directory) if directory is not None else None
 
     # --- finding compounds by a query (registry.store.matching) -----------------------------
 
@@ -225,6 +238,11 @@ class Store:
     fingerprints = staticmethod(reads.fingerprints)
     structures = staticmethod(reads.structures)
     search_text = staticmethod(reads.search_text)
+    fingerprints_after = staticmethod(reads.fingerprints_after)
+    structures_after = staticmethod(reads.structures_after)
+    index_state = staticmethod(reads.index_state)
+    ids_by_hash_layer = staticmethod(reads.ids_by_hash_layer)
+    ids_by_parent = staticmethod(reads.ids_by_parent)
     load = staticmethod(reads.load)
     summaries = staticmethod(reads.summaries)
     record_state = staticmethod(reads.record_state)
@@ -247,7 +265,16 @@ class Store:
     add_note = staticmethod(writes.add_note)
     log = staticmethod(writes.log)
     log_many = staticmethod(writes.log_many)
+    replace_properties = staticmethod(property_rows.replace_properties)
     set_import_progress = staticmethod(writes.set_import_progress)
+
+
+def _search_engine(cartridge_enabled: bool, has_index: bool) -> str:
+    if cartridge_enabled:
+        return "rdkit cartridge (in database)"
+    if has_index:
+        return "search index beside the database file (in-process)"
+    return "in-process (RDKit in Python)"
 
 
 def _revision(connection: Connection) -> str | None:

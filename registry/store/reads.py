@@ -15,27 +15,34 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
-from registry.errors import NotFound
+from registry.errors import NotFound, ValidationError
 from registry.models import AuditEntry, CasEntry, Compound, Identifier, Note, Property
 from registry.store.matching import format_registry_id, key
+from registry.store.property_rows import property_from_row
 from registry.store.schema import audit, compounds, identifiers, imports, notes, properties
 
 __all__ = [
+    "HASH_LAYERS",
     "IN_LIMIT",
     "all_ids",
     "count",
     "exists",
     "fingerprints",
+    "fingerprints_after",
     "history",
     "id_by_hash",
+    "ids_by_hash_layer",
     "ids_by_hashes",
+    "ids_by_parent",
     "import_progress",
+    "index_state",
     "load",
     "names",
     "record_state",
     "row_counts",
     "search_text",
     "structures",
+    "structures_after",
     "summaries",
 ]
 
@@ -123,6 +130,75 @@ def structures(connection: Connection) -> Iterator[tuple[int, str]]:
     query = select(compounds.c.id, compounds.c.smiles).order_by(compounds.c.id)
     for row in connection.execute(query):
         yield row[0], row[1]
+
+
+def fingerprints_after(connection: Connection, after: int) -> Iterator[tuple[int, bytes]]:
+    """(id, fingerprint) of the compounds with an id above ``after`` that have one, by id."""
+    query = (
+        select(compounds.c.id, compounds.c.fingerprint)
+        .where(compounds.c.id > after, compounds.c.fingerprint.is_not(None))
+        .order_by(compounds.c.id)
+    )
+    for row in connection.execute(query):
+        yield row[0], bytes(row[1])
+
+
+def structures_after(connection: Connection, after: int) -> Iterator[tuple[int, str]]:
+    """(id, standardised SMILES) of the compounds with an id above ``after``, by id."""
+    query = select(compounds.c.id, compounds.c.smiles).where(compounds.c.id > after)
+    for row in connection.execute(query.order_by(compounds.c.id)):
+        yield row[0], row[1]
+
+
+def index_state(connection: Connection, upto: int) -> tuple[int, str, str, int]:
+    """What a search index checks: compounds with an id up to ``upto``, the registration hash
+    of the first compound and of compound ``upto``, and the highest id (0 when empty).
+
+    Compounds are only ever added with higher ids or deleted, and their structures never
+    change; so an index that recorded the same count and hashes for ``upto`` still holds
+    exactly the compounds up to it.
+    """
+    # Counted as all minus those above ``upto``: the whole count scans the smallest index, a
+    # count of ids up to ``upto`` would read every row of the table.
+    total = connection.execute(select(func.count()).select_from(compounds)).scalar_one()
+    above = connection.execute(
+        select(func.count()).select_from(compounds).where(compounds.c.id > upto)
+    ).scalar_one()
+    upto_count = int(total) - int(above)
+    first = connection.execute(
+        select(compounds.c.registration_hash).order_by(compounds.c.id).limit(1)
+    ).scalar()
+    last = connection.execute(
+        select(compounds.c.registration_hash).where(compounds.c.id == upto)
+    ).scalar()
+    highest = connection.execute(select(func.max(compounds.c.id))).scalar()
+    return int(upto_count), first or "", last or "", int(highest or 0)
+
+
+#: The hash layers an exact-structure search may compare (stored columns of ``compounds``).
+HASH_LAYERS = ("registration_hash", "tautomer_hash", "no_stereo_hash", "parent_hash")
+
+
+def ids_by_hash_layer(connection: Connection, layer: str, value: str) -> list[int]:
+    """Compounds whose hash column ``layer`` (see :data:`HASH_LAYERS`) is ``value``, by id."""
+    if layer not in HASH_LAYERS:
+        raise ValidationError(f"layer={layer!r}: not one of {', '.join(HASH_LAYERS)}")
+    column = compounds.c[layer]
+    query = select(compounds.c.id).where(column == value).order_by(compounds.c.id)
+    return [row[0] for row in connection.execute(query)]
+
+
+def ids_by_parent(connection: Connection, parent_hash: str) -> list[int]:
+    """The parent itself (registration hash ``parent_hash``) and its salt forms, by id."""
+    query = (
+        select(compounds.c.id)
+        .where(
+            (compounds.c.registration_hash == parent_hash)
+            | (compounds.c.parent_hash == parent_hash)
+        )
+        .order_by(compounds.c.id)
+    )
+    return [row[0] for row in connection.execute(query)]
 
 
 def import_progress(connection: Connection, digest: str) -> tuple[int, bool]:
@@ -238,7 +314,7 @@ def _properties(connection: Connection, compound_id: int) -> tuple[Property, ...
     rows = connection.execute(
         select(properties).where(properties.c.compound_id == compound_id).order_by(properties.c.id)
     )
-    return tuple(Property(p.name, p.value, p.unit, p.source, p.toolkit_version) for p in rows)
+    return tuple(property_from_row(p) for p in rows)
 
 
 def _trail(connection: Connection, compound_id: int) -> tuple[AuditEntry, ...]:

@@ -133,7 +133,16 @@ properties = Table(
     Column("unit", Text, nullable=False),
     Column("source", Text, nullable=False),
     Column("toolkit_version", Text, nullable=False),
-    UniqueConstraint("compound_id", "name", "source", name="uq_properties_compound_name"),
+    # Provenance of values from a source such as PubChem (revision 0003): a property may have
+    # several values (one per reference), so (compound, name, source) is not unique.
+    Column("text", Text, nullable=True),
+    Column("upper", Float, nullable=True),
+    Column("conditions", Text, nullable=True),
+    Column("reference", Text, nullable=True),
+    Column("retrieved", Text, nullable=True),
+    Column("cid", Integer, nullable=True),
+    Column("kind", Text, nullable=True),
+    Index("ix_properties_compound_source", "compound_id", "source"),
 )
 
 audit = Table(

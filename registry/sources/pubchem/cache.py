@@ -128,8 +128,9 @@ def cache_info(settings: Settings) -> CacheInfo:
     try:
         connection = _connect(path)
         try:
+            # Answers only: the parts kept of batched answers (method PART) are not counted.
             count, oldest, newest = connection.execute(
-                "SELECT count(*), min(fetched), max(fetched) FROM responses"
+                "SELECT count(*), min(fetched), max(fetched) FROM responses WHERE method != 'PART'"
             ).fetchone()
         finally:
             connection.close()
@@ -147,7 +148,9 @@ def cache_clear(settings: Settings) -> int:
     try:
         connection = _connect(path)
         try:
-            (count,) = connection.execute("SELECT count(*) FROM responses").fetchone()
+            (count,) = connection.execute(
+                "SELECT count(*) FROM responses WHERE method != 'PART'"
+            ).fetchone()
             connection.execute("DELETE FROM responses")
             connection.execute("VACUUM")
         finally:

@@ -1,29 +1,35 @@
 """The PUG-REST operations the registry uses, batched: CIDs, properties, synonyms, records.
 
 :meth:`PubChemClient.candidates` answers many lookup queries with one CID search each, then the
-properties and synonyms of every CID found in chunked POSTs.
+properties (identity and computed ones, in one request) and synonyms of every CID found in
+chunked POSTs. :meth:`PubChemClient.view` fetches one CID's PUG-View record (experimental
+properties, GHS hazards), asked only when a caller wants them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from registry.errors import PubChemError
 from registry.identifiers import Query, QueryKind
 from registry.models import Candidate
+from registry.sources.pubchem.cache import Response
+from registry.sources.pubchem.pug_view import ViewRecord, read_record, view_url
 from registry.sources.pubchem.translation import (
     PROPERTIES,
     Compound,
     candidate_from_properties,
     compound_records,
 )
-from registry.sources.pubchem.transport import Transport
+from registry.sources.pubchem.transport import Transport, fault_message
 
 __all__ = ["CHUNK", "MAX_CIDS_PER_QUERY", "PubChemClient"]
 
 CHUNK = 100  # CIDs per POST: well under PubChem's URL/body and response-size limits
 MAX_CIDS_PER_QUERY = 10  # a name like "sugar" maps to hundreds of CIDs; keep the first ones
+_PROPERTY_OPERATION = "property/" + ",".join(PROPERTIES)
 _NAMESPACE = {
     QueryKind.NAME: "name",
     QueryKind.CAS: "name",  # PubChem knows CAS numbers as synonyms
@@ -80,13 +86,38 @@ class PubChemClient(Transport):
         return results, fetched
 
     def properties(self, cids: Sequence[int]) -> tuple[dict[int, dict[str, Any]], str]:
-        """Properties of many CIDs, one POST per chunk; also the newest fetch date."""
-        operation = "property/" + ",".join(PROPERTIES)
-        return self._chunked(
-            operation,
-            cids,
+        """Properties of many CIDs, one POST per chunk; also the newest fetch date.
+
+        Each CID's row is also kept on its own, so that a later call with other CIDs alongside
+        asks only for the CIDs never answered (and offline mode answers every CID seen).
+        """
+        kept = self.cached_properties(cids)
+        missing = [cid for cid in dict.fromkeys(cids) if cid not in kept]
+        fetched = max((row_date for _, row_date in kept.values()), default="")
+        rows = {cid: row for cid, (row, _) in kept.items()}
+        if not missing:
+            return rows, fetched
+        found, date = self._chunked(
+            _PROPERTY_OPERATION,
+            missing,
             lambda data: ((int(p["CID"]), p) for p in data["PropertyTable"]["Properties"]),
         )
+        url = self.url("compound", "cid", _PROPERTY_OPERATION, "JSON")
+        for cid, row in found.items():
+            self.remember(
+                f"{_PROPERTY_OPERATION} {cid}", url, Response(200, json.dumps(row).encode(), date)
+            )
+        rows.update(found)
+        return rows, max(fetched, date)
+
+    def cached_properties(self, cids: Sequence[int]) -> dict[int, tuple[dict[str, Any], str]]:
+        """The property rows already answered for these CIDs, with their dates (no request)."""
+        out = {}
+        for cid in dict.fromkeys(cids):
+            kept = self.recall(f"{_PROPERTY_OPERATION} {cid}")
+            if kept is not None:
+                out[cid] = (kept.json(), kept.fetched)
+        return out
 
     def synonyms(self, cids: Sequence[int]) -> dict[int, list[str]]:
         """Synonyms of many CIDs, one POST per chunk."""
@@ -99,6 +130,20 @@ class PubChemClient(Transport):
             ),
         )
         return found
+
+    def view(self, cid: int, heading: str | None = None) -> ViewRecord | None:
+        """The PUG-View record of one CID (one request, cached), narrowed to ``heading``.
+
+        None when PubChem has no such record or heading (404). Raises PubChemUnavailable
+        (busy, down, offline cache miss) and PubChemError (a garbled answer).
+        """
+        response = self.fetch(view_url(self.settings.pubchem_url, cid, heading))
+        if response.status == 404:
+            return None
+        if response.status == 400:
+            problem = fault_message(400, "Bad Request", response.body)
+            raise PubChemError(f"PubChem refused the PUG-View request for CID {cid}: {problem}")
+        return read_record(response.json(), response.fetched)
 
     def compounds(self, namespace: str, identifier: str) -> list[Compound]:
         """Full compound records, parsed by :class:`pubchempy.Compound`."""

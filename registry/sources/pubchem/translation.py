@@ -14,13 +14,42 @@ import pubchempy  # type: ignore[import-untyped]
 from registry.errors import PubChemError
 from registry.identifiers import cas_from_synonyms
 from registry.models import Candidate
+from registry.property_models import Property
 
-__all__ = ["PROPERTIES", "Compound", "candidate_from_properties", "compound_records"]
+__all__ = [
+    "COMPUTED",
+    "IDENTITY",
+    "PROPERTIES",
+    "Compound",
+    "candidate_from_properties",
+    "compound_records",
+    "computed_properties",
+]
 
-#: Properties fetched for each candidate. PubChem answers ``SMILES`` for ``IsomericSMILES``
-#: (a 2025 renaming); both spellings are read back.
-PROPERTIES = ("Title", "MolecularFormula", "MolecularWeight", "IsomericSMILES", "InChI", "InChIKey",
-              "IUPACName")  # fmt: skip
+#: Identity properties fetched for each candidate. PubChem answers ``SMILES`` for
+#: ``IsomericSMILES`` (a 2025 renaming); both spellings are read back.
+IDENTITY = ("Title", "MolecularFormula", "MolecularWeight", "IsomericSMILES", "InChI", "InChIKey",
+            "IUPACName")  # fmt: skip
+#: PubChem's computed properties, as PUG-REST spells them, with their units (``""`` for counts
+#: and dimensionless numbers). They ride in the same property request as the identity.
+COMPUTED: dict[str, str] = {
+    "XLogP": "",
+    "TPSA": "Å²",
+    "Complexity": "",
+    "HBondDonorCount": "",
+    "HBondAcceptorCount": "",
+    "RotatableBondCount": "",
+    "ExactMass": "Da",
+    "MonoisotopicMass": "Da",
+    "Charge": "e",
+    "HeavyAtomCount": "",
+    "IsotopeAtomCount": "",
+    "DefinedAtomStereoCount": "",
+    "UndefinedAtomStereoCount": "",
+    "CovalentUnitCount": "",
+}
+#: Every property of the one batched property request.
+PROPERTIES = (*IDENTITY, *COMPUTED)
 _SYNONYMS_KEPT = 20
 
 #: A full PubChem compound record as pubchempy parses it.
@@ -45,6 +74,7 @@ def candidate_from_properties(
     """
     cid = int(props["CID"])
     weight = props.get("MolecularWeight")
+    computed = computed_properties(props, fetched)
     return Candidate(
         source="pubchem",
         retrieved=fetched,
@@ -59,7 +89,43 @@ def candidate_from_properties(
         molecular_weight=float(weight) if weight not in (None, "") else None,
         synonyms=tuple(synonyms[:_SYNONYMS_KEPT]),
         origin=f"{base}/compound/cid/{cid}",
+        properties=computed,
     )
+
+
+def computed_properties(props: dict[str, Any], fetched: str) -> tuple[Property, ...]:
+    """PubChem's computed properties in one row of a property table, in :data:`COMPUTED` order.
+
+    A property PubChem leaves out (no XLogP for a salt) is left out; numbers PubChem sends as
+    text (``"ExactMass": "180.04225873"``) are read as numbers, and the text is kept.
+
+    >>> [(p.name, p.value, p.unit) for p in computed_properties(
+    ...     {"CID": 241, "TPSA": 0, "ExactMass": "78.04695"}, "2026-01-01")]
+    [('TPSA', 0.0, 'Å²'), ('ExactMass', 78.04695, 'Da')]
+    """
+    cid = int(props["CID"])
+    out = []
+    for name, unit in COMPUTED.items():
+        raw = props.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            value: float | None = float(raw)
+        except (TypeError, ValueError):
+            value = None  # kept as text below; PubChem has not sent one so far
+        out.append(
+            Property(
+                name=name,
+                value=value,
+                unit=unit,
+                source="pubchem",
+                text=str(raw),
+                retrieved=fetched,
+                cid=cid,
+                kind="computed",
+            )
+        )
+    return tuple(out)
 
 
 def compound_records(data: Any) -> list[Compound]:

@@ -82,6 +82,10 @@ def _read_quietly(error: urllib.error.HTTPError) -> bytes:
         return b""
 
 
+def _part_key(key: str) -> str:
+    return hashlib.sha256(f"PART {key}".encode()).hexdigest()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -134,10 +138,18 @@ class Transport:
         response = self._send(url, body)
         if response.status == 400:
             return response  # a bad request may be PubChem's passing fault: not cached
-        if response.status == 200 and url.upper().endswith("/JSON"):
+        if response.status == 200 and urllib.parse.urlsplit(url).path.upper().endswith("/JSON"):
             response.json()  # a truncated or garbled answer raises here and is never cached
         self._cache.put(key, method, url, body, response)
         return response
+
+    def recall(self, key: str) -> Response | None:
+        """A part of an answer kept with :meth:`remember`, or None."""
+        return self._cache.get(_part_key(key))
+
+    def remember(self, key: str, url: str, response: Response) -> None:
+        """Keep a part of an answer (one CID's row of a batched answer) under its own key."""
+        self._cache.put(_part_key(key), "PART", url, None, response)
 
     def get_json(self, url: str, form: Sequence[tuple[str, str]] | None = None) -> Any | None:
         """The decoded JSON answer, or None when PubChem answers 404 (not found).

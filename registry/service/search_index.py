@@ -1,0 +1,281 @@
+"""Keeping the structure search index of an SQLite registry in step with its database.
+
+The index (files: :mod:`registry.store.search_index`, maths: :mod:`registry.chem.screening`) has
+two parts, built independently on first use: ``similarity`` (Morgan rows of the stored
+fingerprints, cheap to build) and ``substructure`` (pattern fingerprints and molecule pickles,
+which need every stored SMILES parsed once).
+
+Writes never touch the index: every write path (add, add_many, import, streaming add, record
+import) changes the database only, and the index checks, before each search, that it still
+describes the database (:func:`current`). Compounds are only added (with higher ids) or deleted,
+and a stored structure never changes, so that check is three index look-ups: the compounds up to
+the last one covered, the registration hashes of the first and of that last one. When only
+newer compounds were added, their rows are computed and appended as a segment; when anything
+else changed (a compound deleted, another database file, another RDKit version, a damaged or
+missing file), the part is rebuilt. A stale index is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from registry.chem.workers import available_cpus, process_pool
+from registry.store.search_index import FORMAT, MAX_SEGMENTS, Coverage, Part
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from sqlalchemy.engine import Connection
+
+    from registry.store import Store
+
+__all__ = ["Kind", "Status", "build", "current", "engine_tag", "status"]
+
+Kind = Literal["similarity", "substructure"]
+KINDS: tuple[Kind, ...] = ("similarity", "substructure")
+Block = dict[str, "npt.NDArray[Any]"]
+
+# Rows per task of a parallel build, and the fewest rows worth starting worker processes for.
+_CHUNK = 2000
+_PARALLEL_FROM = 4000
+
+
+def engine_tag() -> dict[str, Any]:
+    """What computed the index: a part computed by anything else is rebuilt, never read."""
+    from registry.chem.fingerprints import FINGERPRINT_BITS, FINGERPRINT_RADIUS
+    from registry.chem.screening import PATTERN_BITS
+    from registry.chem.structures import rdkit_version
+
+    return {
+        "format": FORMAT,
+        "rdkit": rdkit_version(),
+        "morgan": f"radius {FINGERPRINT_RADIUS}, {FINGERPRINT_BITS} bits",
+        "pattern": f"{PATTERN_BITS} bits",
+        "similarity rows": "sorted by bit count",
+    }
+
+
+# --- computing rows (in this process or in workers) ------------------------------------------
+
+
+def _similarity_rows(ids: Sequence[int], fingerprints: Sequence[bytes]) -> Block:
+    import numpy as np
+
+    from registry.chem.screening import counts_of, morgan_rows
+
+    bits = morgan_rows(fingerprints)
+    return _by_count(
+        {
+            "ids": np.asarray(ids, dtype=np.int64),
+            "bits": bits,
+            "counts": counts_of(bits).astype(np.int32),
+        }
+    )
+
+
+def _by_count(block: Block) -> Block:
+    """The rows of a similarity block sorted by bit count: the rows that can reach a Tanimoto
+    threshold are then one slice of each segment (see ``screening.similarity``)."""
+    import numpy as np
+
+    order = np.argsort(np.asarray(block["counts"]), kind="stable")
+    return {name: np.asarray(array)[order] for name, array in block.items()}
+
+
+def _substructure_rows(ids: Sequence[int], smiles: Sequence[str]) -> Block:
+    import numpy as np
+
+    from registry.chem.screening import structure_rows
+
+    patterns, pickles = structure_rows(smiles)
+    offsets = np.zeros(len(pickles) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(p) for p in pickles], dtype=np.int64)
+    blob = np.frombuffer(b"".join(pickles), dtype=np.uint8)
+    return {"ids": np.asarray(ids, dtype=np.int64), "patterns": patterns, "offsets": offsets,
+            "blob": blob}  # fmt: skip
+
+
+_ROWS: dict[Kind, Callable[[Sequence[int], Sequence[Any]], Block]] = {
+    "similarity": _similarity_rows,
+    "substructure": _substructure_rows,
+}
+
+
+def _compute(kind: Kind, ids: list[int], values: list[Any], workers: int | None) -> Block:
+    rows = _ROWS[kind]
+    wanted = workers if workers is not None else available_cpus()
+    if wanted <= 1 or len(ids) < _PARALLEL_FROM:
+        return rows(ids, values)
+    chunks = [(ids[i : i + _CHUNK], values[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    with process_pool(min(wanted, len(chunks))) as pool:
+        blocks = list(pool.map(rows, *zip(*chunks, strict=True)))
+    return merge(blocks)
+
+
+def merge(blocks: Sequence[Block]) -> Block:
+    """Blocks of one part joined into one (offsets into the pickles shifted accordingly)."""
+    import numpy as np
+
+    if len(blocks) == 1:
+        return dict(blocks[0])
+    merged: Block = {}
+    for name in blocks[0]:
+        if name == "offsets":
+            shifted = [blocks[0]["offsets"]]
+            base = int(blocks[0]["offsets"][-1])
+            for block in blocks[1:]:
+                shifted.append(np.asarray(block["offsets"][1:]) + base)
+                base += int(block["offsets"][-1])
+            merged[name] = np.concatenate(shifted)
+        else:
+            merged[name] = np.concatenate([np.asarray(b[name]) for b in blocks])
+    return _by_count(merged) if "counts" in merged else merged
+
+
+def _read_rows(
+    store: Store, connection: Connection, kind: Kind, after: int
+) -> tuple[list[int], list[Any]]:
+    source = store.fingerprints_after if kind == "similarity" else store.structures_after
+    ids: list[int] = []
+    values: list[Any] = []
+    for compound_id, value in source(connection, after):
+        ids.append(compound_id)
+        values.append(value)
+    return ids, values
+
+
+# --- keeping it current -----------------------------------------------------------------------
+
+
+def _still_covers(coverage: Coverage, state: tuple[int, str, str, int]) -> bool:
+    count, first, last, _highest = state
+    if count != coverage.count:
+        return False
+    return coverage.count == 0 or (first, last) == (coverage.first_hash, coverage.last_hash)
+
+
+def current(
+    store: Store, kind: Kind, *, workers: int | None = None, persist: bool = True
+) -> list[Block] | None:
+    """The blocks of part ``kind`` describing the database as it is now; None without an index.
+
+    There is an index for a registry in an SQLite file (:attr:`Store.search_index`). Rows the
+    index lacks are computed from the database and, unless ``persist`` is False or the
+    directory cannot be written, stored for the next search.
+    """
+    files = store.search_index
+    if files is None:
+        return None
+    engine = engine_tag()
+    part = files.load(kind, engine)
+    with store.read() as connection:
+        base = part.coverage if part is not None else None
+        state = store.index_state(connection, base.max_id if base else 0)
+        if part is not None and base is not None and _still_covers(base, state):
+            if state[3] == base.max_id:
+                return part.arrays
+            after: Coverage | None = base
+        else:
+            part, after = None, None
+        ids, values = _read_rows(store, connection, kind, after.max_id if after else 0)
+        count, first, last, highest = store.index_state(connection, state[3])
+    coverage = Coverage(highest, count, first, last)
+    block = _compute(kind, ids, values, workers)
+    blocks = [*(part.arrays if part is not None else []), block]
+    if persist:
+        _persist(files, kind, engine, coverage, block, after, blocks, part)
+    return blocks
+
+
+def _persist(
+    files: Any,
+    kind: Kind,
+    engine: dict[str, Any],
+    coverage: Coverage,
+    block: Block,
+    after: Coverage | None,
+    blocks: list[Block],
+    part: Part | None,
+) -> None:
+    merged = None
+    if part is not None and len(part.segments) + 1 > MAX_SEGMENTS:
+        merged = merge(blocks)
+    # A read-only directory: this search uses the rows computed, the next computes them again.
+    with contextlib.suppress(OSError):
+        files.store(kind, engine, coverage, block, after=after, merged=merged)
+
+
+def build(store: Store, *, rebuild: bool = False, workers: int | None = None) -> dict[str, Any]:
+    """Bring both parts of the index up to date (``rebuild``: from nothing); their status.
+
+    Raises StoreError for a database without an index (PostgreSQL, in memory).
+    """
+    from registry.errors import StoreError
+
+    files = store.search_index
+    if files is None:
+        raise StoreError(
+            f"the registry at {store.url} has no search index: only a registry in an SQLite "
+            "file has one (PostgreSQL searches with the RDKit cartridge when it is installed)"
+        )
+    if rebuild:
+        files.remove()
+    seconds: dict[str, float] = {}
+    for kind in KINDS:
+        start = time.perf_counter()
+        current(store, kind, workers=workers)
+        seconds[kind] = round(time.perf_counter() - start, 2)
+    found = status(store)
+    for kind in KINDS:
+        found[f"index_{kind}_seconds"] = seconds[kind]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """One part of the index as ``registry db info`` shows it."""
+
+    state: str  # current, behind (newer compounds to add), stale (rebuilt at next use), missing
+    rows: int
+    mib: float
+    segments: int
+
+
+def status(store: Store) -> dict[str, Any]:
+    """Where the index is and, per part, whether it is current, its rows, size and segments."""
+    files = store.search_index
+    if files is None:
+        searched = "rdkit cartridge" if store.cartridge else "none: every structure is read"
+        return {"search_index": f"none ({store.dialect}; {searched})"}
+    found: dict[str, Any] = {"search_index": str(files.directory)}
+    engine = engine_tag()
+    with store.read() as connection:
+        for kind in KINDS:
+            part = files.load(kind, engine)
+            if part is None:
+                shown = Status("missing", 0, 0.0, 0)
+            else:
+                state = store.index_state(connection, part.coverage.max_id)
+                fresh = _still_covers(part.coverage, state)
+                label = "stale" if not fresh else "current"
+                if fresh and state[3] != part.coverage.max_id:
+                    label = "behind"
+                shown = Status(label, part.rows, round(part.bytes / 2**20, 3), len(part.segments))
+            found[f"index_{kind}"] = shown.state
+            found[f"index_{kind}_rows"] = shown.rows
+            found[f"index_{kind}_mib"] = shown.mib
+            found[f"index_{kind}_segments"] = shown.segments
+    return found
+
+
+def row_ids(blocks: Sequence[Block]) -> npt.NDArray[np.int64]:
+    """Every compound id of the blocks, in order."""
+    import numpy as np
+
+    if not blocks:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([np.asarray(b["ids"]) for b in blocks])
