@@ -35,7 +35,7 @@ from registry.errors import (
 
 if TYPE_CHECKING:
     from registry import chem, descriptors
-    from registry.bulk import Report, validate_csv, validate_many
+    from registry.bulk import CasResult, Report, validate_csv, validate_many
     from registry.chem import Identifiers, Standardised
     from registry.identifiers import Query, QueryKind, classify
     from registry.models import (
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     )
     from registry.service import ImportReport, Registry, Resolved
     from registry.service.admin import database_info, init_database, upgrade_database
+    from registry.service.crosscheck import validate_file
     from registry.service.lookups import lookup, lookup_many
     from registry.service.pubchem_properties import properties, properties_many
     from registry.service.structure_import import StructureImportReport, import_structures
@@ -76,7 +77,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "chem": "registry.chem",
     "descriptors": "registry.descriptors",
-    **dict.fromkeys(("Report", "validate_csv", "validate_many"), "registry.bulk"),
+    **dict.fromkeys(("CasResult", "Report", "validate_csv", "validate_many"), "registry.bulk"),
+    "validate_file": "registry.service.crosscheck",
     **dict.fromkeys(("Identifiers", "Standardised"), "registry.chem"),
     **dict.fromkeys(("Query", "QueryKind", "classify"), "registry.identifiers"),
     **dict.fromkeys(
@@ -123,6 +125,7 @@ __all__ = [
     "CasCheck",
     "CasEntry",
     "CasNumber",
+    "CasResult",
     "CasStatus",
     "Compound",
     "CompoundList",
@@ -180,6 +183,7 @@ __all__ = [
     "properties_many",
     "upgrade_database",
     "validate_csv",
+    "validate_file",
     "validate_many",
 ]
 

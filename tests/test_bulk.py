@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,10 +80,27 @@ numbers = st.integers(min_value=-(10**12), max_value=10**12)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(messy, numbers), min_size=1, max_size=40))
 def test_validate_many_equals_cas_check(values: list[str | int]) -> None:
+    """One classifier: the verdict of ``classify_cell`` (what ``registry validate`` says of a
+    cell), the other fields those of ``cas.check``, and all of it ``cas.check`` where the cell
+    is one number given as text."""
     results = validate_many(values)
     assert len(results) == len(values)
     for value, result in zip(values, results, strict=True):
-        assert result == cas.check(value)
+        _same_as_the_cell(value, result)
+
+
+def _same_as_the_cell(value: object, result: object) -> None:
+    cell = classify_cell(value)  # type: ignore[arg-type]
+    check = cas.check("" if value is None else value)  # type: ignore[arg-type]
+    assert (result.canonical, result.status, result.reason) == (  # type: ignore[attr-defined]
+        cell.canonical,
+        cell.status,
+        cell.reason,
+    )
+    assert result[4:] == check[4:]  # type: ignore[index]
+    if (cell.status.value, cell.reason) == (check.status.value, check.reason):
+        # One number (a cell of several can share cas.check's status, not its verdict).
+        assert result == check
 
 
 def test_long_lists_are_checked_in_halves_with_the_same_answers() -> None:
@@ -95,10 +113,12 @@ def test_long_lists_are_checked_in_halves_with_the_same_answers() -> None:
     values += [others[i % len(others)] for i in range(size - len(values))]
     results = validate_many(values)
     assert len(results) == size
-    expected = {repr(v): cas.check("" if v is None else v) for v in [*texts, *others]}
+    expected = {repr(v): validate_many([v])[0] for v in [*texts, *others]}
     assert all(
         result == expected[repr(value)] for value, result in zip(values, results, strict=True)
     )
+    for value in [*texts, *others]:
+        _same_as_the_cell(value, expected[repr(value)])
 
 
 @settings(max_examples=200, deadline=None)
@@ -123,9 +143,31 @@ def test_accepts_polars_and_pandas_series_and_missing_values() -> None:
         assert [r.status.value for r in validate_many(given_values)] == expected
     integers = validate_many(pl.Series([50782, None, 7732185]))
     assert [r.canonical for r in integers] == ["50-78-2", None, "7732-18-5"]
-    assert integers[0] == cas.check(50782)
+    assert [r.status.value for r in integers] == ["number", "empty", "number"]
+    assert integers[0].reason == "stored as the number 50782"
     with_nan = validate_many(pd.Series([50782.0, float("nan")]))
-    assert [r.status.value for r in with_nan] == ["normalised", "empty"]
+    assert [r.status.value for r in with_nan] == ["number", "empty"]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pl.DataFrame({"cas": ["50-78-2"]}),
+        pl.DataFrame({"cas": ["50-78-2"]}).lazy(),
+        pd.DataFrame({"cas": ["50-78-2"]}),
+    ],
+    ids=["polars", "polars-lazy", "pandas"],
+)
+def test_a_table_is_not_a_column(frame: object) -> None:
+    library = type(frame).__module__.split(".")[0]
+    with pytest.raises(TypeError) as caught:
+        validate_many(frame)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"values must be one column (a list or a Series), not a {library} "
+        f"{type(frame).__name__}: pass the column, e.g. frame['cas']"
+    )
+    # One column of it is accepted.
+    assert validate_many(pd.DataFrame({"cas": ["n/a"]})["cas"])[0].status.value == "placeholder"
 
 
 def test_results_as_columns() -> None:
@@ -205,7 +247,9 @@ def test_text_cells_equal_classify_cell() -> None:
             value
         )
     results = validate_many(_TEXT_CELLS)
-    assert list(results) == [cas.check(value) for value in _TEXT_CELLS]
+    for value, result in zip(_TEXT_CELLS, results, strict=True):
+        _same_as_the_cell(value, result)
+    assert [r.status.value for r in results] == cells["status"].to_list()
     assert cells["status"].to_list()[:3] == ["placeholder"] * 3
     assert cells["status"][6] == "embedded"
     assert cells["suggestion"][7] == "13010-47-4"
@@ -254,4 +298,5 @@ def test_damaged_real_numbers_agree_with_the_scalar_path(values: list[str | int]
         assert row == (cell.canonical, cell.status.value, cell.reason or None, cell.suggestion), (
             value
         )
-    assert list(validate_many(values)) == [cas.check(value) for value in values]
+    for value, result in zip(values, validate_many(values), strict=True):
+        _same_as_the_cell(value, result)

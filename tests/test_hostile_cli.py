@@ -266,3 +266,17 @@ def test_a_csv_field_longer_than_the_csv_module_allows_is_one_unreadable_row(
         "wide.csv: 2 added, 0 already registered, 0 repeated in the file, 1 unreadable; "
         "unreadable at line 3\n"
     )
+
+
+def test_inputs_of_one_name_get_their_own_results(tmp_path: Path) -> None:
+    for folder, number in (("x", "50-78-2"), ("y", "64-17-5"), ("z", "58-08-2")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.csv").write_text(f"cas\n{number}\n")
+    result = run(tmp_path, "validate", "x/a.csv", "y/a.csv", "z/a.csv", "-o", "res")
+    assert result.returncode == 0, result.stderr.decode()
+    written = {p.name: p.read_text().splitlines()[1] for p in (tmp_path / "res").iterdir()}
+    assert written == {
+        "a.validated.csv": "50-78-2,50-78-2,valid,,",
+        "a-2.validated.csv": "64-17-5,64-17-5,valid,,",
+        "a-3.validated.csv": "58-08-2,58-08-2,valid,,",
+    }

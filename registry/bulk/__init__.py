@@ -17,13 +17,14 @@ The modules, each one job, in the order data flows through them:
 from __future__ import annotations
 
 from registry.bulk.cells import Cell, CellStatus, classify_cell, classify_cells
-from registry.bulk.columns import CasResults, validate_many
+from registry.bulk.columns import CasResult, CasResults, validate_many
 from registry.bulk.pipeline import validate_csv
 from registry.bulk.report import Duplicate, Problem, Report
 from registry.bulk.writing import ADDED_COLUMNS
 
 __all__ = [
     "ADDED_COLUMNS",
+    "CasResult",
     "CasResults",
     "Cell",
     "CellStatus",

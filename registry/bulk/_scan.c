@@ -242,14 +242,19 @@ static void free_array_capsule(PyObject *capsule) {
 
 /* A column of ``length`` values, not cleared (the caller writes them all); NULL, with
  * MemoryError set, on failure. */
-static struct Column *new_column(int64_t length) {
+static struct Column *new_column_bytes(size_t bytes);
+
+static struct Column *new_column(int64_t length) { return new_column_bytes((size_t)length); }
+
+/* A column of ``bytes`` bytes, not cleared; NULL, with MemoryError set, on failure. */
+static struct Column *new_column_bytes(size_t bytes) {
     struct Column *column = calloc(1, sizeof *column);
     if (column == NULL) {
         PyErr_NoMemory();
         return NULL;
     }
     column->from = allocator;
-    column->size = (size_t)length;
+    column->size = bytes;
     column->values = allocate(column->from, column->size);
     if (column->values == NULL) {
         free(column);
@@ -262,7 +267,14 @@ static struct Column *new_column(int64_t length) {
 
 /* (schema capsule, array capsule) of ``column`` (taken over: freed on failure too), a UInt8
  * array of ``length`` rows. */
+static PyObject *export_typed_column(struct Column *column, int64_t length, const char *format);
+
 static PyObject *export_column(struct Column *column, int64_t length) {
+    return export_typed_column(column, length, "C");
+}
+
+/* As export_column, for an array of Arrow ``format`` (a static string). */
+static PyObject *export_typed_column(struct Column *column, int64_t length, const char *format) {
     struct ArrowArray *array = malloc(sizeof *array);
     struct ArrowSchema *schema = malloc(sizeof *schema);
     if (array == NULL || schema == NULL) {
@@ -279,7 +291,7 @@ static PyObject *export_column(struct Column *column, int64_t length) {
         .release = release_column,
         .private_data = column,
     };
-    *schema = (struct ArrowSchema){.format = "C", .name = "", .release = release_schema};
+    *schema = (struct ArrowSchema){.format = format, .name = "", .release = release_schema};
     PyObject *schema_capsule = PyCapsule_New(schema, "arrow_schema", free_schema_capsule);
     if (schema_capsule == NULL) {
         free(schema);
@@ -303,9 +315,11 @@ static PyObject *export_column(struct Column *column, int64_t length) {
  * the array's first. */
 typedef void (*Visit)(struct ArrowArray *array, int64_t first, void *state);
 
-/* Moves the string-view stream out of ``capsule`` into ``stream``, as the PyCapsule interface
- * asks of a consumer; 0, or -1 with a Python exception set (and nothing to release). */
-static int open_stream(PyObject *capsule, struct ArrowArrayStream *stream) {
+/* Moves the stream out of ``capsule`` into ``stream``, as the PyCapsule interface asks of a
+ * consumer, when its arrays have the Arrow ``format`` given ("vu": string views, "L": UInt64);
+ * 0, or -1 with a Python exception set (and nothing to release). */
+static int open_typed_stream(PyObject *capsule, struct ArrowArrayStream *stream,
+                             const char *format) {
     struct ArrowArrayStream *given = PyCapsule_GetPointer(capsule, "arrow_array_stream");
     if (given == NULL) {
         return -1;
@@ -320,44 +334,48 @@ static int open_stream(PyObject *capsule, struct ArrowArrayStream *stream) {
     if (stream->get_schema(stream, &schema) != 0) {
         PyErr_SetString(PyExc_ValueError, "cannot read the Arrow stream's schema");
     } else {
-        const int views = strcmp(schema.format, "vu") == 0;
+        const int expected = strcmp(schema.format, format) == 0;
         schema.release(&schema);
-        if (views) {
+        if (expected) {
             return 0;
         }
-        PyErr_SetString(PyExc_TypeError, "expected a column of string views (format 'vu')");
+        PyErr_Format(PyExc_TypeError, "expected a column of %s (format '%s')",
+                     strcmp(format, "vu") == 0 ? "string views" : "UInt64", format);
     }
     stream->release(stream);
     return -1;
 }
 
 /* The stream's next array into ``array`` (released: the end); 0, or -1 with an exception. */
-static int next_array(struct ArrowArrayStream *stream, struct ArrowArray *array) {
+static int next_array(struct ArrowArrayStream *stream, struct ArrowArray *array,
+                      int64_t buffers) {
     *array = (struct ArrowArray){0};
     if (stream->get_next(stream, array) != 0) {
         PyErr_SetString(PyExc_ValueError, "cannot read the next Arrow array");
         return -1;
     }
-    if (array->release != NULL && array->n_buffers < 3) {
+    if (array->release != NULL && array->n_buffers < buffers) {
         array->release(array);
-        PyErr_SetString(PyExc_ValueError, "a string-view array without its buffers");
+        PyErr_SetString(PyExc_ValueError, "an Arrow array without its buffers");
         return -1;
     }
     return 0;
 }
 
-/* Calls ``visit`` on every array of the string-view stream in ``capsule``, which must hold
- * ``length`` rows in all. 0 when done; -1 with a Python exception set otherwise. */
-static int each_array(PyObject *capsule, int64_t length, Visit visit, void *state) {
+/* Calls ``visit`` on every array of the stream in ``capsule`` (arrays of ``format``), which
+ * must hold ``length`` rows in all. 0 when done; -1 with a Python exception set otherwise. */
+static int each_typed_array(PyObject *capsule, int64_t length, const char *format,
+                            Visit visit, void *state) {
     struct ArrowArrayStream stream;
-    if (open_stream(capsule, &stream) != 0) {
+    const int64_t buffers = strcmp(format, "vu") == 0 ? 3 : 2;
+    if (open_typed_stream(capsule, &stream, format) != 0) {
         return -1;
     }
     int outcome = -1;
     int64_t done = 0;
     for (;;) {
         struct ArrowArray array;
-        if (next_array(&stream, &array) != 0) {
+        if (next_array(&stream, &array, buffers) != 0) {
             goto end;
         }
         if (array.release == NULL) {
@@ -374,13 +392,18 @@ static int each_array(PyObject *capsule, int64_t length, Visit visit, void *stat
         array.release(&array);
     }
     if (done != length) {
-        PyErr_SetString(PyExc_ValueError, "not a string-view column of the length given");
+        PyErr_SetString(PyExc_ValueError, "not an Arrow column of the length given");
         goto end;
     }
     outcome = 0;
 end:
     stream.release(&stream);
     return outcome;
+}
+
+/* each_typed_array over a string-view column. */
+static int each_array(PyObject *capsule, int64_t length, Visit visit, void *state) {
+    return each_typed_array(capsule, length, "vu", visit, state);
 }
 
 /* The view of the array's row ``row``, or NULL when the row is null. */
@@ -443,7 +466,266 @@ static PyObject *canonical_codes(PyObject *module, PyObject *args) {
     return export_column(column, length);
 }
 
+/* --- key sets ---------------------------------------------------------------------------------
+ *
+ * A set of 64-bit keys (hashes of names, of CAS numbers, of name-number pairs), built once from
+ * a UInt64 column and then asked about one column per chunk. A polars join or is_in builds its
+ * hash table from the large side on every call; this one is built once. Open addressing with
+ * linear probing, at most half full; key 0 (an empty slot) is kept aside in ``zero``. */
+
+#define KEY_SET "registry.bulk._scan.KeySet"
+
+struct KeySet {
+    uint64_t *slots;
+    uint64_t mask;           /* slots - 1, a power of two minus one */
+    int zero;                /* whether key 0 is in the set */
+    struct ArrowArray array; /* the array ``slots`` lies in, when read back (key_set_view) */
+};
+
+static void free_key_set(PyObject *capsule) {
+    struct KeySet *set = PyCapsule_GetPointer(capsule, KEY_SET);
+    if (set != NULL) {
+        if (set->array.release != NULL) {
+            set->array.release(&set->array);
+        } else {
+            free(set->slots);
+        }
+        free(set);
+    }
+}
+
+/* Mixes a key's bits before taking the slot (the keys are hashes already, but a polars hash
+ * of short texts need not spread its low bits). */
+static inline uint64_t slot_of(uint64_t key, uint64_t mask) {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    return key & mask;
+}
+
+/* The UInt64 value at row ``row`` of ``array``, and whether it is not null. */
+static inline int key_at(const struct ArrowArray *array, int64_t row, uint64_t *key) {
+    const uint8_t *validity = (const uint8_t *)array->buffers[0];
+    const int64_t at = array->offset + row;
+    if (validity != NULL && !(validity[at >> 3] & (1u << (at & 7)))) {
+        return 0;
+    }
+    *key = ((const uint64_t *)array->buffers[1])[at];
+    return 1;
+}
+
+static void insert_keys(struct ArrowArray *array, int64_t first, void *state) {
+    (void)first;
+    struct KeySet *set = (struct KeySet *)state;
+    for (int64_t row = 0; row < array->length; row++) {
+        uint64_t key;
+        if (!key_at(array, row, &key)) {
+            continue;
+        }
+        if (key == 0) {
+            set->zero = 1;
+            continue;
+        }
+        uint64_t slot = slot_of(key, set->mask);
+        while (set->slots[slot] != 0 && set->slots[slot] != key) {
+            slot = (slot + 1) & set->mask;
+        }
+        set->slots[slot] = key;
+    }
+}
+
+/* key_set(stream, length) -> capsule: the set of the non-null keys of a UInt64 column. */
+static PyObject *key_set(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *stream;
+    Py_ssize_t length;
+    if (!PyArg_ParseTuple(args, "On", &stream, &length) || length < 0) {
+        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_ValueError, "negative length");
+    }
+    uint64_t slots = 16;
+    while (slots < 2 * (uint64_t)length) {
+        slots <<= 1;
+    }
+    struct KeySet *set = calloc(1, sizeof *set);
+    if (set != NULL) {
+        set->slots = calloc(slots, sizeof *set->slots);
+    }
+    if (set == NULL || set->slots == NULL) {
+        free(set);
+        return PyErr_NoMemory();
+    }
+    set->mask = slots - 1;
+    if (each_typed_array(stream, length, "L", insert_keys, set) != 0) {
+        free(set->slots);
+        free(set);
+        return NULL;
+    }
+    PyObject *capsule = PyCapsule_New(set, KEY_SET, free_key_set);
+    if (capsule == NULL) {
+        free(set->slots);
+        free(set);
+    }
+    return capsule;
+}
+
+struct Members {
+    const struct KeySet *set;
+    uint8_t *found;
+};
+
+static void find_keys(struct ArrowArray *array, int64_t first, void *state) {
+    struct Members *members = (struct Members *)state;
+    const struct KeySet *set = members->set;
+    uint8_t *out = members->found + first;
+    for (int64_t row = 0; row < array->length; row++) {
+        uint64_t key;
+        uint8_t found = 0;
+        if (key_at(array, row, &key)) {
+            if (key == 0) {
+                found = (uint8_t)set->zero;
+            } else {
+                uint64_t slot = slot_of(key, set->mask);
+                while (set->slots[slot] != 0 && set->slots[slot] != key) {
+                    slot = (slot + 1) & set->mask;
+                }
+                found = set->slots[slot] == key;
+            }
+        }
+        out[row] = found;
+    }
+}
+
+/* key_members(set, stream, length) -> (schema, array): per key of a UInt64 column, 1 when the
+ * set holds it, else 0 (also for a null), as a UInt8 column. */
+static PyObject *key_members(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *capsule, *stream;
+    Py_ssize_t length;
+    if (!PyArg_ParseTuple(args, "OOn", &capsule, &stream, &length) || length < 0) {
+        return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_ValueError, "negative length");
+    }
+    struct Members members = {.set = PyCapsule_GetPointer(capsule, KEY_SET)};
+    if (members.set == NULL) {
+        return NULL;
+    }
+    struct Column *column = new_column(length);
+    if (column == NULL) {
+        return NULL;
+    }
+    members.found = column->values;
+    if (each_typed_array(stream, length, "L", find_keys, &members) != 0) {
+        struct ArrowArray owner = {.private_data = column};
+        release_column(&owner);
+        return NULL;
+    }
+    return export_column(column, length);
+}
+
+/* key_set_slots(set) -> (schema, array): the set's slots as a UInt64 column (a copy), for
+ * key_set_view to take back without building the set again (a cache file). */
+static PyObject *key_set_slots(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *capsule;
+    if (!PyArg_ParseTuple(args, "O", &capsule)) {
+        return NULL;
+    }
+    const struct KeySet *set = PyCapsule_GetPointer(capsule, KEY_SET);
+    if (set == NULL) {
+        return NULL;
+    }
+    const int64_t length = (int64_t)set->mask + 1;
+    struct Column *column = new_column_bytes((size_t)length * sizeof(uint64_t));
+    if (column == NULL) {
+        return NULL;
+    }
+    memcpy(column->values, set->slots, (size_t)length * sizeof(uint64_t));
+    return export_typed_column(column, length, "L");
+}
+
+/* key_set_view(stream, length, zero) -> capsule: a set over the slots key_set_slots gave, read
+ * back as one UInt64 array of ``length`` (a power of two) rows without nulls; the array is kept,
+ * not copied. ``zero``: whether key 0 is in the set. */
+static PyObject *key_set_view(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *stream_capsule;
+    Py_ssize_t length;
+    int zero;
+    if (!PyArg_ParseTuple(args, "Onp", &stream_capsule, &length, &zero)) {
+        return NULL;
+    }
+    if (length < 16 || (length & (length - 1)) != 0) {
+        return PyErr_Format(PyExc_ValueError, "slots must be a power of two, at least 16");
+    }
+    struct ArrowArrayStream stream;
+    if (open_typed_stream(stream_capsule, &stream, "L") != 0) {
+        return NULL;
+    }
+    struct KeySet *set = calloc(1, sizeof *set);
+    if (set == NULL) {
+        stream.release(&stream);
+        return PyErr_NoMemory();
+    }
+    if (next_array(&stream, &set->array, 2) != 0) {
+        stream.release(&stream);
+        free(set);
+        return NULL;
+    }
+    struct ArrowArray after;
+    const int more = next_array(&stream, &after, 2) != 0 || after.release != NULL;
+    if (after.release != NULL) {
+        after.release(&after);
+    }
+    stream.release(&stream);
+    if (more || set->array.release == NULL || set->array.length != length
+        || set->array.null_count != 0) {
+        if (set->array.release != NULL) {
+            set->array.release(&set->array);
+        }
+        free(set);
+        PyErr_Clear();
+        return PyErr_Format(PyExc_ValueError, "slots must be one UInt64 array without nulls");
+    }
+    set->slots = (uint64_t *)set->array.buffers[1] + set->array.offset;
+    set->mask = (uint64_t)length - 1;
+    set->zero = zero;
+    PyObject *capsule = PyCapsule_New(set, KEY_SET, free_key_set);
+    if (capsule == NULL) {
+        set->array.release(&set->array);
+        free(set);
+    }
+    return capsule;
+}
+
+/* key_set_zero(set) -> bool: whether key 0 is in the set (kept beside its slots). */
+static PyObject *key_set_zero(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *capsule;
+    if (!PyArg_ParseTuple(args, "O", &capsule)) {
+        return NULL;
+    }
+    const struct KeySet *set = PyCapsule_GetPointer(capsule, KEY_SET);
+    if (set == NULL) {
+        return NULL;
+    }
+    return PyBool_FromLong(set->zero);
+}
+
 static PyMethodDef methods[] = {
+    {"key_set_slots", key_set_slots, METH_VARARGS,
+     "key_set_slots(set) -> (schema, array)\n\nThe slots of a set, a UInt64 Arrow array."},
+    {"key_set_view", key_set_view, METH_VARARGS,
+     "key_set_view(stream, length, zero) -> capsule\n\n"
+     "A set over slots key_set_slots gave (one UInt64 array, kept, not copied)."},
+    {"key_set_zero", key_set_zero, METH_VARARGS,
+     "key_set_zero(set) -> bool\n\nWhether key 0 is in the set."},
+    {"key_set", key_set, METH_VARARGS,
+     "key_set(stream, length) -> capsule\n\n"
+     "The set of the non-null keys of an Arrow UInt64 stream of ``length`` rows, for\n"
+     "key_members."},
+    {"key_members", key_members, METH_VARARGS,
+     "key_members(set, stream, length) -> (schema, array)\n\n"
+     "Per key of an Arrow UInt64 stream of ``length`` rows: 1 when ``set`` (of key_set) holds\n"
+     "it, else 0 (a null too), as the capsules of a UInt8 Arrow array."},
     {"canonical_codes", canonical_codes, METH_VARARGS,
      "canonical_codes(stream, length, weights) -> (schema, array)\n\n"
      "Per text of an Arrow string-view stream of ``length`` rows: 0 unless it is a CAS number\n"

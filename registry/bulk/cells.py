@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -34,6 +35,7 @@ from registry.bulk.scan import canonical_codes, code_columns, with_check_digits
 from registry.cas import CasCheck, CasStatus
 
 __all__ = [
+    "LONGEST_CELL",
     "Cell",
     "CellScan",
     "CellStatus",
@@ -64,6 +66,8 @@ class CellStatus(enum.StrEnum):
     INVALID_FORMAT = "invalid-format"
     INVALID_LENGTH = "invalid-length"
     INVALID_CHECKSUM = "invalid-checksum"
+    MISMATCH = "mismatch"
+    """A valid number that a source gives to another substance than the row names."""
 
     @property
     def is_invalid(self) -> bool:
@@ -77,6 +81,7 @@ _INVALID = frozenset(
         CellStatus.INVALID_FORMAT,
         CellStatus.INVALID_LENGTH,
         CellStatus.INVALID_CHECKSUM,
+        CellStatus.MISMATCH,
     }
 )
 
@@ -89,6 +94,9 @@ class Cell:
     status: CellStatus
     reason: str
     suggestion: str | None = None
+    fixed: str | None = None
+    """The corrected number where ``fix`` was asked for and the correction is unambiguous
+    (see :mod:`registry.bulk.fixes`)."""
 
 
 # What stands in for "no number" in a cell, matched whole and without case, by Python's re
@@ -117,10 +125,13 @@ def _from_check(check: CasCheck) -> Cell:
 
 def _several(parts: list[str], how: str) -> Cell:
     checks = [cas.check(part) for part in parts]
+    # A number repeated in the cell is named once, with how often it is there.
+    words = [f"{c.canonical} (valid)" if c.is_valid else f"{c.input} ({c.reason})" for c in checks]
+    times = Counter(words)
     described = ", ".join(
-        f"{c.canonical} (valid)" if c.is_valid else f"{c.input} ({c.reason})" for c in checks
+        word if times[word] == 1 else f"{word} {times[word]} times" for word in times
     )
-    canonical = "; ".join(c.canonical for c in checks if c.canonical is not None) or None
+    canonical = "; ".join(dict.fromkeys(c.canonical for c in checks if c.canonical)) or None
     reason = f"{len(checks)} numbers {how}: {described}"
     bad = next((c for c in checks if not c.is_valid), None)
     if bad is None:
@@ -150,6 +161,16 @@ def _beyond_format(text: str, check: CasCheck) -> Cell:
     return _from_check(check)
 
 
+def _too_long(size: int) -> Cell:
+    return Cell(
+        None, CellStatus.INVALID_FORMAT, f"{size:,} characters: far too long for a CAS cell"
+    )
+
+
+LONGEST_CELL = 100_000
+"""Characters beyond which a cell is refused whole (several thousand numbers fit below it)."""
+
+
 def classify_cell(value: str | int | None) -> Cell:
     """The verdict on one cell of a file (scalar twin of :func:`classify_cells`).
 
@@ -160,6 +181,8 @@ def classify_cell(value: str | int | None) -> Cell:
     """
     if value is None:
         value = ""
+    if isinstance(value, str) and len(value) > LONGEST_CELL:
+        return _too_long(len(value))  # spared the copies a full normalisation would make
     check = cas.check(value)
     if check.status is CasStatus.INVALID_FORMAT and isinstance(value, str):
         return _beyond_format(value, check)
@@ -209,6 +232,9 @@ class CellScan(NamedTuple):
     cells: pl.DataFrame
     """The result columns, right for the values in canonical form (the others to be patched
     in by :func:`classify_scanned`)."""
+    huge: dict[int, int] | None = None
+    """The rows of cells longer than :data:`LONGEST_CELL`, with their lengths: set aside
+    (every step of the classification would copy them), refused whole at the end."""
 
 
 def scan_cells(values: Iterable[object]) -> CellScan:
@@ -216,19 +242,33 @@ def scan_cells(values: Iterable[object]) -> CellScan:
     and their check digits. :func:`classify_scanned` finishes the work; the two are apart so
     that a pipeline can run them on different threads."""
     frame = as_frame(values)
+    sizes = frame.get_column("input").str.len_bytes()
+    huge: dict[int, int] | None = None
+    if (sizes.max() or 0) > LONGEST_CELL:  # type: ignore[operator]
+        long = (sizes > LONGEST_CELL).arg_true()
+        if long.len():
+            lengths = frame.get_column("input").gather(long).str.len_chars()
+            huge = dict(zip(long.to_list(), lengths.to_list(), strict=True))
+            short = pl.col("input").str.len_bytes() <= LONGEST_CELL
+            frame = frame.with_columns(pl.when(short).then(pl.col("input")).otherwise(pl.lit("")))
     text = frame.get_column("input")
     codes = canonical_codes(text)
     rest = (codes == 0).arg_true()
-    return CellScan(frame, codes, rest, _first_pass_cells(text, codes))
+    return CellScan(frame, codes, rest, _first_pass_cells(text, codes), huge)
 
 
 def classify_scanned(scan: CellScan) -> pl.DataFrame:
     """:func:`classify_cells` of the values :func:`scan_cells` has scanned. The scan is used
     up: its columns are patched in place (see :func:`registry.bulk.normalise.patched`)."""
-    frame, _, rest, cells = scan
-    if not rest.len():
-        return cells
-    return pl.DataFrame(patched(cells, rest, _classify_rest(frame[rest])))
+    frame, _, rest, cells, huge = scan
+    if rest.len():
+        cells = pl.DataFrame(patched(cells, rest, _classify_rest(frame[rest])))
+    if huge:
+        index = pl.Series(list(huge), dtype=pl.UInt32)
+        cells = pl.DataFrame(
+            patched(cells, index, cells_frame([_too_long(n) for n in huge.values()]))
+        )
+    return cells
 
 
 def _first_pass_cells(text: pl.Series, codes: pl.Series) -> pl.DataFrame:

@@ -1,27 +1,30 @@
 """Many CAS numbers at once: :func:`validate_many` and its results, :class:`CasResults`.
 
-Result ``i`` is exactly what :func:`registry.cas.check` gives for value ``i`` (same canonical
-form, status, reason and normalisations). The first pass (:mod:`registry.bulk.scan`) settles
-the numbers in canonical form, nearly every value of a real column; polars queries
-(:mod:`registry.bulk.normalise`) settle most of the rest, and only what remains, deduplicated,
-goes through ``cas.check`` in Python.
+Result ``i`` carries the verdict :func:`registry.bulk.classify_cell` gives value ``i`` (the one
+classifier, which ``registry validate`` uses too: ``n/a`` is a placeholder, ``68-22-4/57-63-6``
+several numbers, an integer a number Excel kept) and otherwise what :func:`registry.cas.check`
+gives (normalisations, expected check digit, digits). The first pass
+(:mod:`registry.bulk.scan`) settles the numbers in canonical form, nearly every value of a
+real column; polars queries (:mod:`registry.bulk.normalise`) settle most of the rest, and only
+what remains, deduplicated, goes through ``cas.check`` in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import polars as pl
 
 from registry import cas
+from registry.bulk.cells import CellStatus, classify_cells
 from registry.bulk.normalise import (
     NO_TEXT,
     REASONS,
     SEP,
     STATUS_NAMES,
-    as_frame,
+    as_frame_keeping,
     collect,
     each_once,
     fast_query,
@@ -35,44 +38,71 @@ from registry.cas import CasCheck, CasStatus
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
-__all__ = ["CasResults", "validate_many"]
+__all__ = ["CasResult", "CasResults", "validate_many"]
 
 
-class CasResults(Sequence[CasCheck]):
+class CasResult(NamedTuple):
+    """One value's result: the fields of :class:`~registry.cas.CasCheck`, with the status,
+    canonical form and reason of :func:`registry.bulk.classify_cell`. For a value that is one
+    CAS number (valid, normalised or not) it equals ``cas.check(value)``."""
+
+    input: str
+    canonical: str | None
+    status: CellStatus
+    reason: str
+    normalisations: tuple[str, ...]
+    expected_check_digit: int | None
+    digits: str | None
+
+    @property
+    def is_valid(self) -> bool:
+        """One valid CAS number (as given, normalised, or stored as a number)."""
+        return self.status in _VALID
+
+
+_VALID = (CellStatus.VALID, CellStatus.NORMALISED, CellStatus.NUMBER)
+
+
+class CasResults(Sequence[CasResult]):
     """The results of :func:`validate_many`, one per value, in order.
 
-    Indexing gives a :class:`~registry.cas.CasCheck` equal to ``cas.check(value)``; the
-    columns are in :attr:`frame` (a polars DataFrame) for fast whole-column work.
+    Indexing gives a :class:`CasResult`; the columns are in :attr:`frame` (a polars
+    DataFrame) for fast whole-column work.
     """
 
-    def __init__(self, frame: pl.DataFrame) -> None:
+    def __init__(self, frame: pl.DataFrame, inputs: Mapping[int, str] | None = None) -> None:
         self.frame = frame
+        # The inputs the frame could not hold as given (a lone surrogate), by row.
+        self._inputs = dict(inputs or {})
 
     def __len__(self) -> int:
         return self.frame.height
 
     @overload
-    def __getitem__(self, index: int) -> CasCheck: ...
+    def __getitem__(self, index: int) -> CasResult: ...
 
     @overload
     def __getitem__(self, index: slice) -> CasResults: ...
 
-    def __getitem__(self, index: int | slice) -> CasCheck | CasResults:
+    def __getitem__(self, index: int | slice) -> CasResult | CasResults:
         if isinstance(index, slice):
-            return CasResults(self.frame[index])
+            rows = range(len(self))[index]
+            inputs = {new: self._inputs[old] for new, old in enumerate(rows) if old in self._inputs}
+            return CasResults(self.frame[index], inputs)
         row = self.frame.row(index, named=True)
-        status = CasStatus(row["status"])
-        return CasCheck(
-            input=row["input"],
+        if index < 0:
+            index += len(self)
+        return CasResult(
+            input=self._inputs.get(index, row["input"]),
             canonical=row["canonical"],
-            status=status,
+            status=CellStatus(row["status"]),
             reason=row["reason"] or "",
             normalisations=tuple(row["normalisations"].split(SEP)) if row["normalisations"] else (),
             expected_check_digit=row["expected_check_digit"],
             digits=row["digits"],
         )
 
-    def __iter__(self) -> Iterator[CasCheck]:
+    def __iter__(self) -> Iterator[CasResult]:
         for index in range(len(self)):
             yield self[index]
 
@@ -86,41 +116,91 @@ class CasResults(Sequence[CasCheck]):
 
     @property
     def is_valid(self) -> pl.Series:
-        return self.status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+        """One valid CAS number (as given, normalised, or stored as a number)."""
+        return self.status.is_in([status.value for status in _VALID])
 
     def counts(self) -> dict[str, int]:
-        """How many values have each status, in the order of :class:`~registry.cas.CasStatus`.
+        """How many values have each status, in the order of :class:`~registry.bulk.CellStatus`.
 
         >>> validate_many(["50-78-3", "50-78-2", "CAS 50-78-2"]).counts()
         {'valid': 1, 'normalised': 1, 'invalid-checksum': 1}
         """
         grouped = self.frame.group_by("status").len()
         found = dict(zip(grouped["status"].to_list(), grouped["len"].to_list(), strict=True))
-        return {str(status): found[status] for status in CasStatus if status in found}
+        return {str(status): found[status] for status in CellStatus if status in found}
 
 
 def validate_many(values: Iterable[object]) -> CasResults:
-    """Check many values at once; result ``i`` equals ``registry.cas.check(values[i])``.
+    """Check many values at once, each as ``registry validate`` checks a cell.
 
     Accepts a list (of str, or int for numbers a spreadsheet kept), a pandas Series or a polars
     Series. Missing values (None, NaN, null) count as empty cells.
 
-    >>> results = validate_many(["50-78-2", " 7732185", "50-78-3", "NA"])
+    >>> results = validate_many(["50-78-2", " 7732185", "50-78-3", "n/a", 7732185])
     >>> [r.status.value for r in results]
-    ['valid', 'normalised', 'invalid-checksum', 'invalid-format']
+    ['valid', 'normalised', 'invalid-checksum', 'placeholder', 'number']
     >>> results[1].canonical, results[1].reason
     ('7732-18-5', 'removed surrounding whitespace; inserted hyphens')
 
-    A str or bytes is one value, not a column: TypeError (``cas.check`` checks one value).
+    Raises:
+        TypeError: ``values`` is one value (a str or bytes: check it with
+            ``registry.cas.check``) or a table (a polars or pandas DataFrame: pass one column).
     """
     if isinstance(values, str | bytes | bytearray | memoryview):
         raise TypeError(
             f"values must be a sequence of values, not {type(values).__name__}: "
             "check one value with registry.cas.check"
         )
+    kind = type(values)
+    if kind.__name__ in ("DataFrame", "LazyFrame") and kind.__module__.split(".")[0] in (
+        "polars",
+        "pandas",
+    ):
+        library = kind.__module__.split(".")[0]
+        raise TypeError(
+            f"values must be one column (a list or a Series), not a {library} {kind.__name__}: "
+            "pass the column, e.g. frame['cas']"
+        )
     if isinstance(values, list) and len(values) >= _HALVES_FROM:
-        return CasResults(_check_in_halves(values))
-    return CasResults(_check_frame(as_frame(values)))
+        frame, kept = _check_in_halves(values)
+    else:
+        given, kept = as_frame_keeping(values)
+        frame = _check_frame(given)
+    return CasResults(_with_kept(_as_cells(frame), kept), kept)
+
+
+def _with_kept(frame: pl.DataFrame, kept: dict[int, str]) -> pl.DataFrame:
+    """``frame`` with the rows of the texts polars could not hold (``kept``, by row: a lone
+    surrogate) answered by :func:`registry.cas.check` of the text as given: invalid-format."""
+    if not kept:
+        return frame
+    index = pl.Series(list(kept), dtype=pl.UInt32)
+    patch = _slow_rows([cas.check(text) for text in kept.values()])
+    columns = patched(frame.drop("input", "number"), index, patch)
+    return pl.DataFrame([frame.get_column("input"), frame.get_column("number"), *columns])
+
+
+def _as_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """``cas.check``'s results with the status, canonical form and reason the cell
+    classifier gives where it says more: an integer that is a valid number (``number``), and
+    text that is not one number (a placeholder, several numbers, a number in text)."""
+    status = frame.get_column("status")
+    number = frame.get_column("number")
+    valid = status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+    beyond = ((status == CasStatus.INVALID_FORMAT.value) & ~number).arg_true()
+    stored = (number & valid).arg_true()
+    if not beyond.len() and not stored.len():
+        return frame
+    text = frame.get_column("input")
+    columns = {name: frame.get_column(name).clone() for name in ("canonical", "status", "reason")}
+    if stored.len():
+        columns["status"].scatter(stored, CellStatus.NUMBER.value)
+        columns["reason"].scatter(stored, "stored as the number " + text.gather(stored))
+    if beyond.len():
+        cells = classify_cells(text.gather(beyond))
+        for name, column in columns.items():
+            column.scatter(beyond, cells.get_column(name))
+    return frame.with_columns(*columns.values())
 
 
 _RESULT_SCHEMA: dict[str, PolarsDataType] = {
@@ -243,7 +323,7 @@ def _check_slow(frame: pl.DataFrame) -> pl.DataFrame:
 _HALVES_FROM = 100_000
 
 
-def _check_in_halves(values: list[object]) -> pl.DataFrame:
+def _check_in_halves(values: list[object]) -> tuple[pl.DataFrame, dict[int, str]]:
     """:func:`_check_frame` of a long list, the second half converted while the first is checked.
 
     Turning Python strings into a column holds the GIL; checking the column mostly runs in
@@ -251,6 +331,9 @@ def _check_in_halves(values: list[object]) -> pl.DataFrame:
     """
     half = len(values) // 2
     with ThreadPoolExecutor(max_workers=1) as pool:
-        first = pool.submit(_check_frame, as_frame(values[:half]))
-        second = _check_frame(as_frame(values[half:]))
-        return pl.concat([first.result(), second])
+        given, kept = as_frame_keeping(values[:half])
+        first = pool.submit(_check_frame, given)
+        rest, kept_after = as_frame_keeping(values[half:])
+        second = _check_frame(rest)
+        kept.update({half + index: text for index, text in kept_after.items()})
+        return pl.concat([first.result(), second]), kept

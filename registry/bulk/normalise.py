@@ -12,6 +12,7 @@ index (:func:`patched`) serve :mod:`registry.bulk.columns` and :mod:`registry.bu
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ __all__ = [
     "SEP",
     "STATUS_NAMES",
     "as_frame",
+    "as_frame_keeping",
     "collect",
     "each_once",
     "fast_query",
@@ -45,22 +47,29 @@ _FAST_SPACE = " \t\r\n"
 def as_frame(values: Iterable[object]) -> pl.DataFrame:
     """``values`` as a frame of ``input`` (text) and ``number`` (it was an integer); missing
     values (None, NaN, null) are empty text. A pandas Series or numpy array is read through
-    its ``tolist``."""
+    its ``tolist``. Text polars cannot hold (a lone surrogate) is there with U+FFFD in its
+    place: :func:`as_frame_keeping` says which."""
+    return as_frame_keeping(values)[0]
+
+
+def as_frame_keeping(values: Iterable[object]) -> tuple[pl.DataFrame, dict[int, str]]:
+    """:func:`as_frame`, and the texts it could not hold as they were given, by row (text
+    with a lone surrogate, which is no Unicode text: polars refuses it)."""
     if not isinstance(values, pl.Series):
         tolist = getattr(values, "tolist", None)
         items: list[object] = tolist() if callable(tolist) else list(values)
         try:  # all text (or None): polars builds the column without a Python loop
             series = pl.Series(items, dtype=pl.String, strict=True)
-        except (TypeError, pl.exceptions.PolarsError):
+        except (TypeError, ValueError, pl.exceptions.PolarsError):
             return _frame_from_objects(items)
-        return _text_frame(series)
+        return _text_frame(series), {}
     series = values
     if series.dtype == pl.String:
-        return _text_frame(series)
+        return _text_frame(series), {}
     if series.dtype.is_integer():
         return pl.DataFrame(
             {"input": series.cast(pl.String).fill_null(""), "number": series.is_not_null()}
-        )
+        ), {}
     return _frame_from_objects(series.to_list())
 
 
@@ -73,10 +82,11 @@ def _text_frame(series: pl.Series) -> pl.DataFrame:
     )
 
 
-def _frame_from_objects(items: Sequence[object]) -> pl.DataFrame:
+def _frame_from_objects(items: Sequence[object]) -> tuple[pl.DataFrame, dict[int, str]]:
     texts: list[str] = []
     numbers: list[bool] = []
-    for item in items:
+    kept: dict[int, str] = {}
+    for index, item in enumerate(items):
         if item is None or (isinstance(item, float) and math.isnan(item)):
             texts.append("")
             numbers.append(False)
@@ -87,11 +97,29 @@ def _frame_from_objects(items: Sequence[object]) -> pl.DataFrame:
             texts.append(str(int(item)))
             numbers.append(True)
         else:
-            texts.append(item if isinstance(item, str) else str(item))
+            text = item if isinstance(item, str) else _text_of(item)
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                kept[index] = text
+                text = _SURROGATE.sub("\ufffd", text)
+            texts.append(text)
             numbers.append(False)
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {"input": texts, "number": numbers}, schema={"input": pl.String, "number": pl.Boolean}
     )
+    return frame, kept
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text_of(item: object) -> str:
+    """The text of any value (an object whose ``str`` fails is named by its type)."""
+    try:
+        return str(item)
+    except Exception:  # a hostile __str__: the value is still answered, as its type
+        return f"<{type(item).__name__}>"
 
 
 _STRIPPED, _INSERTED, _NUMBER, _DASHED, _PREFIXED = 1, 2, 4, 8, 16

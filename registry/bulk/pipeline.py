@@ -18,7 +18,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Literal, TypeVar
@@ -26,11 +26,20 @@ from typing import IO, Literal, TypeVar
 import polars as pl
 
 from registry.bulk.cells import cells_frame, classify_cell, classify_scanned
+from registry.bulk.context import (
+    CrossCheck,
+    as_cells,
+    cross_checked,
+    fill_cross_check,
+    plan_cross_check,
+    prepared_context,
+)
+from registry.bulk.fixes import settled
 from registry.bulk.reading import Parsed, Rows, csv_chunks, polars_chunks
 from registry.bulk.report import Report, Tally
 from registry.bulk.sniff import SAMPLE_BYTES, Dialect, detect_encoding, sniff_text
-from registry.bulk.writing import OutputKind, Writer, open_output, output_name
-from registry.bulk.xlsx import read_workbook, validate_rows
+from registry.bulk.writing import OutputKind, RowWriter, open_writer, output_kind, output_name
+from registry.bulk.xlsx import OLD_EXCEL_MAGIC, old_excel_error, validate_workbook
 from registry.errors import InputFileError, RegistryError
 
 __all__ = ["Engine", "Progress", "Report", "validate_csv"]
@@ -63,11 +72,15 @@ def _run(
     chunks: Iterator[Parsed | Rows],
     dialect: Dialect,
     tally: Tally,
-    writer: Writer | None,
+    writer: RowWriter | None,
     progress: Progress | None,
     estimate: int,
+    checker: CrossCheck | None = None,
+    context: dict[str, int] | None = None,
+    fix: bool = False,
 ) -> None:
     column = dialect.cas_column
+    context = context or {}
 
     def count(values: pl.Series, cells: pl.DataFrame) -> None:
         tally.add(values, cells)
@@ -87,13 +100,15 @@ def _run(
         writing: Future[None] | None = None
         counting: Future[None] | None = None
         try:
-            for chunk in _prefetched(chunks, reading):
+            for chunk, prepared in _prefetched(_with_context(chunks, checker, context), reading):
                 if isinstance(chunk, Parsed):
                     cells = classify_scanned(chunk.scan)
                     if cells.height != chunk.values.len():  # would shift every later row
                         raise RegistryError(
                             f"internal error: {chunk.values.len()} rows in, {cells.height} out"
                         )
+                    cells = cross_checked(checker, context, tally, cells, chunk.values, prepared)
+                    cells = settled(cells, fix)
                     if writer is not None:
                         if writing is not None:
                             writing.result()
@@ -105,10 +120,14 @@ def _run(
                     counting = counting_thread.submit(count, chunk.values, cells)
                 else:
                     texts = [row[column] if column < len(row) else "" for row in chunk]
-                    verdicts = [classify_cell(text) for text in texts]
+                    values = pl.Series(texts, dtype=pl.String)
+                    frame = cells_frame([classify_cell(text) for text in texts])
+                    if checker is not None:
+                        frame = cross_checked(checker, context, tally, frame, values, prepared)
+                    frame = settled(frame, fix)
                     if writer is not None:
-                        writer.rows(chunk, verdicts)
-                    count(pl.Series(texts, dtype=pl.String), cells_frame(verdicts))
+                        writer.rows(chunk, as_cells(frame))
+                    count(values, frame)
             if counting is not None:
                 counting.result()
             tally.duplicates()  # summed up here, while the last chunk is being written
@@ -117,6 +136,26 @@ def _run(
             for pending in (writing, counting):
                 if pending is not None:
                     pending.result()
+
+
+def _with_context(
+    chunks: Iterator[Parsed | Rows], checker: CrossCheck | None, context: dict[str, int]
+) -> Iterator[tuple[Parsed | Rows, Mapping[str, pl.Series]]]:
+    """Each chunk with what ``checker`` prepares from its context columns, worked out where
+    the chunk is read (on the reading thread, beside the classification of the last one)."""
+    for chunk in chunks:
+        if checker is None:
+            yield chunk, {}
+        else:
+            columns = chunk.frame.to_series if isinstance(chunk, Parsed) else _column_of(chunk)
+            yield chunk, prepared_context(checker, context, columns)
+
+
+def _column_of(rows: Rows) -> Callable[[int], pl.Series]:
+    def column(index: int) -> pl.Series:
+        return pl.Series([row[index] if index < len(row) else "" for row in rows], dtype=pl.String)
+
+    return column
 
 
 def validate_csv(
@@ -129,12 +168,14 @@ def validate_csv(
     header: bool | None = None,
     sheet: str | None = None,
     output: str | os.PathLike[str] | IO[str] | None = None,
-    output_format: OutputKind = "csv",
+    output_format: OutputKind | None = None,
     max_problems: int = 20,
     max_duplicates: int = 20,
     engine: Engine = "auto",
     chunk_rows: int = 250_000,
     progress: Progress | None = None,
+    cross_check: CrossCheck | None = None,
+    fix: bool = False,
 ) -> Report:
     """Validate the CAS column of a CSV/TSV file or an Excel workbook.
 
@@ -143,25 +184,37 @@ def validate_csv(
     afterwards, that is then read instead: every row of it is checked.
 
     Args:
-        path: the file (``.csv``, ``.tsv``, ``.txt`` or ``.xlsx``).
+        path: the file (``.csv``, ``.tsv``, ``.txt`` or ``.xlsx``; an old ``.xls`` is refused
+            with how to convert it).
         column: the CAS column by name or 0-based index (default: detected).
         encoding, delimiter, skip_lines, header: override what sniffing detects.
-        sheet: the worksheet of a workbook (default: the first).
+        sheet: the worksheet of a workbook (default: the first that has a CAS column).
         output: where to write every input row plus ``cas_canonical``, ``cas_status``,
             ``cas_reason`` and ``cas_suggestion``, in input order (a path or a text handle).
             It may be the input CSV file itself (replaced once complete), never the input
-            workbook (the rows are CSV text).
-        output_format: ``csv`` (the input's delimiter) or ``jsonl``.
+            workbook (its other sheets, formulas and styles would be lost).
+        output_format: ``csv`` (the input's delimiter, a comma for a tab), ``tsv``,
+            ``jsonl`` or ``xlsx`` (a workbook, header bold and frozen; a path only);
+            default: from the output's name (``.csv``, ``.tsv``, ``.jsonl``, ``.xlsx``),
+            else ``csv``.
         max_problems: how many invalid rows the report lists.
         max_duplicates: how many repeated CAS numbers the report lists.
         engine: ``polars``, ``csv`` (the csv module), or ``auto`` (polars, and the csv module
             when polars cannot parse the file).
         chunk_rows: rows per chunk; memory use follows this, not the file size.
         progress: called with (rows done, estimated total rows) after each chunk.
+        cross_check: checks each valid number against the row's name, formula, SMILES,
+            InChIKey or EC columns (found by their headers), when the file has one or
+            ``cross_check.always`` (``registry.service.crosscheck`` builds one); its counts go
+            into :attr:`Report.cross_check`.
+        fix: add a ``cas_fixed`` column holding the corrected number where the correction is
+            unambiguous (a normalisation, or a failed checksum's one candidate the row's name
+            confirms; never a guess); :attr:`Report.fixes` counts them by kind.
 
     Raises:
-        InputFileError: the file is missing, binary, empty, or has no recognisable CAS column;
-            the output is the input workbook.
+        InputFileError: the file is missing, binary, empty, an old ``.xls`` workbook, or has
+            no recognisable CAS column (in any sheet of a workbook); the output is the input
+            workbook.
     """
     source = Path(path)
     spool: tempfile.TemporaryDirectory[str] | None = None
@@ -188,6 +241,8 @@ def validate_csv(
         engine=engine,
         chunk_rows=chunk_rows,
         progress=progress,
+        cross_check=cross_check,
+        fix=fix,
     )
     if spool is None:  # a regular file: read where it is, as often as needed
         return validate(source, source, sample, info.st_size)
@@ -253,39 +308,48 @@ def _validate_file(
     header: bool | None,
     sheet: str | None,
     output: str | os.PathLike[str] | IO[str] | None,
-    output_format: OutputKind,
+    output_format: OutputKind | None,
     max_problems: int,
     max_duplicates: int,
     engine: Engine,
     chunk_rows: int,
     progress: Progress | None,
+    cross_check: CrossCheck | None = None,
+    fix: bool = False,
 ) -> Report:
     """:func:`validate_csv` on ``readable``, a regular file whose first bytes are ``sample``
     and whose size is ``size``: ``source`` itself, or its copy when ``source`` can be read
     only once. Messages and the report name ``source``."""
+    kind = output_kind(output, output_format)
+    if sample.startswith(OLD_EXCEL_MAGIC):
+        raise old_excel_error(source)
     if sample.startswith(_ZIP_MAGIC):
         _refuse_output_over(source, readable, output)
-        rows, settings = read_workbook(readable, sheet, name=source)
-        return validate_rows(
+        return validate_workbook(
             source,
-            rows,
-            settings,
-            column,
-            header,
-            output,
-            output_format,
-            max_problems,
-            max_duplicates,
+            readable,
+            sheet=sheet,
+            column=column,
+            skip_lines=skip_lines,
+            header=header,
+            output=output,
+            kind=kind,
+            max_problems=max_problems,
+            max_duplicates=max_duplicates,
+            cross_check=cross_check,
+            fix=fix,
         )
     if not sample:
         raise InputFileError(f"{source}: the file is empty")
+    if encoding is not None:
+        text_encoding(encoding)
     try:
         detected = encoding or detect_encoding(sample)
         text = codecs.getincrementaldecoder(detected)(errors="replace").decode(sample)
     except InputFileError as error:
         raise InputFileError(f"{source}: {error}") from None
-    except LookupError as error:
-        raise InputFileError(f"unknown encoding {encoding!r}") from error
+    except UnicodeError as error:  # a codec with no fallback for what it cannot read
+        raise InputFileError(f"{source}: cannot be read as {encoding}: {error}") from None
     if len(sample) == SAMPLE_BYTES and "\n" in text:
         text = text[: text.rindex("\n") + 1]  # drop the line cut at the sample's end
     try:
@@ -315,7 +379,12 @@ def _validate_file(
         },
     )
     first_row = dialect.skip_lines + int(dialect.header) + 1
-    if output is not None and not isinstance(output, str | os.PathLike) and not output.seekable():
+    if (
+        output is not None
+        and not isinstance(output, str | os.PathLike)
+        and not output.seekable()
+        and kind != "xlsx"
+    ):
         # A retry with the csv module must not repeat rows on a pipe: spool, then copy.
         with tempfile.TemporaryDirectory() as spool:
             spooled = Path(spool) / "out"
@@ -331,36 +400,34 @@ def _validate_file(
                 header=header,
                 sheet=sheet,
                 output=spooled,
-                output_format=output_format,
+                output_format=kind,
                 max_problems=max_problems,
                 max_duplicates=max_duplicates,
                 engine=engine,
                 chunk_rows=chunk_rows,
                 progress=progress,
+                cross_check=cross_check,
+                fix=fix,
             )
             with spooled.open(encoding="utf-8", newline="") as handle:
                 shutil.copyfileobj(handle, output)
             output.flush()
         report.output = output_name(output)
         return report
+    checker, context = plan_cross_check(cross_check, dialect.columns, dialect.cas_column)
     attempts: list[Literal["polars", "csv"]] = (
         ["csv"] if engine == "csv" else ["polars"] if engine == "polars" else ["polars", "csv"]
     )
     for attempt in attempts:
-        tally = Tally(first_row, max_problems, max_duplicates)
+        tally = Tally(first_row, max_problems, max_duplicates, fix=fix)
         try:
-            with open_output(output) as handle:
-                writer = (
-                    None
-                    if handle is None
-                    else Writer(handle, output_format, dialect.columns, dialect.delimiter)
-                )
+            with open_writer(output, kind, dialect.columns, dialect.delimiter, fix=fix) as writer:
                 chunks: Iterator[Parsed | Rows]
                 if attempt == "polars":
                     chunks = polars_chunks(readable, dialect, width, chunk_rows)
                 else:
                     chunks = csv_chunks(readable, dialect, width, chunk_rows, name=source)
-                _run(chunks, dialect, tally, writer, progress, estimate)
+                _run(chunks, dialect, tally, writer, progress, estimate, checker, context, fix)
                 if writer is not None and writer.written != tally.rows:
                     raise RegistryError(
                         f"internal error: read {tally.rows} rows but wrote {writer.written}"
@@ -372,8 +439,34 @@ def _validate_file(
         report.settings["engine"] = attempt
         break
     tally.fill(report)
+    fill_cross_check(report, tally, checker, context, dialect.columns)
     report.output = output_name(output)
     return report
+
+
+def text_encoding(encoding: str) -> str:
+    """``encoding``'s codec name, or :class:`InputFileError` for a name Python does not know
+    and a codec that does not turn bytes into text (``rot13``, ``hex``, ``base64``,
+    ``idna``: they transform text or bytes, or encode domain names).
+
+    >>> text_encoding("UTF8"), text_encoding("latin-1")
+    ('utf-8', 'iso8859-1')
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        raise InputFileError(f"encoding={encoding!r}: no such encoding") from None
+    text_codec = getattr(info, "_is_text_encoding", True)
+    if text_codec:
+        try:  # a codec for other things than files (idna) has no lenient decoder
+            codecs.getincrementaldecoder(info.name)(errors="replace").decode(b"a")
+        except (UnicodeError, ValueError, TypeError):
+            text_codec = False
+    if not text_codec:
+        raise InputFileError(
+            f"encoding={encoding!r}: not an encoding of text files (try utf-8, utf-16, cp1252)"
+        )
+    return info.name
 
 
 def _refuse_output_over(

@@ -167,12 +167,17 @@ def _needs_no_quotes(block: bytes, delimiter: bytes) -> bool:
     return all(block[at - 1 : at] in before and block[at + 2 : at + 3] in after for at in pairs)
 
 
+_LONGEST_FIELD = 2**31 - 1  # the most the csv module takes on every platform
+
+
 def csv_chunks(
     path: Path, dialect: Dialect, width: int, chunk_rows: int, *, name: Path | None = None
 ) -> Iterator[Rows]:
     """The file's data rows, ``chunk_rows`` at a time, read by the csv module (fields beyond
     ``width`` kept); :class:`~registry.errors.InputFileError`, naming the file as ``name``
     (default: ``path``), where it cannot read them."""
+    # A cell of any length is a row to report (the csv module's default stops at 128 KiB).
+    csv.field_size_limit(max(csv.field_size_limit(), _LONGEST_FIELD))
     with path.open(encoding=dialect.encoding, newline="") as handle:
         for _ in range(dialect.skip_lines + int(dialect.header)):
             handle.readline()

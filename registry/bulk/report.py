@@ -14,8 +14,9 @@ from typing import Any
 import polars as pl
 
 from registry.bulk.cells import CellStatus
+from registry.bulk.fixes import FIXED, fix_kinds, normalisation_kinds, ordered
 
-__all__ = ["Duplicate", "Problem", "Report", "Tally"]
+__all__ = ["MOST_SHOWN", "Duplicate", "Problem", "Report", "Tally", "capped"]
 
 _DUPLICATE_ROWS_KEPT = 10  # first rows listed per repeated number
 # Rows whose chunk tallies are kept before they are folded into one: each fold groups the whole
@@ -58,6 +59,15 @@ class Report:
             ``max_duplicates``), each with its first rows.
         duplicate_numbers: how many distinct CAS numbers occur on more than one row.
         output: where the annotated rows went, if anywhere.
+        cross_check: when the numbers were cross-checked: the ``source``, the ``columns``
+            used (kind -> column name) and the rows ``confirmed``, found a ``mismatch``, ``not
+            cross-checked`` (a number or name no source knows) and with a ``suggestion
+            confirmed`` by the name; empty otherwise.
+        normalised: ``normalised`` rows per kind of normalisation (stripped hyphens, dashes,
+            prefix, leading zeros, spaces, ...); a row with two kinds counts in both.
+        fixes: with ``fix``, rows given a ``cas_fixed`` number per kind of fix (the kinds of
+            normalisation, ``repeated number``, ``suggestion confirmed by name``).
+        fixed: with ``fix``, rows given a ``cas_fixed`` number; None without ``fix``.
     """
 
     path: str
@@ -68,6 +78,10 @@ class Report:
     duplicates: list[Duplicate] = field(default_factory=list)
     duplicate_numbers: int = 0
     output: str | None = None
+    cross_check: dict[str, Any] = field(default_factory=dict)
+    normalised: dict[str, int] = field(default_factory=dict)
+    fixes: dict[str, int] = field(default_factory=dict)
+    fixed: int | None = None
 
     @property
     def invalid(self) -> int:
@@ -85,7 +99,9 @@ class Tally:
     """Counts, first problems and duplicates of a file's rows, fed chunk by chunk (:meth:`add`),
     kept small however long the file; ``first_row`` is the row number of the first data row."""
 
-    def __init__(self, first_row: int, max_problems: int, max_duplicates: int) -> None:
+    def __init__(
+        self, first_row: int, max_problems: int, max_duplicates: int, *, fix: bool = False
+    ) -> None:
         self.first_row = first_row
         self.rows = 0
         self.counts: Counter[str] = Counter()
@@ -103,6 +119,10 @@ class Tally:
         self.pending_rows = 0
         self.max_duplicates = max_duplicates
         self.summary: tuple[int, list[Duplicate]] | None = None
+        self.cross: Counter[str] = Counter()
+        self.normalised: Counter[str] = Counter()
+        self.fixes: Counter[str] = Counter()
+        self.fixed: int | None = 0 if fix else None
 
     def fill(self, report: Report) -> None:
         """Put what was counted into ``report``: rows, counts per status (most frequent first),
@@ -111,6 +131,9 @@ class Tally:
         report.counts = _sorted_counts(self.counts)
         report.problems = self.problems
         report.duplicate_numbers, report.duplicates = self.duplicates()
+        report.normalised = ordered(dict(self.normalised))
+        report.fixes = ordered(dict(self.fixes))
+        report.fixed = self.fixed
 
     def _merge(self) -> None:
         """Fold the pending chunk tallies into one; memory follows distinct numbers, not rows."""
@@ -137,6 +160,13 @@ class Tally:
         if valid := status.len() - others.len():
             self.counts[CellStatus.VALID.value] += valid
         self.counts.update(dict(others.value_counts().iter_rows()))
+        if others.len():
+            self.normalised.update(normalisation_kinds(cells))
+        if FIXED in cells.columns:
+            fixed = cells.get_column(FIXED).is_not_null()
+            self.fixed = (self.fixed or 0) + int(fixed.sum())
+            if fixed.any():
+                self.fixes.update(fix_kinds(cells))
         room = self.max_problems - len(self.problems)
         if room > 0:
             invalid = [s.value for s in CellStatus if s.is_invalid]
@@ -146,7 +176,11 @@ class Tally:
             ):
                 self.problems.append(
                     Problem(
-                        row["row"], row["value"], row["status"], row["reason"], row["suggestion"]
+                        row["row"],
+                        capped(row["value"]),
+                        row["status"],
+                        capped(row["reason"]),
+                        row["suggestion"],
                     )
                 )
         numbers = pl.DataFrame([cells.get_column("canonical"), rows.alias("row")]).drop_nulls()
@@ -213,6 +247,22 @@ class Tally:
             Duplicate(row["canonical"], row["count"], tuple(row["rows"]))
             for row in top.iter_rows(named=True)
         ]
+
+
+MOST_SHOWN = 200
+"""The most characters of a cell (or reason) a report keeps: a huge cell is not copied."""
+
+
+def capped(text: str | None) -> str:
+    """``text`` cut to :data:`MOST_SHOWN` characters, saying how long it was.
+
+    >>> capped("x" * 300)[-30:]
+    'xxxxx… (300 characters in all)'
+    """
+    text = text or ""
+    if len(text) <= MOST_SHOWN:
+        return text
+    return f"{text[:MOST_SHOWN]}… ({len(text):,} characters in all)"
 
 
 def _first_rows(rows: pl.Expr) -> pl.Expr:

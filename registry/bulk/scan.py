@@ -34,6 +34,16 @@ class _Kernel(Protocol):
         self, stream: object, length: int, weights: Sequence[int], /
     ) -> _Capsules: ...
 
+    def key_set(self, stream: object, length: int, /) -> object: ...
+
+    def key_members(self, keys: object, stream: object, length: int, /) -> _Capsules: ...
+
+    def key_set_slots(self, keys: object, /) -> _Capsules: ...
+
+    def key_set_view(self, stream: object, length: int, zero: bool, /) -> object: ...
+
+    def key_set_zero(self, keys: object, /) -> bool: ...
+
 
 _scan: _Kernel | None
 try:
@@ -45,6 +55,7 @@ except ImportError:  # built without a C compiler: polars expressions do the wor
 
 __all__ = [
     "ArrowArray",
+    "KeySet",
     "canonical_codes",
     "code_columns",
     "compiled",
@@ -222,3 +233,58 @@ class ArrowArray:
 
     def __arrow_c_array__(self, requested_schema: object = None) -> _Capsules:
         return self._capsules
+
+
+class KeySet:
+    """A set of 64-bit keys (hashes), built once and asked about a whole column at a time.
+
+    A polars join or ``is_in`` against a large table hashes that table again on every call;
+    the compiled kernel keeps its hash table between calls. Without the kernel, ``is_in``
+    does the same work each time, with the same answers.
+
+    >>> keys = KeySet(pl.Series([5, 7], dtype=pl.UInt64))
+    >>> keys.members(pl.Series([7, 8, None], dtype=pl.UInt64)).to_list()
+    [True, False, False]
+    """
+
+    def __init__(self, keys: pl.Series) -> None:
+        keys = keys.cast(pl.UInt64)
+        self._table: object | None = None
+        self._keys: pl.Series | None = None
+        if _scan is not None:
+            self._table = _scan.key_set(keys.__arrow_c_stream__(), keys.len())
+        else:
+            self._keys = keys.drop_nulls().unique()
+
+    def slots(self) -> tuple[pl.Series, bool] | None:
+        """The compiled set's hash table (a UInt64 column) and whether it holds key 0, for
+        :meth:`from_slots` to take back (a cache file); None without the kernel."""
+        if self._table is None or _scan is None:
+            return None
+        table = pl.Series(ArrowArray(_scan.key_set_slots(self._table))).alias("slots")
+        return table, _scan.key_set_zero(self._table)
+
+    @classmethod
+    def from_slots(cls, slots: pl.Series, zero: bool) -> KeySet | None:
+        """The set :meth:`slots` gave, without building it again (the column is kept, not
+        copied: memory-mapped from a file, it is read only where asked); None without the
+        kernel or for a column that is no such table."""
+        if _scan is None:
+            return None
+        slots = slots.rechunk()
+        try:
+            table = _scan.key_set_view(slots.__arrow_c_stream__(), slots.len(), zero)
+        except (TypeError, ValueError):
+            return None
+        keys = cls.__new__(cls)
+        keys._table, keys._keys = table, None
+        return keys
+
+    def members(self, keys: pl.Series) -> pl.Series:
+        """Per key (UInt64), whether the set holds it; False for a null."""
+        keys = keys.cast(pl.UInt64)
+        if self._table is not None and _scan is not None:
+            capsules = _scan.key_members(self._table, keys.__arrow_c_stream__(), keys.len())
+            return pl.Series(ArrowArray(capsules)).cast(pl.Boolean).alias(keys.name)
+        assert self._keys is not None
+        return keys.is_in(self._keys.implode()).fill_null(False).alias(keys.name)

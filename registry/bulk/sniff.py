@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from registry import cas
 from registry.errors import InputFileError
 
-__all__ = ["Dialect", "detect_encoding", "find_cas_column", "resolve_column", "sniff_text"]
+__all__ = [
+    "Dialect",
+    "detect_encoding",
+    "find_cas_column",
+    "preamble_length",
+    "resolve_column",
+    "sniff_text",
+]
 
 SAMPLE_BYTES = 256 * 1024
 _SAMPLE_ROWS = 200
@@ -162,6 +169,18 @@ def find_cas_column(
     return scores.index(max(scores)), "content"
 
 
+def preamble_length(widths: list[int]) -> int:
+    """Rows of preamble (a title, notes) above the header, from the width of each row of a
+    sample: the header is the first row as wide as most rows below it (of those wider than one).
+
+    >>> preamble_length([1, 1, 0, 4, 4, 3, 4])
+    3
+    """
+    typical = Counter(w for w in widths if w > 1).most_common(1)
+    width = typical[0][0] if typical else 1
+    return next((i for i, w in enumerate(widths) if w >= width), 0)
+
+
 def _looks_like_header(row: list[str]) -> bool:
     return not any(cas.is_valid(value) or _CAS_SHAPED.search(value) for value in row)
 
@@ -182,11 +201,7 @@ def sniff_text(
     if delimiter is None:
         delimiter = _guess_delimiter(lines)
     if skip_lines is None:
-        # The header is the first line with as many fields as most lines below it have.
-        widths = [len((_rows(line, delimiter) or [[]])[0]) for line in lines]
-        typical = Counter(w for w in widths if w > 1).most_common(1)
-        width = typical[0][0] if typical else 1
-        skip_lines = next((i for i, w in enumerate(widths) if w >= width), 0)
+        skip_lines = preamble_length([len((_rows(line, delimiter) or [[]])[0]) for line in lines])
     body = "\n".join(text.splitlines()[skip_lines:])
     rows = _rows(body, delimiter)
     if not rows:

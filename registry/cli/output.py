@@ -174,16 +174,15 @@ def _longest_word(cells: list[list[str]], column: int) -> int:
 
 
 def _share(natural: list[int], floors: list[int], budget: int) -> list[int]:
-    """Column widths within ``budget``: one cap for all, as high as fits; none below its floor."""
-
-    def capped(cap: int) -> list[int]:
-        return [max(f, min(n, cap)) for n, f in zip(natural, floors, strict=True)]
-
-    low, high = 0, max(natural, default=0)
-    while low < high:  # the highest cap whose widths fit
-        middle = (low + high + 1) // 2
-        if sum(capped(middle)) <= budget:
-            low = middle
-        else:
-            high = middle - 1
-    return capped(low)
+    """Column widths within ``budget``: the widest column gives up width first (down to its
+    floor), then the next widest, so that narrow columns are not wrapped for a few characters.
+    """
+    limits = list(natural)
+    excess = sum(natural) - budget
+    for i in sorted(range(len(natural)), key=lambda i: -natural[i]):
+        if excess <= 0:
+            break
+        given = min(excess, natural[i] - floors[i])
+        limits[i] -= given
+        excess -= given
+    return limits
