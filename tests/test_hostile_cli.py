@@ -280,3 +280,14 @@ def test_inputs_of_one_name_get_their_own_results(tmp_path: Path) -> None:
         "a-2.validated.csv": "64-17-5,64-17-5,valid,,",
         "a-3.validated.csv": "58-08-2,58-08-2,valid,,",
     }
+
+
+def test_search_text_too_long_or_no_hits_asked_is_a_clear_error(tmp_path: Path) -> None:
+    result = run(tmp_path, "search", "%_" * 50_000)
+    assert result.returncode == 1
+    assert error_line(result) == (
+        "error: search text of 100,000 characters is longer than 1,000: search for a part of it"
+    )
+    result = run(tmp_path, "search", "fib", "--limit", "0")
+    assert result.returncode == 2
+    assert "0 is not in the range x>=1" in result.stderr.decode()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from registry.store import Store
 
 __all__ = [
+    "LONGEST_SEARCH_TEXT",
     "CountedResults",
     "Metric",
     "QueryFormat",
@@ -133,10 +134,19 @@ def _results(
     )
 
 
+# Longer than any name or note phrase; SQLite refuses LIKE patterns past 50,000 bytes.
+LONGEST_SEARCH_TEXT = 1000
+
+
 def search_text(store: Store, text: str, limit: int) -> CountedResults:
     """Compounds whose names, synonyms, identifiers or notes contain ``text``."""
     if not text.strip():
         raise ValidationError("empty search text")
+    if len(text) > LONGEST_SEARCH_TEXT:
+        raise ValidationError(
+            f"search text of {len(text):,} characters is longer than {LONGEST_SEARCH_TEXT:,}: "
+            "search for a part of it"
+        )
     with store.read() as connection:
         found = store.search_text(connection, text, limit)
         names = store.names(connection, [i for i, _ in found])
