@@ -291,3 +291,26 @@ def test_search_text_too_long_or_no_hits_asked_is_a_clear_error(tmp_path: Path) 
     result = run(tmp_path, "search", "fib", "--limit", "0")
     assert result.returncode == 2
     assert "0 is not in the range x>=1" in result.stderr.decode()
+
+
+def test_a_file_size_limit_is_one_error_line(tmp_path: Path) -> None:
+    import resource
+
+    (tmp_path / "big.csv").write_text("cas\n" + "".join(f"{n}-00-0\n" for n in range(10, 60_000)))
+    environment = cli_env(tmp_path)
+    environment.pop("REGISTRY_DEBUG", None)
+
+    def limit_file_size() -> None:  # as `ulimit -f 100` does
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, 100 * 1024))
+
+    result = subprocess.run(
+        [*REGISTRY, "validate", "big.csv", "-o", "out.csv", "--fail-on", "never"],
+        capture_output=True,
+        cwd=tmp_path,
+        env=environment,
+        preexec_fn=limit_file_size,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert error_line(result).startswith("error: File too large")

@@ -67,8 +67,12 @@ def os_error_message(error: OSError) -> str:
 
     >>> os_error_message(FileNotFoundError(2, "No such file or directory", "in.csv"))
     "No such file or directory: 'in.csv'"
+    >>> os_error_message(OSError("File too large (os error 27)"))
+    'File too large (os error 27)'
     """
-    reason = error.strerror or os.strerror(error.errno or 0) or type(error).__name__
+    # polars raises OSError("File too large (os error 27)") with no errno of its own
+    reason = error.strerror or (os.strerror(error.errno) if error.errno else str(error))
+    reason = reason or type(error).__name__
     if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) and error.filename is None:
         return f"cannot write the output: {reason}"
     return reason if error.filename is None else f"{reason}: {_shown(repr(error.filename))}"
