@@ -87,23 +87,22 @@ def test_a_full_disk_is_one_error_line(tmp_path: Path) -> None:
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
-    numbers = "".join(f"{n}-00-0\n" for n in range(10, 50_000)).encode()
+    numbers = tmp_path / "numbers.txt"
+    numbers.write_text("".join(f"{n}-00-0\n" for n in range(10, 5_000)))  # > a pipe's 64 KiB
     environment = cli_env(tmp_path)
     environment.pop("REGISTRY_DEBUG", None)
-    producer = subprocess.Popen(
-        [*REGISTRY, "cas", "-"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=environment,
-    )
-    assert producer.stdin is not None
-    assert producer.stdout is not None
-    producer.stdin.write(numbers)
-    producer.stdin.close()
-    assert producer.stdout.readline().startswith(b"input")
-    producer.stdout.close()  # the reader goes away, as `| head -1` does
-    assert producer.wait(timeout=120) == 1
+    with numbers.open("rb") as given:  # a file, so that nothing here waits on the child
+        producer = subprocess.Popen(
+            [*REGISTRY, "cas", "-"],
+            stdin=given,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environment,
+        )
+        assert producer.stdout is not None
+        assert producer.stdout.readline().startswith(b"input")
+        producer.stdout.close()  # the reader goes away, as `| head -1` does
+        assert producer.wait(timeout=120) == 1
     assert producer.stderr is not None
     assert producer.stderr.read() == b""
 
