@@ -15,7 +15,8 @@ def test_table_with_experimental_values_and_hazards(
     env: dict[str, str],
     pubchem: FakePubChem,
 ) -> None:
-    done = run("properties", "benzene", "--experimental", "--hazards", env=env)
+    wide = {**env, "COLUMNS": "250"}  # whole cells: the test reads them
+    done = run("properties", "benzene", "--experimental", "--hazards", env=wide)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "benzene: CID 241 benzene" in out

@@ -139,7 +139,7 @@ def test_cli_enrich_and_show_two_groups(
     assert done.returncode == 0, done.stderr
     assert "7840" in done.stdout
     assert "73" in done.stdout
-    shown = run("show", "1-bromopropane", env=env)
+    shown = run("show", "1-bromopropane", env={**env, "COLUMNS": "250"})  # whole cells
     assert shown.returncode == 0, shown.stderr
     assert "Descriptors (" in shown.stdout
     assert "PubChem (CID 7840, retrieved " in shown.stdout
