@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
+from registry.cli.queries import ManyFile, Queries, read_queries
 from registry.config import Settings
-from registry.errors import InputFileError, PubChemUnavailable
+from registry.errors import PubChemUnavailable
 from registry.models import LookupResult
 from registry.property_models import PropertyResults
 from registry.service.lookups import close_chain, default_chain, lookup_many
@@ -87,28 +87,10 @@ def _rows(result: LookupResult) -> Iterator[dict[str, Any]]:
         }
 
 
-def _read_many(path: Path) -> list[str]:
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"cannot read {path}: {error}") from error
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
 @app.command("lookup")
 def lookup_command(
-    queries: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Names, CAS numbers, CIDs, InChIKeys, InChIs or SMILES.",
-            show_default=False,
-            metavar="QUERY...",
-        ),
-    ] = None,
-    many: Annotated[
-        Path | None,
-        typer.Option("--many", help="A file with one query per line ('-' for stdin)."),
-    ] = None,
+    queries: Queries = None,
+    many: ManyFile = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Never use the network (also REGISTRY_OFFLINE=1).")
     ] = False,
@@ -178,7 +160,7 @@ def lookup_command(
     """
     texts = list(queries or [])
     if many is not None:
-        texts.extend(_read_many(many))
+        texts.extend(read_queries(many))
     if not texts:
         raise typer.BadParameter("give at least one QUERY or --many FILE", param_hint="QUERY")
     if add and len(texts) != 1:

@@ -5,30 +5,21 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
+from registry.cli.queries import ManyFile, Queries, read_queries
 from registry.cli.registry_options import Author, Db, Fmt
 from registry.config import Settings
-from registry.errors import InputFileError, PubChemError, PubChemUnavailable
+from registry.errors import PubChemError, PubChemUnavailable
 from registry.property_models import CompoundProperties, Property, PropertyResults
 
 _COMPUTED_COLUMNS = ("property", "pubchem", "unit", "rdkit", "flag")
 _MEASURED_COLUMNS = ("property", "value", "unit", "conditions", "reference", "text")
 _HAZARD_COLUMNS = ("reference", "signal", "pictograms", "statements", "precautionary")
-
-
-def read_queries(path: Path) -> list[str]:
-    """One query per line of a file ('-' for stdin); blank lines and ``#`` comments skipped."""
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"cannot read {path}: {error}") from error
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
 def _number(value: float | None) -> str:
@@ -200,18 +191,8 @@ def fetch(
 
 @app.command("properties")
 def properties_command(
-    queries: Annotated[
-        list[str] | None,
-        typer.Argument(
-            help="Names, CAS numbers, CIDs, InChIKeys, InChIs or SMILES.",
-            show_default=False,
-            metavar="QUERY...",
-        ),
-    ] = None,
-    many: Annotated[
-        Path | None,
-        typer.Option("--many", help="A file with one query per line ('-' for stdin)."),
-    ] = None,
+    queries: Queries = None,
+    many: ManyFile = None,
     experimental: Annotated[
         bool,
         typer.Option(
