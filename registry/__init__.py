@@ -37,6 +37,13 @@ if TYPE_CHECKING:
     from registry import chem, descriptors
     from registry.bulk import CasResult, Report, validate_csv, validate_many
     from registry.chem import Identifiers, Standardised
+    from registry.descriptor_models import (
+        Descriptor,
+        DescriptorRow,
+        Descriptors,
+        RuleCheck,
+        RuleCriterion,
+    )
     from registry.identifiers import Query, QueryKind, classify
     from registry.models import (
         Candidate,
@@ -44,15 +51,10 @@ if TYPE_CHECKING:
         CasNumber,
         Compound,
         CompoundList,
-        Descriptor,
-        DescriptorRow,
-        Descriptors,
         Identifier,
         LookupResult,
         Note,
         Property,
-        RuleCheck,
-        RuleCriterion,
         SearchHit,
         SearchResults,
     )
@@ -82,21 +84,20 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("Identifiers", "Standardised"), "registry.chem"),
     **dict.fromkeys(("Query", "QueryKind", "classify"), "registry.identifiers"),
     **dict.fromkeys(
+        ("Descriptor", "DescriptorRow", "Descriptors", "RuleCheck", "RuleCriterion"),
+        "registry.descriptor_models",
+    ),
+    **dict.fromkeys(
         (
             "Candidate",
             "CasEntry",
             "CasNumber",
             "Compound",
             "CompoundList",
-            "Descriptor",
-            "DescriptorRow",
-            "Descriptors",
             "Identifier",
             "LookupResult",
             "Note",
             "Property",
-            "RuleCheck",
-            "RuleCriterion",
             "SearchHit",
             "SearchResults",
         ),

@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable
 
 from registry.chem import descriptors
+from registry.descriptor_models import Descriptors
 from registry.errors import RegistryError
-from registry.models import Descriptors
 from registry.sources.chemicals_data import iter_pubchem_rows
 
 _METALS = re.compile(r"\[(?:Na|K|Li|Ca|Mg|Fe|Zn|Cu|Co|Ni|Mn|Pt|Pd|Hg|Sn|Al|Ag|Au|B|Si|Se|As)")

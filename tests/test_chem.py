@@ -370,7 +370,7 @@ def test_public_names_resolve_lazily() -> None:
 
     assert registry.Standardised is chem.Standardised
     assert registry.Identifiers is chem.Identifiers
-    from registry.models import Descriptors
+    from registry.descriptor_models import Descriptors
 
     assert registry.Descriptors is Descriptors
 

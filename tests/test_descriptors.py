@@ -10,8 +10,8 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import QED, Crippen, Descriptors
 
 from registry.chem import descriptors
+from registry.descriptor_models import Descriptors as DescriptorSet
 from registry.errors import InvalidStructure
-from registry.models import Descriptors as DescriptorSet
 
 MILNACIPRAN = "CCN(CC)C(=O)C1(CC1CN)c1ccccc1"
 MILNACIPRAN_HCL = MILNACIPRAN + ".Cl"

@@ -30,8 +30,7 @@ from registry.chem.hashing import formula
 from registry.chem.standardisation import standardise
 from registry.chem.structures import Structure, capture_rdkit_log, parse, rdkit_version
 from registry.chem.workers import available_cpus, process_pool
-from registry.errors import RegistryError
-from registry.models import (
+from registry.descriptor_models import (
     Descriptor,
     DescriptorRow,
     Descriptors,
@@ -39,6 +38,7 @@ from registry.models import (
     RuleCheck,
     RuleCriterion,
 )
+from registry.errors import RegistryError
 
 __all__ = [
     "DEFAULT_PROFILE",

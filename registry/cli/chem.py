@@ -14,8 +14,8 @@ import typer
 from registry.chem.structure_files import StructureInput, read_structures
 from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
+from registry.descriptor_models import DescriptorRow, RuleCheck
 from registry.errors import InvalidStructure
-from registry.models import DescriptorRow, RuleCheck
 
 # Short table headers for the default profile (units in --help; JSON carries them per value).
 _SHORT = {

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from registry.models import DescriptorValue
+from registry.descriptor_models import DescriptorValue
 from registry.property_models import Difference, Property
 
 __all__ = ["RULES", "Rule", "compare", "rdkit_values"]

@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from registry.config import Settings
+from registry.descriptor_models import DescriptorValue
 from registry.errors import NotFound, PubChemError, PubChemUnavailable
 from registry.identifiers import QueryKind, classify
-from registry.models import Candidate, DescriptorValue
+from registry.models import Candidate
 from registry.property_models import (
     CompoundProperties,
     Property,
