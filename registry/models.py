@@ -75,6 +75,15 @@ class CasEntry:
         return self.role != "unknown"
 
 
+def joined_cas(entries: tuple[CasEntry, ...] | list[CasEntry]) -> str:
+    """CAS numbers as one flat text for a CSV cell: ``92623-85-3 (parent); 101152-94-7 (salt)``.
+
+    >>> joined_cas([CasEntry("92623-85-3", "parent"), CasEntry("101152-94-7", "salt")])
+    '92623-85-3 (parent); 101152-94-7 (salt)'
+    """
+    return "; ".join(f"{entry.number} ({entry.role})" for entry in entries)
+
+
 @dataclass(frozen=True, slots=True)
 class Identifier:
     """Any other identifier (PubChem CID, InChIKey, UNII, ChEMBL, DrugBank, synonym)."""
