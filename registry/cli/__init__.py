@@ -33,7 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "add": "compounds",
     "show": "compounds",
     "list": "compounds",
-    "search": "compounds",
+    "search": "search",
     "note": "notes",
     "import": "import_export",
     "export": "import_export",
