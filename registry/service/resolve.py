@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from registry import cas as cas_numbers
 from registry import chem
-from registry.errors import Ambiguous, DuplicateCompound, InvalidStructure, NotFound
+from registry.errors import (
+    Ambiguous,
+    DuplicateCompound,
+    InvalidStructure,
+    NotFound,
+    ValidationError,
+)
 from registry.identifiers import CAS_SYNONYM, Query, QueryKind, classify
 from registry.models import Candidate, CasEntry, Identifier
 from registry.store.matching import (
@@ -40,10 +46,13 @@ if TYPE_CHECKING:
 __all__ = [
     "Resolved",
     "Resolver",
+    "Target",
     "find_id",
     "find_ids",
+    "find_target",
     "first_match",
     "match_steps",
+    "registered_structure",
     "resolve_unregistered",
 ]
 
@@ -85,21 +94,62 @@ def match_steps(query: Query) -> tuple[Step, ...]:
 
 
 def first_match(connection: Connection, steps: Sequence[Step]) -> list[int]:
-    """The compound ids the first of ``steps`` that finds any finds; [] when none does."""
+    """The compound ids the first of ``steps`` that finds any finds; [] when none does.
+
+    A merged compound found is replaced by the one it was merged into.
+    """
     for kind, value in steps:
         found = compound_ids(connection, kind, value)
         if found:
-            return found
+            return _followed(connection, found)[0]
     return []
+
+
+def _followed(connection: Connection, found: list[int]) -> tuple[list[int], int | None, bool]:
+    """``found`` with each merged compound replaced by the one it was merged into (sorted,
+    once each), the (first) merged compound among them, and whether any was not merged."""
+    from registry.store.edits import merge_targets  # SQLAlchemy: only with a database open
+
+    targets = merge_targets(connection, found)
+    if not targets:
+        return found, None, True
+    direct = any(i not in targets for i in found)
+    return sorted({targets.get(i, i) for i in found}), min(targets), direct
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The one compound a text names; the merged record among those it matched, if any; and
+    whether it matched the compound itself too (else it named only the merged record)."""
+
+    id: int
+    redirected_from: int | None = None
+    direct: bool = True
+
+    @property
+    def only_merged(self) -> int | None:
+        """The merged record the text named, when it named nothing else."""
+        return None if self.direct else self.redirected_from
 
 
 def find_ids(store: Store, connection: Connection, text: str) -> list[int]:
     """Every compound ``text`` names (by :func:`match_steps`, then by structure).
 
+    A merged compound's queries (its registry id, name, identifiers, structure) find the
+    compound it was merged into.
+
     Raises:
         NotFound: nothing matches. A registry id that no compound has, and a CAS number that
             records only mention (role unknown), say so in the message.
     """
+    return _find(store, connection, text)[0]
+
+
+def _find(store: Store, connection: Connection, text: str) -> tuple[list[int], int | None, bool]:
+    return _followed(connection, _matched(store, connection, text))
+
+
+def _matched(store: Store, connection: Connection, text: str) -> list[int]:
     text = text.strip()
     if not text:
         raise NotFound("empty query")
@@ -134,12 +184,50 @@ def find_id(store: Store, connection: Connection, text: str) -> int:
         Ambiguous: several compounds match (a synonym shared by several); the message lists
             them.
     """
-    found = find_ids(store, connection, text)
+    return find_target(store, connection, text).id
+
+
+def find_target(store: Store, connection: Connection, text: str) -> Target:
+    """The one compound ``text`` names, with the merged record it was redirected from.
+
+    Raises NotFound and Ambiguous as :func:`find_id` does.
+    """
+    found, redirected_from, direct = _find(store, connection, text)
     if len(found) > 1:
         names = store.names(connection, found)
         listed = ", ".join(f"{format_registry_id(i)} ({names[i][0]})" for i in found)
         raise Ambiguous(f"{text.strip()!r} matches {len(found)} compounds: {listed}")
-    return found[0]
+    return Target(found[0], redirected_from, direct)
+
+
+def registered_structure(store: Store, query: str) -> tuple[str, str] | None:
+    """The structure and name of the registered compound ``query`` names, None when none does.
+
+    What ``add(query=..., link=True)`` without a structure links onto. The structure is the
+    one the record was registered from, checked to give the record's registration hash again.
+
+    Raises:
+        Ambiguous: several compounds match.
+        ValidationError: the stored structure no longer gives the record's hash (the
+            standardisation changed since); the structure must then be given.
+    """
+    with store.read() as connection:
+        try:
+            found = find_id(store, connection, query)
+        except NotFound:
+            return None
+        record = store.load(connection, found)
+    for structure in (record.submitted, record.smiles):
+        try:
+            standardised = chem.standardise(structure).standardised
+        except InvalidStructure:
+            continue
+        if chem.identifiers(standardised).registration_hash == record.registration_hash:
+            return structure, record.name
+    raise ValidationError(
+        f"{record.registry_id} ({record.name}): its stored structure no longer standardises to "
+        "its registration hash; give the structure with structure=SMILES to link to it"
+    )
 
 
 def _refuse_mentioned(store: Store, connection: Connection, number: str) -> None:

@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: The Alembic head this code expects (a test checks it against the migration scripts).
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed key: every writer on a PostgreSQL database takes this one transaction lock.
 _WRITERS_LOCK = 4242005

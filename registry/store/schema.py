@@ -64,6 +64,13 @@ compounds = Table(
     Column("record_digest", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # Revision 0004. A retired compound keeps its row, structure and identifiers (so they never
+    # name another compound); a merged one is also retired, and ``merged_into`` is the compound
+    # its queries redirect to. No foreign key: compounds are never deleted, and SQLite could
+    # only add one by rebuilding the table, which would cascade-delete every identifier.
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+    Column("retired_reason", Text, nullable=True),
+    Column("merged_into", Integer, nullable=True, index=True),
 )
 
 
