@@ -68,7 +68,8 @@ def test_smi_with_tabs_and_comments(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("x.xlsx", b"PK\x03\x04", "unknown file type .xlsx"),
+        ("x.xlsx", b"PK\x03\x04", "not a readable .xlsx workbook"),
+        ("x.xls", b"\xd0\xcf\x11\xe0", "unknown file type .xls"),
         ("x.csv", b"", "empty"),
         ("x.smi", b"\x00\x01\x02", "binary"),
         ("x.csv", b"a,b\n1,2\n", "no structure column found"),

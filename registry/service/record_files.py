@@ -9,7 +9,7 @@ SDF) are :mod:`registry.service.exports`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,7 +22,14 @@ from registry.service import enrichment
 from registry.service.conflicts import retrying
 from registry.service.exports import table_export
 from registry.service.resolve import find_id
+from registry.service.statuses import STATUS_KEY, apply_statuses, read_status, status_entry
+from registry.service.table_columns import (
+    PROPERTIES_KEY,
+    properties_from_record,
+    record_properties,
+)
 from registry.store import Conflict, format_registry_id
+from registry.store.annotations import synonym_sources
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -91,6 +98,7 @@ def import_records(
                         raise RecordFileError(f"{path}:1: {error}; nothing imported") from error
                 if progress is not None:
                     progress(index + 1, len(staged), record.slug)
+            apply_statuses(store, connection, author, _statuses(staged))
             for index, (path, record, _, item) in enumerate(staged):
                 owner = owners[item.registration_hash]
                 if owner != index:
@@ -102,6 +110,20 @@ def import_records(
         return report
 
     return retrying(work)
+
+
+def _statuses(staged: Sequence[_Staged]) -> list[dict[str, str]]:
+    """The retired or merged state each record file states (see :mod:`.statuses`)."""
+    found: list[dict[str, str]] = []
+    for path, record, text, item in staged:
+        try:
+            entry = read_status(record.extra.get(STATUS_KEY), item.registration_hash)
+        except ValidationError as error:
+            line = _line_of(text, STATUS_KEY)
+            raise RecordFileError(f"{path}:{line}: {error}; nothing imported") from error
+        if entry:
+            found.append(entry | {"registration_hash": item.registration_hash})
+    return found
 
 
 def _stage(folder: Path) -> list[_Staged]:
@@ -171,12 +193,24 @@ def _import_one(
         ("cas", e.number, e.role, e.form, e.source) for e in record.cas
     ]
     rows += [(i.kind, i.value, None, "", i.source) for i in record.identifiers]
-    rows += [("synonym", s, None, "", record.default_source) for s in record.synonyms]
+    rows += [
+        ("synonym", s, None, "", record.synonym_sources.get(s) or record.default_source)
+        for s in record.synonyms
+    ]
     if existing is not None:
         state = store.record_state(connection, existing)
         if state["digest"] == digest and state["text"] == text:
             # The file is as it was at its last import: nothing to apply. (What was added
             # to the record since then stays; export writes it.)
+            report.unchanged.append(record.slug)
+            return existing
+        sources = synonym_sources(connection, [existing]).get(existing)
+        loaded = store.load(connection, existing)
+        status = status_entry(store, connection, loaded)
+        held = record_of(loaded, state["meta"], sources, status)
+        if records.digest(replace(held, slug=record.slug)) == digest:
+            # The file says what the registry holds already (an unchanged export of it):
+            # nothing to apply and no audit row.
             report.unchanged.append(record.slug)
             return existing
         store.remove_by_origin(
@@ -207,6 +241,8 @@ def _import_one(
         store.add_note(connection, compound_id, replace(note, author=author), origin=origin)
     pubchem = enrichment.values_from_record(record.slug, record.extra)
     store.replace_properties(connection, compound_id, enrichment.SOURCE, pubchem)
+    for property_source, values in properties_from_record(record.slug, record.extra).items():
+        store.replace_properties(connection, compound_id, property_source, values)
     detail = json.dumps({"file": f"{record.slug}.md", "source": source})
     store.log(connection, action, author, compound_id, detail)
     return compound_id
@@ -218,7 +254,9 @@ def record(store: Store, query: str) -> records.Record:
         compound_id = find_id(store, connection, query)
         compound = store.load(connection, compound_id)
         meta = store.record_state(connection, compound_id)["meta"]
-    return record_of(compound, meta)
+        sources = synonym_sources(connection, [compound_id]).get(compound_id)
+        status = status_entry(store, connection, compound)
+    return record_of(compound, meta, sources, status)
 
 
 def export(
@@ -238,15 +276,24 @@ def export(
         # a compound named by two queries is written once
         ids = list(dict.fromkeys(find_id(store, connection, q) for q in queries or ())) or every
         compounds = [store.load(connection, i) for i in ids]
+        statuses = [status_entry(store, connection, c) for c in compounds]
         states = [store.record_state(connection, i) for i in ids]
+        by_id = synonym_sources(connection, ids)
         slugs = (
             _file_slugs(store, connection, every, dict(zip(ids, states, strict=True)))
             if fmt == "md"
             else {}
         )
     if fmt == "md" and out is not None:
-        return _write_records(Path(out), compounds, states, [slugs[i] for i in ids])
-    text = table_export(compounds, fmt)
+        named = [by_id.get(i, {}) for i in ids]
+        slugged = [slugs[i] for i in ids]
+        return _write_records(Path(out), compounds, states, slugged, named, statuses)
+    text = table_export(
+        compounds,
+        fmt,
+        {format_registry_id(i): s for i, s in by_id.items()},
+        {c.registry_id: s for c, s in zip(compounds, statuses, strict=True) if s},
+    )
     if out is None:
         return text
     folder = Path(out)
@@ -312,12 +359,18 @@ def _write_records(
     compounds: Sequence[Compound],
     states: Sequence[dict[str, Any]],
     slugs: Sequence[str],
+    synonyms: Sequence[Mapping[str, str]],
+    statuses: Sequence[Mapping[str, str]],
 ) -> list[Path]:
-    """One file per compound, named by ``slugs`` (unique); an unchanged import keeps its bytes."""
+    """One file per compound, named by ``slugs`` (unique); an unchanged import keeps its bytes.
+    ``synonyms`` holds each compound's synonym sources, ``statuses`` each one's
+    :func:`~registry.service.statuses.status_entry`."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for compound, state, slug in zip(compounds, states, slugs, strict=True):
-        item = replace(record_of(compound, state["meta"]), slug=slug)
+    for compound, state, slug, sources, status in zip(
+        compounds, states, slugs, synonyms, statuses, strict=True
+    ):
+        item = replace(record_of(compound, state["meta"], sources, status), slug=slug)
         path = records.safe_path(folder, slug)
         text = records.render(item)
         if state["text"] is not None and state["digest"] == records.digest(item):
@@ -327,18 +380,31 @@ def _write_records(
     return written
 
 
-def record_of(compound: Compound, meta: dict[str, Any]) -> records.Record:
-    """A stored compound as a record; ``meta`` is what its import kept of the file (or {})."""
+def record_of(
+    compound: Compound,
+    meta: dict[str, Any],
+    synonym_sources: Mapping[str, str] | None = None,
+    status: Mapping[str, str] | None = None,
+) -> records.Record:
+    """A stored compound as a record; ``meta`` is what its import kept of the file (or {}),
+    ``synonym_sources`` each synonym's source, ``status`` its state when it is retired or
+    merged (see :mod:`registry.service.statuses`).
+
+    The structure is the one registered, as it was submitted (a multi-line Molfile aside), so
+    that importing the record computes the same descriptors, to the last bit.
+    """
     slug = meta.get("slug") or records.slugify(compound.name)
+    one_line = compound.submitted and "\n" not in compound.submitted
     return records.Record(
         slug=slug,
         name=compound.name,
-        smiles=compound.submitted if meta else compound.smiles,
+        smiles=compound.submitted if meta or one_line else compound.smiles,
         cas=compound.cas,
         identifiers=compound.identifiers,
         synonyms=compound.synonyms,
+        synonym_sources={k: v for k, v in (synonym_sources or {}).items() if v},
         notes=tuple(Note(n.section, n.body, n.source, n.citations) for n in compound.notes),
-        extra=_with_pubchem(dict(meta.get("extra") or {}), compound),
+        extra=_with_status(_with_pubchem(dict(meta.get("extra") or {}), compound), status),
         order=tuple(meta.get("order") or ()),
     )
 
@@ -350,6 +416,20 @@ def _with_pubchem(extra: dict[str, Any], compound: Compound) -> dict[str, Any]:
         extra[enrichment.RECORD_KEY] = entries
     else:
         extra.pop(enrichment.RECORD_KEY, None)
+    # Every other source's values but the descriptors, which registration computes again.
+    others = record_properties(compound.properties)
+    if others:
+        extra[PROPERTIES_KEY] = others
+    else:
+        extra.pop(PROPERTIES_KEY, None)
+    return extra
+
+
+def _with_status(extra: dict[str, Any], status: Mapping[str, str] | None) -> dict[str, Any]:
+    if status:
+        extra[STATUS_KEY] = dict(status)
+    else:
+        extra.pop(STATUS_KEY, None)
     return extra
 
 
