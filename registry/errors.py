@@ -19,6 +19,7 @@ __all__ = [
     "PubChemUnavailable",
     "RecordFileError",
     "RegistryError",
+    "RelatedStructure",
     "StoreError",
     "ValidationError",
 ]
@@ -71,6 +72,20 @@ class Ambiguous(RegistryError, LookupError):
 
 class DuplicateCompound(RegistryError):
     """The structure or identifier is already registered."""
+
+
+class RelatedStructure(DuplicateCompound):
+    """The structure is a tautomer or stereoisomer of a registered compound, not identical.
+
+    Attributes:
+        matches: ``(relation, registry id)`` of each registered compound that blocks it,
+            ``relation`` being ``"tautomer"`` (same tautomer-insensitive hash) or
+            ``"stereoisomer"`` (same stereo-insensitive hash).
+    """
+
+    def __init__(self, message: str, *, matches: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(message)
+        self.matches = matches
 
 
 class PubChemError(RegistryError):

@@ -42,7 +42,14 @@ def reg(tmp_path: Path) -> Iterator[Registry]:
         offline=True,
     )
     with Registry.open(f"sqlite:///{tmp_path / 'm.sqlite'}", settings=settings, seed=False) as r:
-        new, skipped = r.add_many(STRUCTURES, with_descriptors=False, workers=1)
+        # the stereoisomers and tautomers are registered on purpose (refused by default)
+        new, skipped = r.add_many(
+            STRUCTURES,
+            with_descriptors=False,
+            workers=1,
+            allow_tautomer=True,
+            allow_stereoisomer=True,
+        )
         assert len(new) == len(STRUCTURES)
         assert not skipped
         yield r
@@ -171,7 +178,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
     runner = CliRunner()
     db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     with Registry.open(db, settings=Settings.from_env(), seed=False) as r:
-        r.add_many(STRUCTURES, with_descriptors=False, workers=1)
+        r.add_many(
+            STRUCTURES,
+            with_descriptors=False,
+            workers=1,
+            allow_tautomer=True,
+            allow_stereoisomer=True,
+        )
 
     def invoke(*args: str, expect: int = 0) -> tuple[str, str]:
         result = runner.invoke(app, [*args, "--db", db])

@@ -149,6 +149,59 @@ def test_streamed_add_many_equals_one_insert(
     assert sum(1 for row in contents[0]["compounds"] if row[9] is not None) >= 2
 
 
+def test_streamed_add_many_refuses_relatives_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tautomers and stereoisomers of inputs in earlier streamed batches, and of compounds
+    registered before, get the reasons the one insert gives, allowed or not."""
+    monkeypatch.setattr(register_many, "OVERLAP_TAIL", 150)
+    monkeypatch.setattr(register_many, "STREAM_BATCH", 40)
+    batch = list(_batch()[:400])
+    batch.insert(2, ("Oc1ccccn1", "2-hydroxypyridine"))
+    batch.insert(10, ("C[C@H](N)C(=O)O", "L-alanine"))
+    batch.insert(300, ("O=c1cccc[nH]1", "2-pyridone"))  # in a streamed batch
+    batch.insert(330, ("CCN(CC)C(=O)[C@@]1(C[C@@H]1CN)c1ccccc1", "levomilnacipran"))
+    batch.insert(395, ("C[C@@H](N)C(=O)O", "D-alanine"))
+    before = [("CCN(CC)C(=O)C1(CC1CN)c1ccccc1", "milnacipran")]
+    streamed_batches: list[int] = []
+    original = register_many.add_streaming
+
+    def counting(store: Any, author: str, received: list[Any], *args: Any) -> Any:
+        streamed_batches.append(len(received))
+        return original(store, author, received, *args)
+
+    monkeypatch.setattr(register_many, "add_streaming", counting)
+    for allowed in ({}, {"allow_tautomer": True, "allow_stereoisomer": True}):
+        results, contents = [], []
+        for streamed in (False, True):
+            name = f"{'streamed' if streamed else 'plain'}{len(allowed)}.sqlite"
+            with _open(tmp_path, name) as registry:
+                registry.add_many(before, workers=1)
+                if streamed:
+                    result = registry.add_many(batch, workers=2, with_descriptors=False, **allowed)
+                else:
+                    prepared = [_prepare_or_none(s, n, False) for s, n in batch]
+                    result = registry.add_prepared(prepared, **allowed)
+                results.append(result)
+                contents.append(_contents(registry))
+        assert results[1] == results[0]
+        assert contents[1] == contents[0]
+        reasons = dict(results[0][1])
+        at = {n: i for i, (_, n) in enumerate(batch)}
+        late = [at["2-pyridone"], at["D-alanine"], at["levomilnacipran"]]
+        assert min(late) > len(batch) - 150  # inserted after the transaction started
+        if allowed:
+            assert set(late).isdisjoint(reasons)
+        else:
+            assert [reasons[i] for i in late] == [
+                f"tautomer of input {at['2-hydroxypyridine'] + 1}",
+                f"stereoisomer of input {at['L-alanine'] + 1}",
+                "stereoisomer of REG-000001",
+            ]
+    assert len(streamed_batches) == 2
+    assert all(0 < n < len(batch) for n in streamed_batches)
+
+
 def _prepare_or_none(smiles: str, name: str, with_descriptors: bool) -> Any:
     try:
         return registration.prepare(smiles, name=name, with_descriptors=with_descriptors)

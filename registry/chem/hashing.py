@@ -107,7 +107,8 @@ def identifiers(value: Structure) -> Identifiers:
 def identifiers_of(mol: Chem.Mol) -> Identifiers:
     """:func:`identifiers` of a sanitised molecule, without copying it first (not modified)."""
     with capture_rdkit_log():
-        inchi, _code, message, _log, _aux = rdinchi.MolToInchi(mol, "")
+        # /AuxNone: the same InChI and message without the AuxInfo, which nothing here keeps
+        inchi, _code, message, _log, _aux = rdinchi.MolToInchi(mol, "/AuxNone")
         inchikey = str(rdinchi.InchiToInchiKey(inchi)) if inchi else ""
         layers, smiles = _layers_and_smiles(mol)
     return Identifiers(
@@ -123,13 +124,17 @@ def identifiers_of(mol: Chem.Mol) -> Identifiers:
     )
 
 
+# The layer names of each hash scheme, in the scheme's order (read once: enum access is slow).
+_SCHEME_LAYERS = {
+    scheme: tuple(layer.name for layer in scheme.value) for scheme in RegistrationHash.HashScheme
+}
+
+
 def _layer_hash(layers: dict[str, str], scheme: RegistrationHash.HashScheme) -> str:
-    # RegistrationHash.GetMolHash over layers keyed by HashLayer name instead of the enum
-    digest = hashlib.sha1()
-    for layer in scheme.value:
-        if layer.name in layers:
-            digest.update(layers[layer.name].encode())
-    return digest.hexdigest()
+    # RegistrationHash.GetMolHash over layers keyed by HashLayer name instead of the enum: one
+    # SHA-1 over the layers in the scheme's order (the same as one update per layer)
+    text = "".join([layers[name] for name in _SCHEME_LAYERS[scheme] if name in layers])
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def hash_layers(mol: Chem.Mol) -> dict[str, str]:
@@ -171,8 +176,22 @@ def _layers_and_smiles(mol: Chem.Mol) -> tuple[dict[str, str], str | None]:
         # A SMILES writes every atom map number as ":n" (and ":" is otherwise only an
         # occasional aromatic bond): maps to strip, or maybe; GetMolLayers strips them.
         return _rdkit_layers(mol), None
-    tautomer = str(RegistrationHash.GetStereoTautomerHash(work, cxflag=flags))  # type: ignore[no-untyped-call]
-    no_stereo_tautomer, no_stereo_smiles = RegistrationHash.GetNoStereoLayers(work)  # type: ignore[no-untyped-call]
+    no_hydrogens = work.GetNumAtoms() == work.GetNumHeavyAtoms()
+    if no_hydrogens:
+        # GetStereoTautomerHash first removes the hydrogens that _RemoveUnnecessaryHs keeps
+        # for stereo; without hydrogen atoms that is a copy, and MolHash hashes a copy anyway.
+        tautomer = str(rdMolHash.MolHash(work, _TAUTOMER_HASH, True, _CX_SKIP))
+    else:
+        tautomer = str(RegistrationHash.GetStereoTautomerHash(work, cxflag=flags))  # type: ignore[no-untyped-call]
+    if no_hydrogens and cxsmiles == smiles and " " not in tautomer and not _STEREO.search(smiles):
+        # GetNoStereoLayers strips the stereo of a copy and hashes it again. A molecule whose
+        # canonical SMILES shows no stereo (no @, no slash or backslash, no CX extension: no
+        # enhanced stereo) and that has no hydrogen atoms has no stereo that SMILES writing,
+        # and so either hash, would use: that gives the same tautomer hash (its CX extension is
+        # empty) and the canonical SMILES once more.
+        no_stereo_tautomer, no_stereo_smiles = tautomer, smiles
+    else:
+        no_stereo_tautomer, no_stereo_smiles = RegistrationHash.GetNoStereoLayers(work)  # type: ignore[no-untyped-call]
     layers = {  # keyed by HashLayer name, in GetMolLayers' order
         "CANONICAL_SMILES": cxsmiles,
         "ESCAPE": "",
@@ -184,6 +203,13 @@ def _layers_and_smiles(mol: Chem.Mol) -> tuple[dict[str, str], str | None]:
     }
     unchanged = mol.GetNumAtoms() == mol.GetNumHeavyAtoms() and not len(mol.GetStereoGroups())
     return layers, smiles if unchanged else None
+
+
+# GetStereoTautomerHash's hash function and CX fields (RDKit's defaults, as GetMolLayers calls it)
+_TAUTOMER_HASH = rdMolHash.HashFunction.HetAtomTautomer
+_CX_SKIP = Chem.CXSmilesFields.CX_ALL ^ RegistrationHash.DEFAULT_CXFLAG
+# What shows stereo in a SMILES: tetrahedral centres, double-bond directions.
+_STEREO = re.compile(r"[@/\\]")
 
 
 def _rdkit_layers(mol: Chem.Mol) -> dict[str, str]:

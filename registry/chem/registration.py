@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from registry.chem.workers import available_cpus, process_pool
@@ -50,23 +51,91 @@ def _stage(
     return end
 
 
-def _properties(mol: Chem.Mol, settled: bool) -> tuple[Property, ...]:
+#: A descriptor value as registration keeps it: (name, value, unit); the source is ``rdkit`` and
+#: the toolkit version :func:`_toolkit` (the same for every value of a process).
+_Value = tuple[str, float, str]
+
+
+@cache
+def _toolkit() -> str:
+    from registry.chem.structures import rdkit_version  # deferred: imports RDKit
+
+    return f"RDKit {rdkit_version()}"
+
+
+def _values(mol: Chem.Mol, settled: bool) -> list[_Value]:
     # Deferred: these modules import RDKit.
     from registry.chem.descriptors import DEFAULT_PROFILE, default_values
-    from registry.chem.structures import capture_rdkit_log, rdkit_version
+    from registry.chem.structures import capture_rdkit_log
 
     # ``mol`` is the standardised parent already: measure it as given (no second
     # standardisation), only the numeric values the store keeps, no rule checks.
-    version = f"RDKit {rdkit_version()}"
     with capture_rdkit_log():  # QED's RemoveHs warns about lone hydrogens ([H+])
         values = default_values(mol, settled=settled, numeric_only=True)
-    found: list[Property] = []
+    found: list[_Value] = []
     for name, (unit, _function) in DEFAULT_PROFILE.items():
         value = values.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        found.append(Property(name, float(value), unit or "", "rdkit", version))
-    return tuple(found)
+        found.append((name, float(value), unit or ""))
+    return found
+
+
+def _properties(
+    values: Sequence[_Value], made: dict[_Value, Property] | None = None
+) -> tuple[Property, ...]:
+    """``values`` as properties; ``made`` shares one (immutable) Property among equal values."""
+    version = _toolkit()
+    if made is None:
+        return tuple([Property(n, v, u, "rdkit", version) for n, v, u in values])
+    out = []
+    for value in values:
+        found = made.get(value)
+        if found is None:
+            found = made[value] = Property(*value, "rdkit", version)
+        out.append(found)
+    return tuple(out)
+
+
+def _compute(
+    structure: str, name: str, with_descriptors: bool, timings: dict[str, float] | None
+) -> tuple[dict[str, Any], list[_Value]]:
+    """The fields of the structure's CompoundRow (its properties aside), and its values."""
+    # Deferred: these modules import RDKit.
+    from registry.chem.fingerprints import fingerprint_of
+    from registry.chem.hashing import identifiers_of, registration_hash
+    from registry.chem.standardisation import standardise
+
+    # CPU time, not wall time: the stages are CPU-bound, and CPU time does not grow when other
+    # processes share the machine.
+    clock = time.process_time
+    start = clock()
+    std = standardise(structure)
+    start = _stage(timings, "standardise", start, clock)
+    ids = identifiers_of(std.standardised)
+    parent_hash = registration_hash(std.parent) if std.is_salt else None
+    start = _stage(timings, "hash", start, clock)
+    fingerprint = fingerprint_of(std.parent)
+    start = _stage(timings, "fingerprint", start, clock)
+    values = _values(std.parent, std.parent_settled) if with_descriptors else []
+    _stage(timings, "descriptors", start, clock)
+    fields = {
+        "name": name.strip() or ids.smiles,
+        "submitted": structure,
+        "smiles": ids.smiles,
+        "inchi": ids.inchi,
+        "inchikey": ids.inchikey,
+        "formula": ids.formula,
+        "registration_hash": ids.registration_hash,
+        "tautomer_hash": ids.tautomer_hash,
+        "no_stereo_hash": ids.no_stereo_hash,
+        "hash_layers": dict(ids.hash_layers),
+        "is_salt": std.is_salt,
+        "counterions": tuple(std.counterions),
+        "parent_hash": parent_hash,
+        "fingerprint": fingerprint,
+    }
+    return fields, values
 
 
 def prepare(
@@ -88,43 +157,13 @@ def prepare(
     Raises:
         InvalidStructure: the structure cannot be read or standardised.
     """
-    # Deferred: these modules import RDKit.
-    from registry.chem.fingerprints import fingerprint_of
-    from registry.chem.hashing import identifiers_of, registration_hash
-    from registry.chem.standardisation import standardise
+    fields, values = _compute(structure, name, with_descriptors, timings)
+    row = CompoundRow(**fields, properties=_properties(values))
+    return Prepared(row=row, is_salt=row.is_salt)
 
-    # CPU time, not wall time: the stages are CPU-bound, and CPU time does not grow when other
-    # processes share the machine.
-    clock = time.process_time
-    start = clock()
-    std = standardise(structure)
-    start = _stage(timings, "standardise", start, clock)
-    ids = identifiers_of(std.standardised)
-    parent_hash = registration_hash(std.parent) if std.is_salt else None
-    start = _stage(timings, "hash", start, clock)
-    fingerprint = fingerprint_of(std.parent)
-    start = _stage(timings, "fingerprint", start, clock)
-    props = _properties(std.parent, std.parent_settled) if with_descriptors else ()
-    _stage(timings, "descriptors", start, clock)
-    row = CompoundRow(
-        name=name.strip() or ids.smiles,
-        submitted=structure,
-        smiles=ids.smiles,
-        inchi=ids.inchi,
-        inchikey=ids.inchikey,
-        formula=ids.formula,
-        registration_hash=ids.registration_hash,
-        tautomer_hash=ids.tautomer_hash,
-        no_stereo_hash=ids.no_stereo_hash,
-        hash_layers=dict(ids.hash_layers),
-        is_salt=std.is_salt,
-        counterions=tuple(std.counterions),
-        parent_hash=parent_hash,
-        fingerprint=fingerprint,
-        properties=props,
-    )
-    return Prepared(row=row, is_salt=std.is_salt)
 
+# A salt with a stereocentre: preparing it goes through every stage's built-once objects.
+_WARM_UP = "CCN(CC)C(=O)[C@@]1(C[C@@H]1CN)c1ccccc1.Cl"
 
 #: Below this many structures, preparing runs in this process (workers cost more than they save).
 MIN_PARALLEL = 400
@@ -146,9 +185,10 @@ def _prepare_chunk(
 
 
 # A prepared structure as a worker sends it back: the CompoundRow fields a registration fills,
-# in order, then the properties as plain tuples, which pickle far cheaper than the frozen
-# dataclasses (those go through __getstate__/__setstate__ field by field) on both sides of the
-# pipe. Any: the field values of CompoundRow, of several types.
+# in order, then the descriptor values as (name, value, unit) tuples, which pickle far cheaper
+# than the frozen dataclasses (those go through __getstate__/__setstate__ field by field) on
+# both sides of the pipe; the worker never builds the dataclasses at all. Any: the field values
+# of CompoundRow, of several types.
 _Packed = tuple[Any, ...]
 _PACKED_FIELDS = tuple(
     f.name
@@ -157,21 +197,15 @@ _PACKED_FIELDS = tuple(
 )
 
 
-def _pack(item: Prepared | None) -> _Packed | None:
-    if item is None:
-        return None
-    r = item.row
-    properties = tuple((p.name, p.value, p.unit, p.source, p.toolkit_version) for p in r.properties)
-    return (*[getattr(r, name) for name in _PACKED_FIELDS], properties)
-
-
-def _unpack(packed: _Packed | None) -> Prepared | None:
+def _unpack(packed: _Packed | None, made: dict[_Value, Property]) -> Prepared | None:
+    """A worker's structure as a Prepared; ``made`` shares the Property of repeated values
+    (counts repeat a lot) across the structures of one batch."""
     if packed is None:
         return None
     *values, properties = packed
     row = CompoundRow(
         **dict(zip(_PACKED_FIELDS, values, strict=True)),
-        properties=tuple([Property(*p) for p in properties]),
+        properties=_properties(properties, made),
     )
     return Prepared(row=row, is_salt=row.is_salt)
 
@@ -179,8 +213,16 @@ def _unpack(packed: _Packed | None) -> Prepared | None:
 def _prepare_chunk_packed(
     items: Sequence[tuple[str, str]], with_descriptors: bool
 ) -> tuple[list[_Packed | None], dict[str, float]]:
-    out, timings = _prepare_chunk(items, with_descriptors)
-    return [_pack(p) for p in out], timings
+    timings: dict[str, float] = {}
+    out: list[_Packed | None] = []
+    for smiles, name in items:
+        try:
+            row, values = _compute(smiles, name, with_descriptors, timings)
+        except InvalidStructure:
+            out.append(None)
+            continue
+        out.append((*[row[f] for f in _PACKED_FIELDS], tuple(values)))
+    return out, timings
 
 
 def _chunks(structures: Sequence[_T], workers: int) -> list[Sequence[_T]]:
@@ -221,13 +263,18 @@ def iter_prepared(
         yield out
         return
     chunks = _chunks(structures, workers)
+    made: dict[_Value, Property] = {}
+    # Loaded and warmed once here, before the fork: the workers inherit RDKit, the chemistry
+    # modules and the objects they build once (transforms, salt list, alert catalogues)
+    # instead of each importing and building them again.
+    _prepare_chunk_packed([(_WARM_UP, "")], with_descriptors)
     with process_pool(workers) as pool:
         # Results come in input order as the chunks complete, while the workers go on.
         for chunk_out, chunk_spent in pool.map(
             _prepare_chunk_packed, chunks, [with_descriptors] * len(chunks)
         ):
             _add_timings(timings, chunk_spent)
-            yield [_unpack(p) for p in chunk_out]
+            yield [_unpack(p, made) for p in chunk_out]
 
 
 def _add_timings(timings: dict[str, float] | None, spent: dict[str, float]) -> None:

@@ -184,8 +184,10 @@ def standardise(value: Structure) -> Standardised:
             # neither touched is as sanitisation left it.
             settled = not standardised.HasSubstructMatch(non_organic)
             if len(Chem.GetMolFrags(standardised)) == 1:  # the common case: nothing to split
-                settled = settled and not standardised.HasSubstructMatch(charged)
-                parent = _uncharger().uncharge(standardised)
+                ions = standardised.HasSubstructMatch(charged)
+                settled = settled and not ions
+                # without a charged atom the Uncharger changes nothing (it returns a copy)
+                parent = _uncharger().uncharge(standardised) if ions else Chem.Mol(standardised)
             else:
                 fragments = list(Chem.GetMolFrags(standardised, asMols=True, sanitizeFrags=True))
                 candidates = [f for f in fragments if not _on_salt_list(f)] or fragments
@@ -194,8 +196,9 @@ def standardise(value: Structure) -> Standardised:
                 for fragment in fragments:
                     if Chem.MolToSmiles(fragment) == chosen:
                         if not parent_count:
-                            settled = settled and not fragment.HasSubstructMatch(charged)
-                            parent = _uncharger().uncharge(fragment)
+                            ions = fragment.HasSubstructMatch(charged)
+                            settled = settled and not ions
+                            parent = _uncharger().uncharge(fragment) if ions else fragment
                         parent_count += 1
                     else:
                         others[Chem.MolToSmiles(_uncharger().uncharge(fragment))] += 1

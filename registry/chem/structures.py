@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Literal, cast
 
 from rdkit import Chem, rdBase
@@ -136,6 +137,12 @@ def _check_size(text: str, kind: str) -> None:
         )
 
 
+@cache
+def _screens() -> tuple[Chem.Mol, Chem.Mol]:
+    # an atom that is not a dummy ('*'); an atom with a formal charge
+    return Chem.MolFromSmarts("[!#0]"), Chem.MolFromSmarts("[!+0]")
+
+
 def _check_plausible(mol: Chem.Mol, text: str) -> Chem.Mol:
     """``mol``, unless it is too large, has only dummy atoms or an impossible charge."""
     limit = structure_limits().max_atoms
@@ -144,8 +151,11 @@ def _check_plausible(mol: Chem.Mol, text: str) -> Chem.Mol:
             f"structure {_short(text)} has {mol.GetNumAtoms():,} atoms, more than the limit "
             f"of {limit:,} (REGISTRY_MAX_ATOMS)"
         )
-    if all(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
+    real, charged = _screens()  # one C++ call each instead of a Python loop over the atoms
+    if not mol.HasSubstructMatch(real):
         raise InvalidStructure(f"structure {_short(text)} has no real atoms, only '*'")
+    if not mol.HasSubstructMatch(charged):
+        return mol
     for atom in mol.GetAtoms():
         charge, number = atom.GetFormalCharge(), atom.GetAtomicNum()
         if abs(charge) > _MOST_CHARGE or (number > 0 and charge > number):

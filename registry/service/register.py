@@ -3,7 +3,9 @@
 :func:`add` goes through named steps: :func:`draft` (the caller's values checked),
 :func:`complete` (a structure found for a name or CAS number), :func:`identifier_rows` and
 :func:`stored_notes` (what gets attached), then one transaction (:func:`insert`) that refuses a
-duplicate structure unless asked to link, links a salt to its parent, and writes the audit row.
+duplicate structure unless asked to link (and a tautomer or stereoisomer of a registered
+compound unless allowed: :mod:`registry.service.related`), links a salt to its parent, and
+writes the audit row.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from registry import chem, records
 from registry.chem.registration import Prepared, prepare
 from registry.errors import DuplicateCompound, InvalidStructure, ValidationError
 from registry.models import Candidate, CasEntry, Compound, Identifier, Note
+from registry.service.changes import identifier_change
 from registry.service.checks import cas_entries, check_kind, check_text
 from registry.service.conflicts import retrying
-from registry.service.resolve import Resolved, Resolver, find_id, resolve_unregistered
+from registry.service.related import Allowed, check_one
+from registry.service.resolve import (
+    Resolved,
+    Resolver,
+    find_id,
+    registered_structure,
+    resolve_unregistered,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -68,6 +78,7 @@ class Request:
     link: bool = False
     query: str | None = None
     resolved: Resolved | None = None
+    allowed: Allowed = field(default_factory=Allowed)
 
 
 @dataclass(slots=True)
@@ -103,7 +114,13 @@ def sequence(values: Iterable[_T], parameter: str) -> tuple[_T, ...]:
 
 def add(store: Store, author: str, request: Request, resolver: Resolver | None) -> Compound:
     """Register ``request`` in one transaction (see :meth:`Registry.add` for the rules)."""
-    entry = complete(store, draft(request), request.source, resolver)
+    entry = draft(request)
+    if request.link and entry.structure is None and entry.resolved is None and entry.query:
+        # linking onto the record the name or CAS number finds: its own structure, no lookup
+        found = registered_structure(store, entry.query)
+        if found is not None:
+            entry.structure, entry.query, entry.name = found[0], None, entry.name or found[1]
+    entry = complete(store, entry, request.source, resolver)
     assert entry.structure is not None  # complete() finds one or raises
     entry.synonyms = [s for s in entry.synonyms if s.strip()]
     check_text(
@@ -224,12 +241,15 @@ def insert(
 
     Raises DuplicateCompound when the structure is registered already and ``request.link`` is
     not set; with it, the identifiers and notes go to that record (and a new name becomes a
-    synonym of it).
+    synonym of it). Raises RelatedStructure when a new structure is a tautomer or stereoisomer
+    of a registered compound that ``request.allowed`` does not accept
+    (:func:`registry.service.related.check_one`); the audit row of one accepted names them.
     """
     rows = list(rows)  # a retried run starts from the same rows
     with store.write() as connection:
         existing = store.id_by_hash(connection, prepared.registration_hash)
         parent_id = salt_parent(store, connection, prepared, request.as_salt_of)
+        related: dict[str, list[str]] = {}
         if existing is not None:
             current = store.load(connection, existing)
             if not request.link:
@@ -242,11 +262,13 @@ def insert(
             if entry.name and entry.name.casefold() != current.name.casefold():
                 rows.append(("synonym", entry.name, None, "", request.source))
         else:
+            related = check_one(store, connection, prepared.row, request.allowed)
             [compound_id] = store.insert_compounds(connection, [prepared.row])
             action = "register"
         if parent_id is not None:
             store.set_parent(connection, compound_id, parent_id)
-        added = store.add_identifiers(connection, compound_id, rows)
+        new_rows: list[IdentifierRow] = []
+        added = store.add_identifiers(connection, compound_id, rows, added_rows=new_rows)
         added_notes = sum(store.add_note(connection, compound_id, n) for n in notes)
         provenance = dict(entry.resolved.provenance) if entry.resolved is not None else {}
         detail = {
@@ -255,7 +277,10 @@ def insert(
             "notes": added_notes,
             "source": request.source,
             **provenance,
+            **{f"{relation}_of": ids for relation, ids in related.items()},
         }
+        if action == "link":  # which numbers and names the record gained
+            detail["changes"] = [identifier_change(*r[:3], added=True) for r in new_rows]
         store.log(connection, action, author, compound_id, json.dumps(detail))
         return store.load(connection, compound_id)
 

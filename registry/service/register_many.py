@@ -13,12 +13,13 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from registry.chem.registration import Prepared, iter_prepared
 from registry.service.conflicts import retrying
 from registry.service.register import TEXT_TYPES
+from registry.service.related import Allowed, Batch
 from registry.store import Conflict
 from registry.store.matching import format_registry_id
 
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
     from registry.store import Store
 
 __all__ = [
+    "NOTHING_ALLOWED",
     "OVERLAP_TAIL",
     "STREAM_BATCH",
+    "Annotator",
     "Checkpoint",
     "Outcome",
     "StructureItem",
@@ -44,11 +47,15 @@ __all__ = [
 OVERLAP_TAIL = 1000
 #: Structures that arrive after the transaction started are inserted in batches of this many.
 STREAM_BATCH = 200
+#: The default: every tautomer and stereoisomer of a registered compound is refused.
+NOTHING_ALLOWED = Allowed()
 
 #: The new registry ids, and ``(input index, reason)`` for every structure not registered.
 Outcome = tuple[list[str], list[tuple[int, str]]]
 #: (file digest, source, rows done, finished): a bulk import's resume point.
 Checkpoint = tuple[str, str, int, bool]
+#: Work :func:`add_prepared` runs inside its transaction, after the inserts.
+Annotator = Callable[["Connection"], None]
 #: One structure for :func:`add_many`: a SMILES, or a ``(structure, name)`` pair (a list of
 #: two also does); a name None or empty is the SMILES.
 StructureItem = str | tuple[str, str | None]
@@ -101,10 +108,13 @@ def add_many(
     with_descriptors: bool = True,
     workers: int | None = None,
     timings: dict[str, float] | None = None,
+    allowed: Allowed = NOTHING_ALLOWED,
 ) -> Outcome:
     """Register structures in one transaction (see :meth:`Registry.add_many`).
 
     Every item is checked (:func:`pairs`) before any structure is computed or inserted.
+    ``allowed``: the tautomers and stereoisomers of registered compounds (or of other inputs)
+    that are registered instead of refused (:mod:`registry.service.related`).
     """
     items = pairs(structures)
     stream = iter_prepared(
@@ -117,14 +127,18 @@ def add_many(
             if len(items) - len(received) <= OVERLAP_TAIL:
                 break
         if len(received) == len(items):  # one chunk: small batch or no workers
-            return add_prepared(store, author, received, source=source, timings=timings)
+            return add_prepared(
+                store, author, received, source=source, timings=timings, allowed=allowed
+            )
         try:
-            return add_streaming(store, author, received, stream, source, timings)
+            return add_streaming(store, author, received, stream, source, timings, allowed)
         except Conflict:
             # Rolled back: finish the computation, then insert it all in one (retried) go.
             for chunk in stream:
                 received.extend(chunk)
-            return add_prepared(store, author, received, source=source, timings=timings)
+            return add_prepared(
+                store, author, received, source=source, timings=timings, allowed=allowed
+            )
 
 
 def add_streaming(
@@ -134,16 +148,17 @@ def add_streaming(
     rest: Iterator[list[Prepared | None]],
     source: str,
     timings: dict[str, float] | None,
+    allowed: Allowed = NOTHING_ALLOWED,
 ) -> Outcome:
     """:func:`add_prepared` for ``received`` and then each chunk of ``rest`` as it comes.
 
-    One transaction; the result equals ``add_prepared(received + all of rest)``. A hash
+    One transaction; the result equals ``add_prepared(received + all of rest)``. A structure
     inserted by an earlier batch of this call is reported as the same structure as that
-    input, as the single insert would (it was not registered before this call). ``received``
-    is extended with every chunk of ``rest``.
+    input (or its tautomer or stereoisomer), as the single insert would (it was not registered
+    before this call). ``received`` is extended with every chunk of ``rest``.
     """
     skipped: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
+    seen = Batch(allowed)
     ids: list[int] = []
     spent = 0.0
     detail = json.dumps({"source": source, "batch": True})
@@ -151,7 +166,7 @@ def add_streaming(
     def insert(connection: Connection, batch: Sequence[Prepared | None], offset: int) -> None:
         valid = [(offset + i, p) for i, p in enumerate(batch) if p is not None]
         skipped.extend((offset + i, "invalid structure") for i, p in enumerate(batch) if p is None)
-        ids.extend(insert_new(store, author, connection, valid, seen, skipped, detail))
+        ids.extend(insert_new(store, author, connection, valid, seen, skipped, detail, timings))
 
     start = time.perf_counter()
     with store.write() as connection:
@@ -182,11 +197,15 @@ def add_prepared(
     source: str = "user",
     timings: dict[str, float] | None = None,
     checkpoint: Checkpoint | None = None,
+    annotate: Annotator | None = None,
+    allowed: Allowed = NOTHING_ALLOWED,
 ) -> Outcome:
     """Insert prepared structures (None: unreadable) in one transaction, retried on Conflict.
 
     ``checkpoint`` is recorded in the same transaction, so a bulk import resumes exactly after
-    the last committed batch.
+    the last committed batch. ``annotate(connection)`` runs in that transaction after the
+    inserts (a bulk import attaches its rows' CAS numbers and properties there); it runs again
+    if the transaction is retried. ``allowed`` as for :func:`add_many`.
     """
     valid = [(i, p) for i, p in enumerate(prepared) if p is not None]
     invalid = [(i, "invalid structure") for i, p in enumerate(prepared) if p is None]
@@ -196,7 +215,10 @@ def add_prepared(
         skipped = list(invalid)
         with store.write() as connection:
             detail = json.dumps({"source": source, "batch": True})
-            ids = insert_new(store, author, connection, valid, {}, skipped, detail)
+            batch = Batch(allowed)
+            ids = insert_new(store, author, connection, valid, batch, skipped, detail, timings)
+            if annotate is not None:
+                annotate(connection)
             if checkpoint is not None:
                 store.set_import_progress(connection, *checkpoint)
         if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
@@ -211,28 +233,27 @@ def insert_new(
     author: str,
     connection: Connection,
     valid: Sequence[tuple[int, Prepared]],
-    seen: dict[str, int],
+    seen: Batch,
     skipped: list[tuple[int, str]],
     detail: str,
+    timings: dict[str, float] | None = None,
 ) -> list[int]:
     """Insert the structures neither registered nor met earlier in this input, and log them.
 
-    ``seen`` maps the hashes inserted so far by this input to their input index (updated);
-    every other structure goes into ``skipped`` with the reason.
+    ``seen`` holds the structures this input inserted so far and the relations allowed (see
+    :meth:`Batch.sort <registry.service.related.Batch.sort>` for the order of the rules); every
+    structure not inserted goes into ``skipped`` with the reason. ``timings["duplicate_check"]``
+    accumulates the wall-clock seconds of that sorting (one query and the rules).
     """
-    known = store.ids_by_hashes(connection, [p.registration_hash for _, p in valid])
-    fresh: list[Prepared] = []
-    for index, item in valid:
-        registration_hash = item.registration_hash
-        if registration_hash in seen:
-            skipped.append((index, f"same structure as input {seen[registration_hash] + 1}"))
-        elif registration_hash in known:
-            registered = format_registry_id(known[registration_hash])
-            skipped.append((index, f"already registered as {registered}"))
-        else:
-            seen[registration_hash] = index
-            fresh.append(item)
-    ids = store.insert_compounds(connection, [p.row for p in fresh])
+    start = time.perf_counter()
+    fresh, refused = seen.sort(connection, [(index, item.row) for index, item in valid])
+    skipped.extend(refused)
+    if timings is not None:
+        timings["duplicate_check"] = timings.get("duplicate_check", 0.0) + (
+            time.perf_counter() - start
+        )
+    ids = store.insert_compounds(connection, [row for _, row in fresh])
+    seen.taken(ids)
     store.log_many(
         connection,
         [{"action": "register", "author": author, "compound_id": i, "detail": detail} for i in ids],

@@ -23,6 +23,10 @@ Match kinds:
 ``name``
     the compounds whose preferred name or one of whose synonyms is the text.
 
+A structure is found by its hashes instead (:func:`hash_matches`): its registration hash finds
+the same structure, its tautomer-insensitive and stereo-insensitive hashes its tautomers and
+stereoisomers (:data:`RELATED_LAYERS`).
+
 This module imports only the standard library and :mod:`registry.identifiers` (with the leaves
 it imports); SQLAlchemy is imported by :func:`compound_ids` when it runs, so the probe stays
 cheap.
@@ -46,12 +50,17 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 __all__ = [
+    "HASH_COLUMNS",
     "IDENTIFYING_KINDS",
     "MATCH_KINDS",
+    "RELATED_LAYERS",
+    "HashMatch",
     "MatchKind",
     "Statement",
     "compound_ids",
     "format_registry_id",
+    "hash_matches",
+    "hash_statement",
     "identifier_ids",
     "identifier_statement",
     "key",
@@ -237,3 +246,61 @@ def _executor(
         return connection.execute(text(sql), dict(params))
 
     return execute
+
+
+#: The hash columns that find a structure's relatives, and what a compound found by each is to
+#: it: the same tautomer-insensitive hash makes a tautomer, the same stereo-insensitive hash a
+#: stereoisomer (with a different registration hash: the same one is the same structure).
+RELATED_LAYERS: dict[str, str] = {"tautomer_hash": "tautomer", "no_stereo_hash": "stereoisomer"}
+#: The hash columns :func:`hash_matches` searches.
+HASH_COLUMNS = ("registration_hash", *RELATED_LAYERS)
+# Values per IN list: three lists of them stay under every driver's limit on bound parameters.
+_VALUES_PER_LIST = 500
+# The DBAPI placeholder for each paramstyle (the statement goes to the driver as it is).
+_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+class HashMatch(NamedTuple):
+    """A stored compound with its three structure hashes."""
+
+    compound_id: int
+    registration_hash: str
+    tautomer_hash: str
+    no_stereo_hash: str
+
+
+def hash_statement(counts: Mapping[str, int], marker: str = "?") -> str:
+    """The SQL selecting compounds whose hash column is in a list, for each column counted.
+
+    >>> hash_statement({"registration_hash": 2, "tautomer_hash": 1}).split(" WHERE ")[1]
+    'registration_hash IN (?, ?) OR tautomer_hash IN (?)'
+    """
+    unknown = [c for c in counts if c not in HASH_COLUMNS]
+    if unknown or not any(counts.values()):
+        raise ValueError(f"hash_statement: counts of {', '.join(HASH_COLUMNS)}, not {counts!r}")
+    where = " OR ".join(
+        f"{column} IN ({', '.join([marker] * n)})" for column, n in counts.items() if n
+    )
+    return f"SELECT id, {', '.join(HASH_COLUMNS)} FROM compounds WHERE {where}"
+
+
+def hash_matches(connection: Connection, hashes: Mapping[str, Sequence[str]]) -> list[HashMatch]:
+    """The stored compounds that hold any of ``hashes`` (column -> values) in that column, by id.
+
+    One statement for up to 500 values of each column, an OR of IN lists (each served by its
+    column's index), sent to the driver as it is: what a batch registration asks once per
+    batch. Raises ValueError for a column not in :data:`HASH_COLUMNS`.
+    """
+    lists = {column: list(dict.fromkeys(values)) for column, values in hashes.items()}
+    if any(column not in HASH_COLUMNS for column in lists):
+        raise ValueError(f"hashes: columns of {', '.join(HASH_COLUMNS)}, not {sorted(lists)}")
+    marker = _MARKERS.get(connection.dialect.paramstyle, "?")
+    found: dict[int, HashMatch] = {}
+    longest = max((len(values) for values in lists.values()), default=0)
+    for start in range(0, longest, _VALUES_PER_LIST):
+        chunks = {c: v[start : start + _VALUES_PER_LIST] for c, v in lists.items()}
+        sql = hash_statement({c: len(v) for c, v in chunks.items()}, marker)
+        params = tuple(value for values in chunks.values() for value in values)
+        for row in connection.exec_driver_sql(sql, params):
+            found[int(row[0])] = HashMatch(int(row[0]), row[1], row[2], row[3])
+    return [found[i] for i in sorted(found)]
