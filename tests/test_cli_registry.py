@@ -83,7 +83,7 @@ def test_list_search_and_notes(run, tmp_path: Path) -> None:  # type: ignore[no-
     out = run("note", "add", "ethanol", "--section", "pharmacokinetics", "--file", str(note))
     assert "added to REG-000002" in out
     out = run("note", "show", "ethanol")
-    assert "## pharmacokinetics  (source: user; cites 12)" in out
+    assert "## Pharmacokinetics  (note 1; source: user; cites 12)" in out
     run("note", "add", "ethanol", "--section", "usage", "--file", str(tmp_path / "no.md"), expect=2)
     out = run("note", "add", "ethanol", "--section", "usage", "--file", "-", input="From stdin.")
     assert "added" in out

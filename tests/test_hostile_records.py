@@ -15,7 +15,7 @@ from store_support import db_url, registry, registry_settings  # noqa: F401  (fi
 from registry import records
 from registry.config import Settings
 from registry.errors import RecordFileError, ValidationError
-from registry.models import Note
+from registry.models import Note, canonical_sections
 from registry.service import Registry
 
 BASE = records.parse("---\nname: base\nsmiles: CCO\n---\n\n# base\n", slug="base")
@@ -56,8 +56,10 @@ def _entered_note(section: str, body: str, source: str) -> Note | None:
         return None
     if not section or section.startswith("#"):
         return None
-    # As the registry stores it: a note without a source comes from the record itself.
+    # As the registry stores it: a note without a source comes from the record itself, and a
+    # suggested section takes its canonical spelling.
     source = source or BASE.default_source
+    section = canonical_sections([section])[0]
     return Note(section=section, body=text, source=source, citations=records.citations(text))
 
 

@@ -6,16 +6,22 @@ import enum
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from registry.chem.structure_files import StructureInput, read_structures
 from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
+from registry.cli.registry_options import Db
+from registry.cli.structure_arguments import registered_structures, resolve_arguments
 from registry.descriptor_models import DescriptorRow, RuleCheck
 from registry.errors import InvalidStructure
+
+if TYPE_CHECKING:
+    from registry.service.structure_args import StructureArgument
 
 # Short table headers for the default profile (units in --help; JSON carries them per value).
 _SHORT = {
@@ -46,9 +52,23 @@ class On(enum.StrEnum):
 
 
 def _gather(
-    structures: list[str] | None, file: Path | None, column: str | None, name_column: str | None
+    structures: list[str] | None,
+    file: Path | None,
+    column: str | None,
+    name_column: str | None,
+    db: str | None = None,
+    named: dict[int, StructureArgument] | None = None,
 ) -> list[StructureInput]:
+    """The structures to work on: the arguments (a registry id, name or CAS number resolved to
+    its structure), standard input's lines ('-'), a file's records.
+
+    With ``named`` given, an argument nothing resolves is kept as it was given (instead of
+    raising), and ``named[index]`` holds each argument that was not a structure itself.
+    """
     inputs: list[StructureInput] = []
+    given = [value for value in structures or [] if value != "-"]
+    keep = named is not None
+    found = iter(resolve_arguments(given, db, keep_unresolved=keep) if given else [])
     for value in structures or []:
         if value == "-":
             inputs.extend(
@@ -56,8 +76,12 @@ def _gather(
                 for n, line in enumerate(sys.stdin, start=1)
                 if line.strip()
             )
-        else:
-            inputs.append(StructureInput(value))
+            continue
+        argument = next(found)
+        if named is not None and argument.source != "structure":
+            named[len(inputs)] = argument
+        label = argument.label if argument.resolved else ""
+        inputs.append(StructureInput(argument.structure, label))
     if file is not None:
         inputs.extend(read_structures(file, column=column, name_column=name_column))
     elif column is not None or name_column is not None:
@@ -215,12 +239,18 @@ def _render(rows: Sequence[DescriptorRow], fmt: OutputFormat, all_descriptors: b
     return render([_flat_row(r, table=True) for r in rows], fmt, columns, keep=keep)
 
 
+_ARGUMENTS_HELP = (
+    "SMILES or InChI strings, or registry ids, names or CAS numbers (looked up in the registry, "
+    "then the offline index); '-' reads SMILES one per line from standard input."
+)
+
+
 @app.command("descriptors")
 def descriptors_command(
     structures: Annotated[
         list[str] | None,
         typer.Argument(
-            help="SMILES or InChI strings; '-' reads one per line from standard input.",
+            help=_ARGUMENTS_HELP,
             show_default=False,
             metavar="STRUCTURE...",
         ),
@@ -275,6 +305,7 @@ def descriptors_command(
             show_default=False,
         ),
     ] = None,
+    db: Db = None,
 ) -> None:
     """Compute descriptors and Lipinski/Veber rule checks with RDKit.
 
@@ -284,9 +315,14 @@ def descriptors_command(
     rule of five tolerates one failed criterion; Veber's rules none. Values are computed on the
     standardised parent unless --on submitted; JSON output carries units and the RDKit version.
 
+    An argument that is not a SMILES or InChI RDKit reads is looked up (registry id, name, CAS
+    number: the registry, then the offline index); stderr says what it resolved to.
+
     Examples:
 
         registry descriptors "CCN(CC)C(=O)C1(CC1CN)c1ccccc1.Cl"
+
+        registry descriptors ibuprofen REG-000001 50-78-2
 
         registry descriptors CCO c1ccccc1O --format csv
 
@@ -298,7 +334,8 @@ def descriptors_command(
     """
     from registry.chem import descriptors
 
-    inputs = _gather(structures, file, column, name_column)
+    named: dict[int, StructureArgument] = {}
+    inputs = _gather(structures, file, column, name_column, db, named)
     with _progress(len(inputs)) as progress:
         rows = descriptors.batch(
             [i.value for i in inputs],
@@ -308,11 +345,21 @@ def descriptors_command(
             workers=workers,
             progress=progress,
         )
-    if len(rows) == 1 and rows[0].error is not None and fmt is OutputFormat.table:
-        raise InvalidStructure(rows[0].error)
-    typer.echo(_render(rows, fmt, all_descriptors))
-    if not all(r.ok for r in rows):
+    given = [_as_given(row, named.get(index)) for index, row in enumerate(rows)]
+    if len(given) == 1 and given[0].error is not None and fmt is OutputFormat.table:
+        raise InvalidStructure(given[0].error)
+    typer.echo(_render(given, fmt, all_descriptors))
+    if not all(r.ok for r in given):
         raise typer.Exit(1)
+
+
+def _as_given(row: DescriptorRow, argument: StructureArgument | None) -> DescriptorRow:
+    """A row as the argument was given: its text as the input, or why nothing resolved it."""
+    if argument is None:
+        return row
+    if argument.source == "unresolved":
+        return replace(row, input=argument.text, descriptors=None, error=argument.error)
+    return replace(row, input=argument.text)
 
 
 @app.command("draw")
@@ -320,7 +367,7 @@ def draw_command(
     structures: Annotated[
         list[str] | None,
         typer.Argument(
-            help="SMILES or InChI strings; '-' reads one per line from standard input.",
+            help=_ARGUMENTS_HELP,
             show_default=False,
             metavar="STRUCTURE...",
         ),
@@ -350,8 +397,24 @@ def draw_command(
         int, typer.Option("--size", min=50, max=4000, help="Panel size in pixels (50 to 4000).")
     ] = 300,
     per_row: Annotated[int, typer.Option("--per-row", min=1, help="Panels per grid row.")] = 4,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Draw every registered compound (in registry order), named by id."
+        ),
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1, help="With --all: only the first N compounds.", show_default=False
+        ),
+    ] = None,
+    db: Db = None,
 ) -> None:
     """Draw structures to an SVG or PNG image; several make a grid with legends.
+
+    A registry id, name or CAS number stands for its structure (looked up in the registry, then
+    the offline index; stderr says what it resolved to), and --all draws the whole registry.
 
     Examples:
 
@@ -360,6 +423,10 @@ def draw_command(
         registry draw CCO c1ccccc1O "CC(=O)Oc1ccccc1C(=O)O" -o grid.png -l A -l B -l C
 
         registry draw --file library.smi -o library.png --per-row 5
+
+        registry draw sertraline REG-000002 50-78-2 -o three.svg
+
+        registry draw --all -o registry.png --per-row 6
     """
     from registry import chem
 
@@ -368,7 +435,19 @@ def draw_command(
         raise typer.BadParameter(
             f"the image must end in .svg or .png, not {suffix or '(nothing)'}", param_hint="-o"
         )
-    inputs = _gather(structures, file, column, None)
+    if limit is not None and not every:
+        raise typer.BadParameter("--limit goes with --all", param_hint="--limit")
+    if every:
+        if structures or file is not None:
+            raise typer.BadParameter(
+                "--all draws the registry: give no structures or --file with it",
+                param_hint="--all",
+            )
+        inputs = registered_structures(db, limit)
+        if not inputs:
+            raise typer.BadParameter("the registry holds no compounds to draw", param_hint="--all")
+    else:
+        inputs = _gather(structures, file, column, None, db)
     if legends is not None and len(legends) != len(inputs):
         raise typer.BadParameter(
             f"{len(legends)} legends for {len(inputs)} structures", param_hint="--legend"

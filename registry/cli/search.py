@@ -66,7 +66,12 @@ def search_command(
         ),
     ] = None,
     similar: Annotated[
-        str | None, typer.Option("--similar", help="SMILES: compounds similar to it.")
+        str | None,
+        typer.Option(
+            "--similar",
+            help="Structure (SMILES, or a registry id, name or CAS number): compounds "
+            "similar to it.",
+        ),
     ] = None,
     probes: Annotated[
         Path | None,
@@ -91,7 +96,9 @@ def search_command(
     substructure: Annotated[
         str | None,
         typer.Option(
-            "--substructure", help="SMARTS (or SMILES, see --query): compounds containing it."
+            "--substructure",
+            help="SMARTS (or SMILES, see --query; or a registry id, name or CAS number, whose "
+            "structure is then the query): compounds containing it.",
         ),
     ] = None,
     query_format: Annotated[
@@ -122,6 +129,11 @@ def search_command(
 
     Similarity hits come best first (ties in registry order), the others in registry order.
 
+    Where a structure is expected, a registry id, name or CAS number may stand for it: a text
+    RDKit reads as a SMILES (or for --substructure as a SMARTS) is that structure; any other is
+    looked up offline, in the registry and then the offline index, and what it resolved to is
+    printed on stderr ('ibuprofen -> REG-000004 CC(C)Cc1ccc...').
+
     Examples:
 
         registry search fibromyalgia
@@ -138,6 +150,10 @@ def search_command(
 
         registry search --tautomers "Oc1ccccn1"
 
+        registry search --similar ibuprofen --min 0.5
+
+        registry search --same-parent "sertraline hydrochloride"
+
     Exit status 1 when nothing is found.
     """
     modes = (text, similar, probes, substructure, same_parent, tautomers, stereoisomers)
@@ -150,6 +166,16 @@ def search_command(
         if probes is not None:
             _search_file(registry, probes, min_similarity, limit, metric.value, alpha, beta, fmt)
             return
+        similar, same_parent, tautomers, stereoisomers = (
+            _structure(registry, value)
+            for value in (similar, same_parent, tautomers, stereoisomers)
+        )
+        if substructure is not None:
+            smarts = query_format is QueryKind.smarts
+            found = registry.structure_of(substructure, smarts=smarts)
+            if found.resolved:  # a compound's structure: searched as that SMILES
+                typer.echo(found.describe(), err=True)
+                substructure, query_format = found.structure, QueryKind.smiles
         hits = registry.search(
             text,
             similar=similar,
@@ -167,6 +193,16 @@ def search_command(
         )
     _say_total(hits)
     _hits(hits, fmt)
+
+
+def _structure(registry: Registry, value: str | None) -> str | None:
+    """The structure a --similar/--same-parent/... value stands for, saying what it resolved to."""
+    if value is None:
+        return None
+    found = registry.structure_of(value)
+    if found.resolved:
+        typer.echo(found.describe(), err=True)
+    return found.structure
 
 
 def _say_total(hits: SearchResults) -> None:

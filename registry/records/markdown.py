@@ -48,8 +48,24 @@ import yaml
 
 from registry import cas as cas_numbers
 from registry.errors import RecordFileError, ValidationError
-from registry.models import CAS_ROLES, IDENTIFIER_KINDS, CasEntry, Identifier, Note
-from registry.records.note_text import FENCE, HEADING, check_note_body, citations, one_line
+from registry.models import (
+    CAS_ROLES,
+    IDENTIFIER_KINDS,
+    CasEntry,
+    Identifier,
+    Note,
+    canonical_sections,
+)
+from registry.records.front_matter import DuplicateKey, FrontMatterLoader, dump_front, node_line
+from registry.records.note_text import (
+    FENCE,
+    HEADING,
+    check_note_body,
+    citations,
+    fold_footnotes,
+    one_line,
+    unfold_footnotes,
+)
 
 __all__ = [
     "Record",
@@ -75,6 +91,8 @@ class Record:
         cas: CAS numbers with roles, in file order.
         identifiers: other identifiers (PubChem CID, UNII, ChEMBL, DrugBank, InChIKey).
         synonyms: other names.
+        synonym_sources: the source of each synonym that has one other than the file (a
+            synonym is then written ``{name: ..., source: ...}``).
         notes: one per ``## Section``, in file order.
         extra: every other front-matter key with its value, in file order.
         order: the front-matter keys in file order (so that rendering keeps it).
@@ -86,6 +104,7 @@ class Record:
     cas: tuple[CasEntry, ...] = ()
     identifiers: tuple[Identifier, ...] = ()
     synonyms: tuple[str, ...] = ()
+    synonym_sources: dict[str, str] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     order: tuple[str, ...] = field(default=(), compare=False)
@@ -132,80 +151,11 @@ def digest(record: Record) -> str:
 # --- parsing ------------------------------------------------------------------------------------
 
 
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    """A key given twice in one mapping; ``first`` and ``problem_mark`` mark the two keys."""
-
-    def __init__(self, key: Any, first: yaml.Mark, second: yaml.Mark) -> None:
-        super().__init__(None, None, f"duplicate key {key!r}", second)
-        self.first = first
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """YAML that is well formed but not allowed in a record file."""
-
-    def __init__(self, problem: str, mark: Any) -> None:  # PyYAML's pure or C Mark
-        super().__init__(problem=problem, problem_mark=mark)
-
-
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a mapping that gives one key twice.
-
-    PyYAML keeps the last of two equal keys without a word, so ``smiles: CCO`` then
-    ``smiles: CCN`` would register CCN. Keys are compared as constructed (``'a'`` and ``a``,
-    ``1`` and ``1.0`` are the same key); merge keys (``<<``) are left to PyYAML.
-    """
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        # An alias (``*a``) repeats a node by reference: a few hundred bytes of nested aliases
-        # expand to gigabytes. A record file has no use for them.
-        if self.check_event(yaml.AliasEvent):
-            event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
-            raise _Refused(
-                f"YAML alias *{event.anchor} (record files do not use aliases)", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        first: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                earlier = first.setdefault(key, key_node)
-            except TypeError:  # an unhashable key: PyYAML's own error names it
-                continue
-            if earlier is not key_node:
-                raise _DuplicateKey(key, earlier.start_mark, key_node.start_mark)
-        return dict(super().construct_mapping(node, deep=deep))
-
-
 class _Problem(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
-
-
-def _node_line(node: Any, *path: str | int) -> int:
-    """The 0-based line of the value at ``path`` in a composed YAML node (best effort)."""
-    current = node
-    for step in path:
-        if isinstance(current, yaml.MappingNode) and isinstance(step, str):
-            for key_node, value_node in current.value:
-                if key_node.value == step:
-                    current = value_node
-                    break
-            else:
-                break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(step, int):
-            if step < len(current.value):
-                current = current.value[step]
-            else:
-                break
-        else:
-            break
-    return int(current.start_mark.line) if current is not None else 0
 
 
 def _text(value: Any, what: str, line: int, *, required: bool = False) -> str:
@@ -223,7 +173,7 @@ def _text(value: Any, what: str, line: int, *, required: bool = False) -> str:
 
 def _front(data: Mapping[str, Any], node: Any, slug: str, offset: int) -> Record:
     def at(*path: str | int) -> int:
-        return offset + _node_line(node, *path) + 1
+        return offset + node_line(node, *path) + 1
 
     name = _text(
         data.get("name"), "'name'", at("name") if "name" in data else offset + 1, required=True
@@ -290,9 +240,16 @@ def _front(data: Mapping[str, Any], node: Any, slug: str, offset: int) -> Record
     raw_synonyms = data.get("synonyms") or []
     if not isinstance(raw_synonyms, list):
         raise _Problem(at("synonyms"), "'synonyms' must be a list of names")
-    synonyms = tuple(
-        _text(s, "a synonym", at("synonyms", i), required=True) for i, s in enumerate(raw_synonyms)
-    )
+    synonym_sources: dict[str, str] = {}
+    names: list[str] = []
+    for i, item in enumerate(raw_synonyms):
+        if isinstance(item, dict) and set(item) <= {"name", "source"}:
+            source = _text(item.get("source"), "a synonym's source", at("synonyms", i))
+            item = item.get("name")
+            if source and source != default:
+                synonym_sources[_text(item, "a synonym", at("synonyms", i))] = source
+        names.append(_text(item, "a synonym", at("synonyms", i), required=True))
+    synonyms = tuple(names)
     extra = {k: v for k, v in data.items() if k not in _KNOWN}
     try:
         json.dumps(extra)
@@ -305,6 +262,7 @@ def _front(data: Mapping[str, Any], node: Any, slug: str, offset: int) -> Record
         cas=tuple(cas_entries),
         identifiers=tuple(others),
         synonyms=synonyms,
+        synonym_sources=synonym_sources,
         extra=extra,
         order=tuple(str(k) for k in data),
     )
@@ -364,7 +322,13 @@ def _notes(lines: Sequence[str], first_line: int, default: str) -> tuple[Note, .
     if fenced:
         raise _Problem(first_line + len(lines) - 1, "a ``` code block is not closed")
     close()
-    return tuple(found)
+    # One section whatever its case; footnote definitions written once come back to each note.
+    sections = canonical_sections([n.section for n in found])
+    bodies = unfold_footnotes([n.body for n in found])
+    return tuple(
+        replace(n, section=s, body=b, citations=citations(b))
+        for n, s, b in zip(found, sections, bodies, strict=True)
+    )
 
 
 def parse(text: str, *, slug: str, path: str = "") -> Record:
@@ -386,9 +350,9 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
             raise _Problem(len(lines), "the front matter is not closed with '---'") from None
         front = "\n".join(lines[1:end])
         try:
-            node = yaml.compose(front, Loader=_Loader)
-            data = yaml.load(front, Loader=_Loader)
-        except _DuplicateKey as error:
+            node = yaml.compose(front, Loader=FrontMatterLoader)
+            data = yaml.load(front, Loader=FrontMatterLoader)
+        except DuplicateKey as error:
             # front-matter line n (0-based) is file line n + 2
             line = error.problem_mark.line + 2 if error.problem_mark is not None else 2
             raise _Problem(
@@ -412,27 +376,6 @@ def parse(text: str, *, slug: str, path: str = "") -> Record:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _yaml(data: Mapping[str, Any]) -> str:
-    text = _dump(data, allow_unicode=True)
-    # PyYAML writes NEL and the Unicode line and paragraph separators as they are, and reads
-    # them back as line breaks (folded to spaces): escape everything in such a file instead.
-    if any(char in text for char in "\x85\u2028\u2029"):
-        text = _dump(data, allow_unicode=False)
-    return text
-
-
-def _dump(data: Mapping[str, Any], *, allow_unicode: bool) -> str:
-    return str(
-        yaml.safe_dump(
-            dict(data),
-            sort_keys=False,
-            allow_unicode=allow_unicode,
-            default_flow_style=False,
-            width=100,
-        )
-    )
-
-
 def render(record: Record) -> str:
     """The record file text for ``record`` (canonical form)."""
     default = record.default_source
@@ -454,7 +397,12 @@ def render(record: Record) -> str:
             for i in record.identifiers
         ]
     if record.synonyms:
-        known["synonyms"] = list(record.synonyms)
+        known["synonyms"] = [
+            {"name": s, "source": record.synonym_sources[s]}
+            if record.synonym_sources.get(s, default) != default
+            else s
+            for s in record.synonyms
+        ]
     front: dict[str, Any] = {}
     for name in record.order:
         if name in known:
@@ -464,12 +412,13 @@ def render(record: Record) -> str:
     for name, value in record.extra.items():
         front.setdefault(name, value)
     front.update(known)
-    parts = ["---\n", _yaml(front), "---\n", "\n", f"# {one_line(record.title)}\n"]
-    for note in record.notes:
+    parts = ["---\n", dump_front(front), "---\n", "\n", f"# {one_line(record.title)}\n"]
+    bodies = fold_footnotes([note.body for note in record.notes])
+    for note, body in zip(record.notes, bodies, strict=True):
         # A closing '##' keeps a section name's own trailing '#' ("C#") in the heading.
         closing = " ##" if note.section.endswith("#") else ""
         parts.append(f"\n## {note.section}{closing}\n")
         if note.source and note.source != default:
             parts.append(f"<!-- source: {note.source} -->\n")
-        parts.append(f"\n{note.body}\n")
+        parts.append(f"\n{body}\n")
     return "".join(parts)

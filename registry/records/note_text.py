@@ -5,6 +5,13 @@ and a Markdown body. A section name or source that spans lines, or a body that o
 or leaves a code block open, would be read back as other notes (or not at all): such text is
 refused where it enters, and what every editor does anyway (line endings, trailing blanks) is
 normalised there, once.
+
+Footnotes follow Markdown: ``[^4]`` cites, a line ``[^4]: Smith 2020.`` (with any lines indented
+under it) defines. A record file is one Markdown document, so a definition serves every note of
+the compound; :func:`fold_footnotes` writes a definition that an earlier note of the file gives
+in the same words as a ``<!-- footnote [^4] as above -->`` line, and :func:`unfold_footnotes`
+puts the definition back when the file is read, so each definition is written once and the notes
+read back are the notes written.
 """
 
 from __future__ import annotations
@@ -17,26 +24,166 @@ from registry.errors import ValidationError
 __all__ = [
     "FENCE",
     "HEADING",
+    "DuplicateNote",
+    "FootnoteConflict",
+    "NoteWarning",
+    "UndefinedFootnote",
     "check_note_body",
     "check_one_line",
     "citations",
+    "definitions",
+    "fold_footnotes",
     "one_line",
+    "undefined_citations",
+    "unfold_footnotes",
 ]
 
 CITATION = re.compile(r"\[\^([^\]\s]+)\]")
+# A footnote definition opens a line (up to three spaces in); lines indented under it continue it.
+DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_CONTINUED = re.compile(r"^(?: {4}|\t)\S")
+AS_ABOVE = re.compile(r"^<!-- footnote \[\^([^\]\s]+)\] as above -->$")
 HEADING = re.compile(r"^(#{1,2})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 # Characters that end a line for some reader of the file: Python's str.splitlines, editors.
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
+class NoteWarning(UserWarning):
+    """Something about a note the caller should know; the note was handled all the same."""
+
+
+class UndefinedFootnote(NoteWarning):
+    """A note cites footnotes that neither it nor another note of the compound defines.
+
+    Attributes:
+        labels: the markers without a definition, in order of first use (``("3",)``).
+    """
+
+    def __init__(self, message: str, labels: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.labels = labels
+
+
+class FootnoteConflict(NoteWarning):
+    """A note defines a footnote that another note of the compound defines differently."""
+
+
+class DuplicateNote(NoteWarning):
+    """The compound has this note already (same section and text): it was not added again."""
+
+
+def _fence_mask(lines: list[str]) -> list[bool]:
+    """For each line, whether it is inside (or opens or closes) a fenced code block."""
+    mask: list[bool] = []
+    fenced = False
+    for line in lines:
+        opens = bool(FENCE.match(line))
+        mask.append(fenced or opens)
+        if opens:
+            fenced = not fenced
+    return mask
+
+
+def _blocks(lines: list[str]) -> list[tuple[int, int, str]]:
+    """Footnote definitions as ``(first line, end line, label)`` (end exclusive), in order."""
+    mask = _fence_mask(lines)
+    found: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(lines):
+        match = None if mask[index] else DEFINITION.match(lines[index])
+        if match is None:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and not mask[end] and _CONTINUED.match(lines[end]):
+            end += 1
+        found.append((index, end, match.group(1)))
+        index = end
+    return found
+
+
+def definitions(body: str) -> dict[str, str]:
+    """The footnotes a note defines: label -> the definition's text (the first, per label).
+
+    >>> definitions("Pain[^1].\\n\\n[^1]: Smith 2020.\\n    Second line.\\n[^2]: Jones.")
+    {'1': '[^1]: Smith 2020.\\n    Second line.', '2': '[^2]: Jones.'}
+    """
+    lines = body.split("\n")
+    found: dict[str, str] = {}
+    for start, end, label in _blocks(lines):
+        found.setdefault(label, "\n".join(lines[start:end]))
+    return found
+
+
 def citations(body: str) -> tuple[str, ...]:
-    """The citation markers a note cites, in order of first use.
+    """The citation markers a note cites, in order of first use (definitions do not cite).
 
     >>> citations("receptors[^4][^7]. Pain[^1], again[^4].")
     ('4', '7', '1')
+    >>> citations("Pain[^1].\\n[^1]: Smith 2020, cited in [^2].")
+    ('1', '2')
     """
-    return tuple(dict.fromkeys(CITATION.findall(body)))
+    cited = (DEFINITION.sub("", line, count=1) for line in body.split("\n"))
+    return tuple(dict.fromkeys(m for line in cited for m in CITATION.findall(line)))
+
+
+def undefined_citations(body: str, elsewhere: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The markers ``body`` cites that neither it nor ``elsewhere`` (other notes) defines.
+
+    >>> undefined_citations("A[^1], B[^2], C[^3].\\n[^1]: One.", {"2": "[^2]: Two."})
+    ('3',)
+    """
+    known = definitions(body).keys() | (elsewhere or {}).keys()
+    return tuple(label for label in citations(body) if label not in known)
+
+
+def fold_footnotes(bodies: list[str]) -> list[str]:
+    """Note bodies as one record file writes them: each footnote definition written once.
+
+    A definition that an earlier body gives in the same words becomes ``<!-- footnote [^n] as
+    above -->``; one that differs stays (Markdown readers use the first). The inverse of
+    :func:`unfold_footnotes`.
+
+    >>> fold_footnotes(["A[^1].\\n[^1]: Smith.", "B[^1].\\n[^1]: Smith."])
+    ['A[^1].\\n[^1]: Smith.', 'B[^1].\\n<!-- footnote [^1] as above -->']
+    """
+    seen: dict[str, str] = {}
+    folded: list[str] = []
+    for body in bodies:
+        lines = body.split("\n")
+        for start, end, label in reversed(_blocks(lines)):
+            block = "\n".join(lines[start:end])
+            if seen.get(label) == block:
+                lines[start:end] = [f"<!-- footnote [^{label}] as above -->"]
+        for label, block in definitions(body).items():
+            seen.setdefault(label, block)
+        folded.append("\n".join(lines))
+    return folded
+
+
+def unfold_footnotes(bodies: list[str]) -> list[str]:
+    """Note bodies read from a record file, each ``as above`` line replaced by its definition.
+
+    A line naming a footnote that no earlier body defines is text, and stays.
+
+    >>> unfold_footnotes(["A[^1].\\n[^1]: Smith.", "B[^1].\\n<!-- footnote [^1] as above -->"])
+    ['A[^1].\\n[^1]: Smith.', 'B[^1].\\n[^1]: Smith.']
+    """
+    seen: dict[str, str] = {}
+    unfolded: list[str] = []
+    for body in bodies:
+        lines = body.split("\n")
+        mask = _fence_mask(lines)
+        for index, line in enumerate(lines):
+            match = None if mask[index] else AS_ABOVE.match(line)
+            if match and match.group(1) in seen:
+                lines[index] = seen[match.group(1)]
+        text = "\n".join(lines)
+        for label, block in definitions(text).items():
+            seen.setdefault(label, block)
+        unfolded.append(text)
+    return unfolded
 
 
 def check_one_line(text: str, what: str) -> str:
