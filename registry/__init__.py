@@ -29,17 +29,19 @@ from registry.errors import (
     PubChemUnavailable,
     RecordFileError,
     RegistryError,
+    RelatedStructure,
     StoreError,
     ValidationError,
 )
 
 if TYPE_CHECKING:
     from registry import chem, descriptors
-    from registry.bulk import CasResult, Report, validate_csv, validate_many
+    from registry.bulk import CasResult, CasResults, Report, validate_csv, validate_many
     from registry.chem import Identifiers, Standardised
     from registry.descriptor_models import (
         Descriptor,
         DescriptorRow,
+        DescriptorRows,
         Descriptors,
         RuleCheck,
         RuleCriterion,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
         CompoundList,
         Identifier,
         LookupResult,
+        LookupResults,
         Note,
         Property,
         SearchHit,
@@ -79,12 +82,21 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "chem": "registry.chem",
     "descriptors": "registry.descriptors",
-    **dict.fromkeys(("CasResult", "Report", "validate_csv", "validate_many"), "registry.bulk"),
+    **dict.fromkeys(
+        ("CasResult", "CasResults", "Report", "validate_csv", "validate_many"), "registry.bulk"
+    ),
     "validate_file": "registry.service.crosscheck",
     **dict.fromkeys(("Identifiers", "Standardised"), "registry.chem"),
     **dict.fromkeys(("Query", "QueryKind", "classify"), "registry.identifiers"),
     **dict.fromkeys(
-        ("Descriptor", "DescriptorRow", "Descriptors", "RuleCheck", "RuleCriterion"),
+        (
+            "Descriptor",
+            "DescriptorRow",
+            "DescriptorRows",
+            "Descriptors",
+            "RuleCheck",
+            "RuleCriterion",
+        ),
         "registry.descriptor_models",
     ),
     **dict.fromkeys(
@@ -96,6 +108,7 @@ _LAZY: dict[str, str] = {
             "CompoundList",
             "Identifier",
             "LookupResult",
+            "LookupResults",
             "Note",
             "Property",
             "SearchHit",
@@ -127,12 +140,14 @@ __all__ = [
     "CasEntry",
     "CasNumber",
     "CasResult",
+    "CasResults",
     "CasStatus",
     "Compound",
     "CompoundList",
     "CompoundProperties",
     "Descriptor",
     "DescriptorRow",
+    "DescriptorRows",
     "Descriptors",
     "DuplicateCompound",
     "GhsClassification",
@@ -146,6 +161,7 @@ __all__ = [
     "InvalidLength",
     "InvalidStructure",
     "LookupResult",
+    "LookupResults",
     "NotFound",
     "Note",
     "Property",
@@ -159,6 +175,7 @@ __all__ = [
     "ReferenceIndex",
     "Registry",
     "RegistryError",
+    "RelatedStructure",
     "Report",
     "Resolved",
     "RuleCheck",

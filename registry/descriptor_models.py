@@ -1,12 +1,16 @@
 """Computed descriptors as plain dataclasses: one value, a compound's set, a batch row.
 
-Standard library only, like :mod:`registry.models` (which re-exports these names).
+Standard library only, like :mod:`registry.models` (which re-exports these names);
+:class:`DescriptorRows` builds its frames through :mod:`registry.frames`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from registry.frames import FrameLibrary, Tabular
 
 DescriptorValue = float | int | str | None
 
@@ -168,3 +172,45 @@ class DescriptorRow:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``empty`` (no structure given: None, NaN, NA, null or blank) or ``error``."""
+        if self.error is None:
+            return "ok"
+        return "empty" if not self.input.strip() else "error"
+
+
+class DescriptorRows(Tabular, list[DescriptorRow]):
+    """The rows of a batch in input order; ``to_frame()`` gives one row per input: ``input``,
+    ``name``, ``status``, ``error``, ``smiles`` (measured), ``on``, ``rdkit_version``, one
+    column per descriptor, ``lipinski`` and ``veber`` (passed), then any ``extra`` fields."""
+
+    def __init__(self, rows: Iterable[DescriptorRow] = (), frame: FrameLibrary = "polars"):
+        super().__init__(rows)
+        self.library = frame
+
+    @property
+    def frame_library(self) -> FrameLibrary:
+        return self.library
+
+    def frame_columns(self) -> dict[str, list[Any]]:
+        head = ("input", "name", "status", "error", "smiles", "on", "rdkit_version")
+        names = dict.fromkeys(n for r in self if r.descriptors for n in r.descriptors.as_dict())
+        extra = dict.fromkeys(key for r in self for key in r.extra)
+        columns: dict[str, list[Any]] = {key: [] for key in (*head, *names, "lipinski", "veber")}
+        columns.update({key: [] for key in extra if key not in columns})
+        for row in self:
+            d = row.descriptors
+            values = d.as_dict() if d else {}
+            rules = {rule.name: rule.passed for rule in d.rules} if d else {}
+            cells = (row.input, row.name, row.status, row.error, d and d.smiles, d and d.on,
+                     d and d.rdkit_version)  # fmt: skip
+            for key, cell in zip(head, cells, strict=True):
+                columns[key].append(cell)
+            for key in (*names, "lipinski", "veber"):
+                columns[key].append(values.get(key, rules.get(key)))
+            for key in extra:
+                if key not in names and key not in head:
+                    columns[key].append(row.extra.get(key))
+        return columns

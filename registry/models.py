@@ -6,9 +6,11 @@ Standard library only: every layer may import these without pulling anything hea
 from __future__ import annotations
 
 import dataclasses as _dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from registry.frames import FrameLibrary, Tabular
 from registry.property_models import Property as Property
 
 # --- The compound registry (store, records, service) -------------------------------------------
@@ -38,20 +40,37 @@ IDENTIFIER_KINDS: tuple[str, ...] = (
 )
 
 #: Note sections offered by ``registry note add --help``; any other section name is accepted.
+#: These spellings are canonical: ``mechanism`` or ``MECHANISM`` is stored as ``Mechanism``.
 SUGGESTED_SECTIONS: tuple[str, ...] = (
-    "usage",
-    "mechanism",
-    "side effects",
-    "pharmacokinetics",
-    "research",
+    "Usage",
+    "Mechanism",
+    "Side effects",
+    "Pharmacokinetics",
+    "Research",
     "FAQs",
 )
 
 
-def _frame(rows: list[dict[str, Any]]) -> Any:
-    import pandas as pd  # type: ignore[import-untyped]  # heavy: only for a DataFrame
+def section_key(section: str) -> str:
+    """What makes two section names one section: case and runs of spaces do not count.
 
-    return pd.DataFrame(rows)
+    >>> section_key("  Side   EFFECTS ")
+    'side effects'
+    """
+    return " ".join(section.casefold().split())
+
+
+def canonical_sections(sections: list[str] | tuple[str, ...]) -> list[str]:
+    """Each section name in its canonical spelling, in order (one compound's notes).
+
+    A suggested section is spelt as in :data:`SUGGESTED_SECTIONS`; any other takes the
+    spelling of its first use in ``sections``.
+
+    >>> canonical_sections(["MECHANISM", "Pain models", "pain  MODELS", "faqs"])
+    ['Mechanism', 'Pain models', 'Pain models', 'FAQs']
+    """
+    spelling = {section_key(s): s for s in SUGGESTED_SECTIONS}
+    return [spelling.setdefault(section_key(s), s.strip()) for s in sections]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +94,7 @@ class CasEntry:
         return self.role != "unknown"
 
 
-def joined_cas(entries: tuple[CasEntry, ...] | list[CasEntry]) -> str:
+def joined_cas(entries: Sequence[CasEntry | CasNumber]) -> str:
     """CAS numbers as one flat text for a CSV cell: ``92623-85-3 (parent); 101152-94-7 (salt)``.
 
     >>> joined_cas([CasEntry("92623-85-3", "parent"), CasEntry("101152-94-7", "salt")])
@@ -121,7 +140,7 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class Compound:
+class Compound(Tabular):
     """A registered compound and everything known about it.
 
     ``smiles`` is the standardised structure (what identity is decided on); ``submitted`` is the
@@ -140,6 +159,10 @@ class Compound:
     hash_layers: dict[str, str] = field(default_factory=dict)
     parent_id: str = ""
     salt_forms: tuple[str, ...] = ()
+    #: Other records with this one's tautomer-insensitive (or stereo-insensitive) hash: its
+    #: tautomers (stereoisomers), registered on purpose (``allow_tautomer``), by registry id.
+    tautomers: tuple[str, ...] = ()
+    stereoisomers: tuple[str, ...] = ()
     is_salt: bool = False
     cas: tuple[CasEntry, ...] = ()
     identifiers: tuple[Identifier, ...] = ()
@@ -149,6 +172,20 @@ class Compound:
     history: tuple[AuditEntry, ...] = ()
     created_at: str = ""
     updated_at: str = ""
+    #: Set when the record is retired (and when merged): when, and why.
+    retired_at: str = ""
+    retired_reason: str = ""
+    #: The registry id this record was merged into (its queries redirect there).
+    merged_into: str = ""
+    #: The registry ids merged into this record.
+    merged_from: tuple[str, ...] = ()
+    #: The merged record a query named when it was redirected to this one.
+    redirected_from: str = ""
+
+    @property
+    def status(self) -> str:
+        """``active``, ``retired`` or ``merged``."""
+        return "merged" if self.merged_into else "retired" if self.retired_at else "active"
 
     @property
     def identity_cas(self) -> tuple[CasEntry, ...]:
@@ -171,17 +208,13 @@ class Compound:
             "smiles": self.smiles,
         }
 
-    def to_frame(self) -> Any:
-        """The identifiers (CAS numbers with roles, other identifiers, synonyms) as a DataFrame."""
-        rows = [
-            {"kind": "cas", "value": e.number, "role": e.role, "form": e.form, "source": e.source}
-            for e in self.cas
-        ]
-        rows += [
-            {"kind": i.kind, "value": i.value, "role": "", "form": "", "source": i.source}
-            for i in self.identifiers
-        ]
-        return _frame(rows)
+    FRAME_DEFAULT = "pandas"  # to_frame() has always given pandas here (registry.frames)
+
+    def frame_columns(self) -> dict[str, list[Any]]:
+        """The identifiers, one row each: CAS numbers with role and form, then the others."""
+        rows = [("cas", e.number, e.role, e.form, e.source) for e in self.cas]
+        rows += [(i.kind, i.value, "", "", i.source) for i in self.identifiers]
+        return _columns(("kind", "value", "role", "form", "source"), rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,34 +228,40 @@ class SearchHit:
     smiles: str = ""
 
 
-def compounds_frame(compounds: tuple[Compound, ...] | list[Compound]) -> Any:
-    """Compounds as a pandas DataFrame, one summary row each."""
-    return _frame([c.summary() for c in compounds])
+def _columns(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> dict[str, list[Any]]:
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
 
-def hits_frame(hits: list[SearchHit] | tuple[SearchHit, ...]) -> Any:
-    """Search hits as a pandas DataFrame."""
-    return _frame([_dataclasses.asdict(h) for h in hits])
-
-
-class SearchResults(tuple[SearchHit, ...]):
-    """Search hits, best first; ``to_frame()`` gives a pandas DataFrame."""
+class SearchResults(Tabular, tuple[SearchHit, ...]):
+    """Search hits, best first; ``to_frame()`` (pandas), ``to_polars()``: one row per hit."""
 
     __slots__ = ()
+    FRAME_DEFAULT = "pandas"
+    FRAME_TYPES: ClassVar = {"score": "float"}
 
-    def to_frame(self) -> Any:
-        """The hits as a pandas DataFrame."""
-        return hits_frame(self)
+    def frame_columns(self) -> dict[str, list[Any]]:
+        names = [f.name for f in _dataclasses.fields(SearchHit)]
+        return _columns(names, [_dataclasses.astuple(h) for h in self])
 
 
-class CompoundList(tuple[Compound, ...]):
-    """Compounds in registry order; ``to_frame()`` gives one summary row each."""
+_COMPOUND_COLUMNS = ("registry_id", "name", "formula", "cas", "cas_numbers", "parent_id")
+
+
+class CompoundList(Tabular, tuple[Compound, ...]):
+    """Compounds in registry order; ``to_frame()`` (pandas), ``to_polars()``: one row each,
+    its identity CAS numbers as one text (:func:`joined_cas`) and as a list."""
 
     __slots__ = ()
+    FRAME_DEFAULT = "pandas"
+    FRAME_LISTS = ("cas_numbers",)
 
-    def to_frame(self) -> Any:
-        """The compounds as a pandas DataFrame."""
-        return compounds_frame(self)
+    def frame_columns(self) -> dict[str, list[Any]]:
+        rows = [
+            (c.registry_id, c.name, c.formula, joined_cas(c.identity_cas),
+             [e.number for e in c.identity_cas], c.parent_id, c.inchikey, c.smiles)
+            for c in self
+        ]  # fmt: skip
+        return _columns((*_COMPOUND_COLUMNS, "inchikey", "smiles"), rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,3 +375,53 @@ class LookupResult:
     @property
     def found(self) -> bool:
         return bool(self.candidates)
+
+    @property
+    def status(self) -> str:
+        """``found``, ``not found``, ``invalid-checksum`` (with suggestions) or ``empty`` (no
+        query: None, NaN, NA, null or blank)."""
+        if self.candidates:
+            return "found"
+        if self.kind == "empty":
+            return "empty"
+        return "invalid-checksum" if self.suggestions else "not found"
+
+    def frame_rows(self) -> list[tuple[Any, ...]]:
+        """One row per candidate (one row of nulls when there is none), columns
+        :data:`LOOKUP_COLUMNS`."""
+        head = (self.query, self.kind, self.status)
+        tail = (self.ambiguous, self.conflict, "; ".join(self.suggestions),
+                "; ".join(self.warnings))  # fmt: skip
+        if not self.candidates:
+            return [(*head, *(None,) * 11, *tail)]
+        return [
+            (*head, c.source, c.name, joined_cas(c.cas), list(c.cas_numbers), c.formula,
+             c.inchikey, c.cid, c.smiles, c.molecular_weight, c.iupac_name, c.retrieved, *tail)
+            for c in self.candidates
+        ]  # fmt: skip
+
+
+LOOKUP_COLUMNS = (
+    "query", "kind", "status", "source", "name", "cas", "cas_numbers", "formula", "inchikey",
+    "cid", "smiles", "molecular_weight", "iupac_name", "retrieved", "ambiguous", "conflict",
+    "suggestions", "warnings",
+)  # fmt: skip
+
+
+class LookupResults(Tabular, list[LookupResult]):
+    """Lookup results in query order; ``to_frame()`` gives one row per candidate, with the
+    ``query`` it answers (a query nothing answered keeps one row, its status saying why)."""
+
+    FRAME_LISTS = ("cas_numbers",)
+    FRAME_TYPES: ClassVar = {"cid": "int", "molecular_weight": "float"}
+
+    def __init__(self, results: Sequence[LookupResult] = (), frame: FrameLibrary = "polars"):
+        super().__init__(results)
+        self.library = frame
+
+    @property
+    def frame_library(self) -> FrameLibrary:
+        return self.library
+
+    def frame_columns(self) -> dict[str, list[Any]]:
+        return _columns(LOOKUP_COLUMNS, [row for result in self for row in result.frame_rows()])

@@ -20,6 +20,7 @@ Usage::
     python scripts/bench_validate.py               # 1M rows, 10M rows for memory
     python scripts/bench_validate.py --rows 200000 --big-factor 0   # quick run, no 10M file
     python scripts/bench_validate.py --big-factor 0 --names real    # names the index knows
+    python scripts/bench_validate.py --in-memory --runs 5           # part 2 alone
 
 The name column holds ``compound N`` by default (names no source knows: the cross-check looks
 every row up and finds nothing); ``--names real`` gives each row its compound's own name, so
@@ -147,6 +148,85 @@ def best(runs: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     return min(r[0] for r in runs), max(r[1] for r in runs), min(r[2] for r in runs)
 
 
+def files(args: argparse.Namespace, work: Path, big: Path) -> tuple[list[str], float]:
+    """Part 1: the whole-process runs on the file; the validate command and its peak memory
+    (MiB), for part 3."""
+    copy_cmd = [
+        sys.executable,
+        "-c",
+        "import sys, polars as pl; "
+        "pl.scan_csv(sys.argv[1], infer_schema=False).sink_csv(sys.argv[2])",
+        str(big),
+        str(work / "copy.csv"),
+    ]
+    validate_cmd = [
+        sys.executable,
+        "-m",
+        "registry",
+        "validate",
+        str(big),
+        "--output",
+        str(work / "out.csv"),
+        "--fail-on",
+        "never",
+        "--no-cross-check",
+    ]
+    cross_cmd = validate_cmd[:-1]  # the default: on, as the file has a name column
+    cross_cmd[6] = str(work / "cross.csv")
+    # The offline index's name tables are built once per index (then cached): not timed.
+    from registry.config import Settings
+    from registry.sources.names import NameIndex
+
+    NameIndex(Settings.from_env()).tables()
+    copy_runs, validate_runs, cross_runs = interleaved(
+        [copy_cmd, validate_cmd, cross_cmd], args.runs
+    )
+    cross_wall, cross_rss, cross_cpu = best(cross_runs)
+    (copy_wall, copy_rss, copy_cpu), (validate_wall, validate_rss, validate_cpu) = (
+        best(copy_runs),
+        best(validate_runs),
+    )
+    out_rows = sum(1 for _ in (work / "out.csv").open(encoding="utf-8")) - 1
+    ratio = validate_wall / copy_wall
+    # Each round's two runs were taken seconds apart, so their ratio is steadier than
+    # either wall time when the machine's speed drifts.
+    round_ratio = statistics.median(
+        v[0] / c[0] for c, v in zip(copy_runs, validate_runs, strict=True)
+    )
+    print(f"\n1. whole process, {args.rows:,}-row file")
+    print(
+        f"   polars read+write copy     {copy_wall:6.2f} s wall  {copy_cpu:6.2f} s CPU  "
+        f"peak {copy_rss:6.0f} MiB"
+    )
+    print(
+        f"   registry validate --output {validate_wall:6.2f} s wall  "
+        f"{validate_cpu:6.2f} s CPU  peak {validate_rss:6.0f} MiB"
+    )
+    print(
+        f"   ... name cross-checked     {cross_wall:6.2f} s wall  "
+        f"{cross_cpu:6.2f} s CPU  peak {cross_rss:6.0f} MiB"
+    )
+    verdict = "OK" if ratio <= 2 else "MISSED"
+    print(f"   wall ratio {ratio:.2f}x (plain path; target <= 2x) {verdict}")
+    cross_ratio = cross_wall / copy_wall
+    verdict = "OK" if cross_ratio <= 3 else "MISSED"
+    print(f"   wall ratio {cross_ratio:.2f}x (name column cross-checked; target <= 3x) {verdict}")
+    cross_rounds = statistics.median(
+        x[0] / c[0] for c, x in zip(copy_runs, cross_runs, strict=True)
+    )
+    print(
+        f"   median of the rounds' ratios {round_ratio:.2f}x (plain), "
+        f"{cross_rounds:.2f}x (cross-checked)"
+    )
+    print(
+        f"   CPU ratio  {validate_cpu / copy_cpu:.2f}x (plain), "
+        f"{cross_cpu / copy_cpu:.2f}x (cross-checked)"
+    )
+    print(f"   rows written {out_rows:,} (input {args.rows:,})")
+
+    return validate_cmd, validate_rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -158,6 +238,9 @@ def main() -> None:
         default="synthetic",
         help="the name column: 'compound N' (no source knows it) or each compound's own name "
         "(every row cross-checked, failed checksums resolved by name)",
+    )
+    parser.add_argument(
+        "--in-memory", action="store_true", help="part 2 alone (validate_many against stdnum)"
     )
     args = parser.parse_args()
     # An installed package's modules are compiled by pip; this checkout may not be (this machine
@@ -182,80 +265,7 @@ def main() -> None:
             + ("built" if scan.compiled() else "NOT built (polars expressions instead)")
         )
 
-        copy_cmd = [
-            sys.executable,
-            "-c",
-            "import sys, polars as pl; "
-            "pl.scan_csv(sys.argv[1], infer_schema=False).sink_csv(sys.argv[2])",
-            str(big),
-            str(work / "copy.csv"),
-        ]
-        validate_cmd = [
-            sys.executable,
-            "-m",
-            "registry",
-            "validate",
-            str(big),
-            "--output",
-            str(work / "out.csv"),
-            "--fail-on",
-            "never",
-            "--no-cross-check",
-        ]
-        cross_cmd = validate_cmd[:-1]  # the default: on, as the file has a name column
-        cross_cmd[6] = str(work / "cross.csv")
-        # The offline index's name tables are built once per index (then cached): not timed.
-        from registry.config import Settings
-        from registry.sources.names import NameIndex
-
-        NameIndex(Settings.from_env()).tables()
-        copy_runs, validate_runs, cross_runs = interleaved(
-            [copy_cmd, validate_cmd, cross_cmd], args.runs
-        )
-        cross_wall, cross_rss, cross_cpu = best(cross_runs)
-        (copy_wall, copy_rss, copy_cpu), (validate_wall, validate_rss, validate_cpu) = (
-            best(copy_runs),
-            best(validate_runs),
-        )
-        out_rows = sum(1 for _ in (work / "out.csv").open(encoding="utf-8")) - 1
-        ratio = validate_wall / copy_wall
-        # Each round's two runs were taken seconds apart, so their ratio is steadier than
-        # either wall time when the machine's speed drifts.
-        round_ratio = statistics.median(
-            v[0] / c[0] for c, v in zip(copy_runs, validate_runs, strict=True)
-        )
-        print(f"\n1. whole process, {args.rows:,}-row file")
-        print(
-            f"   polars read+write copy     {copy_wall:6.2f} s wall  {copy_cpu:6.2f} s CPU  "
-            f"peak {copy_rss:6.0f} MiB"
-        )
-        print(
-            f"   registry validate --output {validate_wall:6.2f} s wall  "
-            f"{validate_cpu:6.2f} s CPU  peak {validate_rss:6.0f} MiB"
-        )
-        print(
-            f"   ... name cross-checked     {cross_wall:6.2f} s wall  "
-            f"{cross_cpu:6.2f} s CPU  peak {cross_rss:6.0f} MiB"
-        )
-        verdict = "OK" if ratio <= 2 else "MISSED"
-        print(f"   wall ratio {ratio:.2f}x (plain path; target <= 2x) {verdict}")
-        cross_ratio = cross_wall / copy_wall
-        verdict = "OK" if cross_ratio <= 3 else "MISSED"
-        print(
-            f"   wall ratio {cross_ratio:.2f}x (name column cross-checked; target <= 3x) {verdict}"
-        )
-        cross_rounds = statistics.median(
-            x[0] / c[0] for c, x in zip(copy_runs, cross_runs, strict=True)
-        )
-        print(
-            f"   median of the rounds' ratios {round_ratio:.2f}x (plain), "
-            f"{cross_rounds:.2f}x (cross-checked)"
-        )
-        print(
-            f"   CPU ratio  {validate_cpu / copy_cpu:.2f}x (plain), "
-            f"{cross_cpu / copy_cpu:.2f}x (cross-checked)"
-        )
-        print(f"   rows written {out_rows:,} (input {args.rows:,})")
+        validate_cmd, validate_rss = files(args, work, big) if not args.in_memory else ([], 0.0)
 
         import polars as pl
         from stdnum import casrn
@@ -298,7 +308,7 @@ def main() -> None:
 
         print("load average now: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
-        if args.big_factor:
+        if args.big_factor and not args.in_memory:
             big.unlink(missing_ok=True)
             (work / "copy.csv").unlink(missing_ok=True)
             # Memory that follows the file would double from half the big file to all of it;

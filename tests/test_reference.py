@@ -73,7 +73,7 @@ def test_invalid_cas_gets_known_suggestions_first(
 def test_failed_build_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(path: Path | None = None) -> object:
+    def broken(path: Path | None = None, *, read: object = None) -> object:
         yield from ()
         raise OSError("disk full")
 

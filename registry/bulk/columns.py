@@ -1,29 +1,28 @@
 """Many CAS numbers at once: :func:`validate_many` and its results, :class:`CasResults`.
 
-Result ``i`` carries the verdict :func:`registry.bulk.classify_cell` gives value ``i`` (the one
+Result ``i`` is the verdict :func:`registry.bulk.classify_cell` gives value ``i`` (the one
 classifier, which ``registry validate`` uses too: ``n/a`` is a placeholder, ``68-22-4/57-63-6``
-several numbers, an integer a number Excel kept) and otherwise what :func:`registry.cas.check`
-gives (normalisations, expected check digit, digits). The first pass
-(:mod:`registry.bulk.scan`) settles the numbers in canonical form, nearly every value of a
-real column; polars queries (:mod:`registry.bulk.normalise`) settle most of the rest, and only
-what remains, deduplicated, goes through ``cas.check`` in Python.
+several numbers, an integer a number Excel kept, a missing value ``empty``) with the
+normalisations :func:`registry.cas.check` made. The first pass (:mod:`registry.bulk.scan`)
+settles the numbers in canonical form, nearly every value of a real column, and the result
+columns of those rows are built whole; only the other rows go through the polars queries of
+:mod:`registry.bulk.normalise`, and only what those leave, once per distinct value, through
+Python. The answers for those few rows are put in place by row index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, NamedTuple, overload
+from typing import Any, NamedTuple, overload
 
 import polars as pl
 
 from registry import cas
-from registry.bulk.cells import CellStatus, classify_cells
+from registry.bulk.cells import LONGEST_CELL, CellStatus, classify_cells
 from registry.bulk.normalise import (
-    NO_TEXT,
     REASONS,
     SEP,
-    STATUS_NAMES,
     as_frame_keeping,
     collect,
     each_once,
@@ -33,26 +32,41 @@ from registry.bulk.normalise import (
     worded_prefixes,
 )
 from registry.bulk.scan import canonical_codes, code_columns
-from registry.cas import CasCheck, CasStatus
+from registry.cas import CasStatus
+from registry.frames import FrameLibrary, Tabular, as_pandas, chosen, is_missing
 
-if TYPE_CHECKING:
-    from polars._typing import PolarsDataType
+__all__ = ["COLUMNS", "CasResult", "CasResults", "validate_many"]
 
-__all__ = ["CasResult", "CasResults", "validate_many"]
+COLUMNS = ("input", "canonical", "status", "reason", "suggestion", "normalisations")
+"""The columns of :attr:`CasResults.frame`, in order."""
+
+NORMALISATION_SEPARATOR = "; "
+"""Between the normalisations of one value in the ``normalisations`` column."""
 
 
 class CasResult(NamedTuple):
-    """One value's result: the fields of :class:`~registry.cas.CasCheck`, with the status,
-    canonical form and reason of :func:`registry.bulk.classify_cell`. For a value that is one
-    CAS number (valid, normalised or not) it equals ``cas.check(value)``."""
+    """One value's result: a row of :attr:`CasResults.frame`.
+
+    Attributes:
+        input: the value as given (as text; a missing value is ``""``).
+        canonical: the CAS number in canonical form, or several joined by ``"; "``; None when
+            the value holds no valid number.
+        status: the verdict (:class:`~registry.bulk.CellStatus`): ``valid``, ``normalised``,
+            ``number`` (an integer that is a valid number), ``multiple``, ``embedded``,
+            ``empty`` (missing: None, NaN, NA, null or blank), ``placeholder``,
+            ``invalid-format``, ``invalid-length``, ``invalid-checksum``.
+        reason: the verdict in plain words ("" when valid and unchanged).
+        suggestion: for a failed check digit, the likely intended number.
+        normalisations: what was changed to reach the canonical form, in order (as
+            :func:`registry.cas.check` reports it).
+    """
 
     input: str
     canonical: str | None
     status: CellStatus
     reason: str
+    suggestion: str | None
     normalisations: tuple[str, ...]
-    expected_check_digit: int | None
-    digits: str | None
 
     @property
     def is_valid(self) -> bool:
@@ -63,17 +77,32 @@ class CasResult(NamedTuple):
 _VALID = (CellStatus.VALID, CellStatus.NORMALISED, CellStatus.NUMBER)
 
 
-class CasResults(Sequence[CasResult]):
+class CasResults(Tabular, Sequence[CasResult]):
     """The results of :func:`validate_many`, one per value, in order.
 
-    Indexing gives a :class:`CasResult`; the columns are in :attr:`frame` (a polars
-    DataFrame) for fast whole-column work.
+    Indexing gives a :class:`CasResult`. :attr:`frame` holds the same as a polars DataFrame
+    with the columns of :data:`COLUMNS` (``normalisations`` joined by ``"; "``);
+    ``to_frame()`` gives it in the library of the input (a pandas Series in, pandas out),
+    ``to_polars()`` and ``to_pandas()`` in either.
     """
 
-    def __init__(self, frame: pl.DataFrame, inputs: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        inputs: Mapping[int, str] | None = None,
+        library: FrameLibrary = "polars",
+    ) -> None:
         self.frame = frame
         # The inputs the frame could not hold as given (a lone surrogate), by row.
         self._inputs = dict(inputs or {})
+        self._library = library
+
+    @property
+    def frame_library(self) -> FrameLibrary:
+        return self._library
+
+    def _frame(self, library: FrameLibrary) -> Any:
+        return as_pandas(self.frame) if library == "pandas" else self.frame
 
     def __len__(self) -> int:
         return self.frame.height
@@ -88,18 +117,18 @@ class CasResults(Sequence[CasResult]):
         if isinstance(index, slice):
             rows = range(len(self))[index]
             inputs = {new: self._inputs[old] for new, old in enumerate(rows) if old in self._inputs}
-            return CasResults(self.frame[index], inputs)
+            return CasResults(self.frame[index], inputs, self._library)
         row = self.frame.row(index, named=True)
         if index < 0:
             index += len(self)
+        done = row["normalisations"]
         return CasResult(
             input=self._inputs.get(index, row["input"]),
             canonical=row["canonical"],
             status=CellStatus(row["status"]),
             reason=row["reason"] or "",
-            normalisations=tuple(row["normalisations"].split(SEP)) if row["normalisations"] else (),
-            expected_check_digit=row["expected_check_digit"],
-            digits=row["digits"],
+            suggestion=row["suggestion"],
+            normalisations=tuple(done.split(NORMALISATION_SEPARATOR)) if done else (),
         )
 
     def __iter__(self) -> Iterator[CasResult]:
@@ -116,8 +145,9 @@ class CasResults(Sequence[CasResult]):
 
     @property
     def is_valid(self) -> pl.Series:
-        """One valid CAS number (as given, normalised, or stored as a number)."""
-        return self.status.is_in([status.value for status in _VALID])
+        """One valid CAS number (as given, normalised, or stored as a number), as a Boolean
+        Series named ``is_valid``."""
+        return self.status.is_in([status.value for status in _VALID]).alias("is_valid")
 
     def counts(self) -> dict[str, int]:
         """How many values have each status, in the order of :class:`~registry.bulk.CellStatus`.
@@ -130,21 +160,28 @@ class CasResults(Sequence[CasResult]):
         return {str(status): found[status] for status in CellStatus if status in found}
 
 
-def validate_many(values: Iterable[object]) -> CasResults:
+def validate_many(values: Iterable[object], *, frame: FrameLibrary | None = None) -> CasResults:
     """Check many values at once, each as ``registry validate`` checks a cell.
 
     Accepts a list (of str, or int for numbers a spreadsheet kept), a pandas Series or a polars
-    Series. Missing values (None, NaN, null) count as empty cells.
+    Series. Missing values (None, NaN, pandas' NA, polars' null) and blank text are ``empty``.
+    ``frame`` chooses what ``to_frame()`` gives (default: the input's library; polars for a
+    list).
 
-    >>> results = validate_many(["50-78-2", " 7732185", "50-78-3", "n/a", 7732185])
+    >>> results = validate_many(["50-78-2", " 7732185", "50-78-3", "n/a", 7732185, None])
     >>> [r.status.value for r in results]
-    ['valid', 'normalised', 'invalid-checksum', 'placeholder', 'number']
+    ['valid', 'normalised', 'invalid-checksum', 'placeholder', 'number', 'empty']
     >>> results[1].canonical, results[1].reason
     ('7732-18-5', 'removed surrounding whitespace; inserted hyphens')
+    >>> results[2].suggestion
+    '50-78-2'
+    >>> results.frame.columns
+    ['input', 'canonical', 'status', 'reason', 'suggestion', 'normalisations']
 
     Raises:
         TypeError: ``values`` is one value (a str or bytes: check it with
             ``registry.cas.check``) or a table (a polars or pandas DataFrame: pass one column).
+        ValueError: ``frame`` is neither ``"polars"`` nor ``"pandas"``.
     """
     if isinstance(values, str | bytes | bytearray | memoryview):
         raise TypeError(
@@ -161,163 +198,198 @@ def validate_many(values: Iterable[object]) -> CasResults:
             f"values must be one column (a list or a Series), not a {library} {kind.__name__}: "
             "pass the column, e.g. frame['cas']"
         )
+    library = chosen(frame, values)
     if isinstance(values, list) and len(values) >= _HALVES_FROM:
-        frame, kept = _check_in_halves(values)
+        result, kept = _check_in_halves(values)
     else:
-        given, kept = as_frame_keeping(values)
-        frame = _check_frame(given)
-    return CasResults(_with_kept(_as_cells(frame), kept), kept)
+        given, kept = _as_frame(values)
+        result = _check_frame(given)
+    return CasResults(_with_kept(result, kept), kept, library)
+
+
+def _as_frame(values: Iterable[object]) -> tuple[pl.DataFrame, dict[int, str]]:
+    """:func:`registry.bulk.normalise.as_frame_keeping`, every missing value made None first
+    (pandas' ``NA`` and ``NaT`` among them, which have no text of their own)."""
+    if not isinstance(values, pl.Series):
+        tolist = getattr(values, "tolist", None)
+        items: list[object] = tolist() if callable(tolist) else list(values)
+        try:  # all text, or all integers: polars builds the column without a Python loop
+            series = pl.Series(items)
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+            series = None
+        if series is not None and series.dtype == pl.Null:  # nothing but None
+            series = series.cast(pl.String)
+        if series is not None and (series.dtype == pl.String or series.dtype.is_integer()):
+            return as_frame_keeping(series)
+        values = [None if is_missing(item) else item for item in items]
+    return as_frame_keeping(values)
 
 
 def _with_kept(frame: pl.DataFrame, kept: dict[int, str]) -> pl.DataFrame:
     """``frame`` with the rows of the texts polars could not hold (``kept``, by row: a lone
-    surrogate) answered by :func:`registry.cas.check` of the text as given: invalid-format."""
+    surrogate, which no file's text holds) answered by :func:`registry.cas.check` of the text
+    as given: invalid-format, for the character."""
     if not kept:
         return frame
     index = pl.Series(list(kept), dtype=pl.UInt32)
-    patch = _slow_rows([cas.check(text) for text in kept.values()])
-    columns = patched(frame.drop("input", "number"), index, patch)
-    return pl.DataFrame([frame.get_column("input"), frame.get_column("number"), *columns])
-
-
-def _as_cells(frame: pl.DataFrame) -> pl.DataFrame:
-    """``cas.check``'s results with the status, canonical form and reason the cell
-    classifier gives where it says more: an integer that is a valid number (``number``), and
-    text that is not one number (a placeholder, several numbers, a number in text)."""
-    status = frame.get_column("status")
-    number = frame.get_column("number")
-    valid = status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
-    beyond = ((status == CasStatus.INVALID_FORMAT.value) & ~number).arg_true()
-    stored = (number & valid).arg_true()
-    if not beyond.len() and not stored.len():
-        return frame
-    text = frame.get_column("input")
-    columns = {name: frame.get_column(name).clone() for name in ("canonical", "status", "reason")}
-    if stored.len():
-        columns["status"].scatter(stored, CellStatus.NUMBER.value)
-        columns["reason"].scatter(stored, "stored as the number " + text.gather(stored))
-    if beyond.len():
-        cells = classify_cells(text.gather(beyond))
-        for name, column in columns.items():
-            column.scatter(beyond, cells.get_column(name))
-    return frame.with_columns(*columns.values())
-
-
-_RESULT_SCHEMA: dict[str, PolarsDataType] = {
-    "input": pl.String,
-    "number": pl.Boolean,
-    "canonical": pl.String,
-    "status": pl.String,
-    "reason": pl.String,
-    "normalisations": pl.String,
-    "expected_check_digit": pl.UInt8,
-    "digits": pl.String,
-}
-
-
-def _slow_rows(checks: list[CasCheck]) -> pl.DataFrame:
-    """The result columns (``_RESULT_SCHEMA`` but ``input`` and ``number``) of ``checks``."""
-    return pl.DataFrame(
+    checks = [cas.check(text) for text in kept.values()]
+    patch = pl.DataFrame(
         {
             "canonical": [c.canonical for c in checks],
             "status": [c.status.value for c in checks],
             "reason": [c.reason or None for c in checks],
-            "normalisations": [SEP.join(c.normalisations) for c in checks],
-            "expected_check_digit": [c.expected_check_digit for c in checks],
-            "digits": [c.digits for c in checks],
+            "suggestion": [None for _ in checks],
+            "normalisations": [NORMALISATION_SEPARATOR.join(c.normalisations) for c in checks],
         },
-        schema={name: _RESULT_SCHEMA[name] for name in list(_RESULT_SCHEMA)[2:]},
+        schema=dict.fromkeys(COLUMNS[1:], pl.String),
     )
+    return pl.DataFrame([frame.get_column("input"), *patched(frame.drop("input"), index, patch)])
 
 
-def _canonical_rows(text: pl.Series) -> pl.DataFrame:
-    """:func:`registry.bulk.scan.code_columns` of ``text``: which values are in canonical form
-    and their check digits. Only the other rows need the costlier normalisation."""
-    return code_columns(canonical_codes(text))
-
-
-_NO_DIGIT = pl.Series([None], dtype=pl.UInt8)
+def _normalised(value: str | int) -> str:
+    """The normalisations :func:`registry.cas.check` makes of ``value``, as the column holds
+    them."""
+    return NORMALISATION_SEPARATOR.join(cas.check(value).normalisations)
 
 
 def _check_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """The full result frame (columns of ``_RESULT_SCHEMA``) for an input frame, in order."""
+    """The result frame (:data:`COLUMNS`) of an input frame (``input``, ``number``), in order.
+
+    The columns are built for every row as if each value were a valid number in canonical
+    form (what the first pass says of nearly all: the canonical form is the input itself,
+    and nothing else is set), then the other rows are put in place by row index: numbers
+    whose check digit fails, and values not in canonical form.
+    """
     text = frame.get_column("input")
-    rows = _canonical_rows(text)
-    ok = rows.get_column("ok")
-    bad = rows.get_column("bad")
-    canonical = rows.get_column("canonical")
-    rest = (~canonical).arg_true()
-    patch = _check_rest(frame[rest]) if rest.len() else None
-    computed = rows.select(
-        canonical=text.zip_with(ok, NO_TEXT),
-        # Status and reason indices into small tables: 0 valid, 2 invalid-checksum.
-        status=STATUS_NAMES.gather(pl.when(pl.col("bad")).then(2).otherwise(0)),
-        reason=REASONS.gather(pl.when(pl.col("bad")).then(pl.col("checksum_reason"))),
-        normalisations=pl.lit("", dtype=pl.String),
-        expected_check_digit=rows.get_column("expected").zip_with(bad, _NO_DIGIT),
-        digits=text.zip_with(canonical, NO_TEXT),
+    size = text.len()
+    rows = code_columns(canonical_codes(text))
+    failed = rows.get_column("bad").arg_true()
+    rest = (~rows.get_column("canonical")).arg_true()
+    valid = pl.repeat(CellStatus.VALID.value, size, dtype=pl.String, eager=True)
+    unchanged = pl.repeat("", size, dtype=pl.String, eager=True)
+    if not failed.len() and not rest.len():
+        nothing = pl.repeat(None, size, dtype=pl.String, eager=True)
+        columns = [text, valid, nothing, nothing, unchanged]
+        return pl.DataFrame(
+            [text, *(c.alias(n) for c, n in zip(columns, COLUMNS[1:], strict=True))]
+        )
+    parts = []
+    if failed.len():
+        parts.append((failed, _checksum_failures(text.gather(failed), rows[failed])))
+    if rest.len():
+        parts.append((rest, _check_rest(frame[rest])))
+    index = pl.concat([where for where, _ in parts])
+    patch = pl.concat([answers for _, answers in parts])
+    base = pl.DataFrame(
+        [text.alias("canonical"), valid.alias("status"), unchanged.alias("normalisations")]
     )
-    columns = computed.get_columns() if patch is None else patched(computed, rest, patch)
-    return pl.DataFrame([text, frame.get_column("number"), *columns])
+    canonical, status, normalisations = patched(base, index, patch.select(base.columns))
+    # Null elsewhere: gathered from the patch by position, which costs polars less than
+    # scattering into a column of nulls.
+    position = pl.repeat(None, size, dtype=pl.UInt32, eager=True)
+    position.scatter(index, pl.int_range(0, index.len(), dtype=pl.UInt32, eager=True))
+    reason, suggestion = (
+        patch.get_column(name).gather(position) for name in ("reason", "suggestion")
+    )
+    return pl.DataFrame([text, canonical, status, reason, suggestion, normalisations])
+
+
+def _checksum_failures(text: pl.Series, rows: pl.DataFrame) -> pl.DataFrame:
+    """The result columns of numbers in canonical form whose check digit fails (``rows`` of
+    :func:`registry.bulk.scan.code_columns`): suggested with the check digit they call for,
+    as :func:`registry.bulk.classify_cell` suggests."""
+    expected = rows.get_column("expected").cast(pl.String)
+    return rows.select(
+        canonical=pl.lit(None, dtype=pl.String),
+        status=pl.lit(CellStatus.INVALID_CHECKSUM.value, dtype=pl.String),
+        reason=REASONS.gather(pl.col("checksum_reason")),
+        suggestion=text.str.head(-1) + expected,
+        normalisations=pl.lit("", dtype=pl.String),
+    )
 
 
 def _check_rest(frame: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_check_frame` for values that are not canonical: the full normalisation.
+    """The result columns (:data:`COLUMNS` but ``input``) of values not in canonical form.
 
-    One query settles the shapes :func:`fast_query` knows; :func:`_check_slow` the rest. The
-    answers go into place by row index.
+    One query (:func:`registry.bulk.normalise.fast_query`) settles the shapes it knows, with
+    ``cas.check``'s verdict, which is the cell's: a stripped, dashed or prefixed number, digits
+    without hyphens (a ``number`` where the value was an integer), an empty cell. The cell
+    classifier (:func:`registry.bulk.classify_cells`) answers the rest, and cells longer than
+    :data:`~registry.bulk.cells.LONGEST_CELL` are kept out of the query, refused whole.
     """
-    settled = _fast(frame)
-    slow = (~settled.get_column("fast")).arg_true()
-    settled = settled.select(list(_RESULT_SCHEMA))
+    text = frame.get_column("input")
+    huge = (text.str.len_bytes() > LONGEST_CELL).arg_true()
+    query = frame
+    if huge.len():
+        query = frame.with_columns(text.clone().scatter(huge, "").alias("input"))
+    status, number = pl.col("status"), pl.col("number")
+    stored = number & status.is_in([CasStatus.VALID.value, CasStatus.NORMALISED.value])
+    settled = worded_prefixes(
+        collect(
+            fast_query(query.lazy()).select(
+                "fast",
+                "canonical",
+                "prefix",
+                "code",
+                "normalisations",
+                status=pl.when(stored).then(pl.lit(CellStatus.NUMBER.value)).otherwise(status),
+                reason=pl.when(stored)
+                .then(pl.format("stored as the number {}", pl.col("input")))
+                .otherwise(pl.col("reason")),
+                suggestion=pl.when(status == CasStatus.INVALID_CHECKSUM.value).then(
+                    pl.concat_str(
+                        pl.col("digits").str.head(-1),
+                        pl.col("expected_check_digit").cast(pl.String),
+                    )
+                ),
+            ),
+            frame.height,
+        )
+    )
+    fast = settled.get_column("fast")
+    if huge.len():
+        fast = fast.scatter(huge, False)
+    slow = (~fast).arg_true()
+    columns = settled.select(
+        *COLUMNS[1:-1],
+        pl.col("normalisations").str.replace_all(SEP, NORMALISATION_SEPARATOR, literal=True),
+    )
     if slow.len() == 0:
-        return settled
-    columns = patched(settled.drop("input", "number"), slow, _check_slow(frame[slow]))
-    return pl.DataFrame([settled.get_column("input"), settled.get_column("number"), *columns])
-
-
-def _fast(frame: pl.DataFrame) -> pl.DataFrame:
-    """:func:`registry.bulk.normalise.fast_query` of ``frame`` (values not in canonical form),
-    with its messages whole; ``fast`` is False for the values it leaves."""
-    return worded_prefixes(collect(fast_query(frame.lazy()), frame.height))
-
-
-_STRIPPED_REASON = "removed surrounding whitespace"
+        return columns
+    return pl.DataFrame(patched(columns, slow, _check_slow(frame[slow])))
 
 
 def _check_slow(frame: pl.DataFrame) -> pl.DataFrame:
-    """:func:`_check_frame`'s result columns (not ``input`` and ``number``) for the values
-    :func:`fast_query` leaves.
+    """The result columns of the values :func:`fast_query` leaves: placeholders, text, several
+    numbers, odd characters, cells too long to read.
 
-    Text that is plainly not a number (see :func:`plain_text`) is rejected for its odd
-    characters alone: its reason depends only on them, in order, so it is worded once per
-    distinct run of them (a handful in a real column, however many such cells). The values
-    left are checked by :func:`registry.cas.check`, once each.
+    Their verdicts are :func:`registry.bulk.classify_cells`'. Their normalisations are
+    ``cas.check``'s: for text rejected for its characters alone (see
+    :func:`registry.bulk.normalise.plain_text`) that is at most the stripped spaces, so only the
+    other values are checked, once per distinct value.
     """
-    left = plain_text(frame)
-    text = left.get_column("input")
-    # For printable ASCII, ``cas``'s allowed characters are digits, hyphen and space.
-    odd = left.get_column("stripped").str.replace_all(r"[0-9 \-]", "")
-    plain = left.get_column("plain")
-    reasons = {run: cas.characters_reason(run) for run in odd.filter(plain).unique()}
-    checked = pl.DataFrame(
-        [
-            pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("canonical"),
-            pl.repeat(CasStatus.INVALID_FORMAT.value, text.len(), eager=True).alias("status"),
-            odd.replace_strict(reasons, default=None, return_dtype=pl.String).alias("reason"),
-            pl.Series("normalisations", ["", _STRIPPED_REASON], dtype=pl.String).gather(
-                (left.get_column("stripped") != text).cast(pl.UInt8)
-            ),
-            pl.repeat(None, text.len(), dtype=pl.UInt8, eager=True).alias("expected_check_digit"),
-            pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("digits"),
+    text = frame.get_column("input")
+    numbers = frame.get_column("number")
+    values: Iterable[object] = text
+    if numbers.any():  # an integer is a number only as an int
+        values = [
+            int(value) if number else value
+            for value, number in zip(text.to_list(), numbers.to_list(), strict=True)
         ]
+    cells = classify_cells(values)
+    # A cell too long to read is refused whole: nothing was normalised, and it is not copied.
+    short = text.str.len_bytes() <= LONGEST_CELL
+    left = plain_text(frame.with_columns(pl.when(short).then(text).otherwise(pl.lit(""))))
+    done = pl.Series("normalisations", ["", _STRIPPED], dtype=pl.String).gather(
+        (left.get_column("stripped") != left.get_column("input")).cast(pl.UInt8)
     )
-    others = (~plain).arg_true()
-    if others.len() == 0:
-        return checked
-    patch = _slow_rows(each_once(left, others, cas.check))
-    return pl.DataFrame(patched(checked, others, patch))
+    others = (~left.get_column("plain") & short).arg_true()
+    if others.len():
+        done.scatter(others, pl.Series(each_once(left, others, _normalised), dtype=pl.String))
+    return cells.with_columns(done)
 
+
+_STRIPPED = "removed surrounding whitespace"
 
 # From this many values a list is converted in two halves (see _check_in_halves).
 _HALVES_FROM = 100_000
@@ -331,9 +403,9 @@ def _check_in_halves(values: list[object]) -> tuple[pl.DataFrame, dict[int, str]
     """
     half = len(values) // 2
     with ThreadPoolExecutor(max_workers=1) as pool:
-        given, kept = as_frame_keeping(values[:half])
+        given, kept = _as_frame(values[:half])
         first = pool.submit(_check_frame, given)
-        rest, kept_after = as_frame_keeping(values[half:])
+        rest, kept_after = _as_frame(values[half:])
         second = _check_frame(rest)
         kept.update({half + index: text for index, text in kept_after.items()})
         return pl.concat([first.result(), second]), kept

@@ -169,7 +169,7 @@ def validate_csv(
     sheet: str | None = None,
     output: str | os.PathLike[str] | IO[str] | None = None,
     output_format: OutputKind | None = None,
-    max_problems: int = 20,
+    max_problems: int | None = 20,
     max_duplicates: int = 20,
     engine: Engine = "auto",
     chunk_rows: int = 250_000,
@@ -197,7 +197,8 @@ def validate_csv(
             ``jsonl`` or ``xlsx`` (a workbook, header bold and frozen; a path only);
             default: from the output's name (``.csv``, ``.tsv``, ``.jsonl``, ``.xlsx``),
             else ``csv``.
-        max_problems: how many invalid rows the report lists.
+        max_problems: how many invalid rows the report lists (None: all of them); the
+            report's ``more_problems`` counts those not listed.
         max_duplicates: how many repeated CAS numbers the report lists.
         engine: ``polars``, ``csv`` (the csv module), or ``auto`` (polars, and the csv module
             when polars cannot parse the file).
@@ -309,7 +310,7 @@ def _validate_file(
     sheet: str | None,
     output: str | os.PathLike[str] | IO[str] | None,
     output_format: OutputKind | None,
-    max_problems: int,
+    max_problems: int | None,
     max_duplicates: int,
     engine: Engine,
     chunk_rows: int,

@@ -54,7 +54,9 @@ class Report:
         counts: rows per :class:`~registry.bulk.CellStatus` value.
         settings: what was detected or given: encoding, delimiter, preamble lines, header,
             CAS column and how it was chosen, reader engine, sheet.
-        problems: the first invalid rows, in file order.
+        problems: the invalid rows, in file order: the first ``max_problems`` of them
+            (every one with ``max_problems=None``); :attr:`more_problems` says how many
+            more there are, so a short list is never taken for the whole.
         duplicates: the CAS numbers that occur on most rows, most frequent first (up to
             ``max_duplicates``), each with its first rows.
         duplicate_numbers: how many distinct CAS numbers occur on more than one row.
@@ -88,19 +90,26 @@ class Report:
         """Rows whose status a data steward has to fix."""
         return sum(n for status, n in self.counts.items() if CellStatus(status).is_invalid)
 
+    @property
+    def more_problems(self) -> int:
+        """Invalid rows that :attr:`problems` does not list (0: the list is complete)."""
+        return max(0, self.invalid - len(self.problems))
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
         data = asdict(self)
         data["invalid"] = self.invalid
+        data["more_problems"] = self.more_problems
         return data
 
 
 class Tally:
     """Counts, first problems and duplicates of a file's rows, fed chunk by chunk (:meth:`add`),
-    kept small however long the file; ``first_row`` is the row number of the first data row."""
+    kept small however long the file; ``first_row`` is the row number of the first data row.
+    ``max_problems=None`` keeps every problem row."""
 
     def __init__(
-        self, first_row: int, max_problems: int, max_duplicates: int, *, fix: bool = False
+        self, first_row: int, max_problems: int | None, max_duplicates: int, *, fix: bool = False
     ) -> None:
         self.first_row = first_row
         self.rows = 0
@@ -167,7 +176,7 @@ class Tally:
             self.fixed = (self.fixed or 0) + int(fixed.sum())
             if fixed.any():
                 self.fixes.update(fix_kinds(cells))
-        room = self.max_problems - len(self.problems)
+        room = cells.height if self.max_problems is None else self.max_problems - len(self.problems)
         if room > 0:
             invalid = [s.value for s in CellStatus if s.is_invalid]
             frame = cells.with_columns(value=values, row=rows)

@@ -188,7 +188,7 @@ def validate_workbook(
     header: bool | None,
     output: str | os.PathLike[str] | IO[str] | None,
     kind: OutputKind,
-    max_problems: int,
+    max_problems: int | None,
     max_duplicates: int,
     cross_check: CrossCheck | None = None,
     fix: bool = False,

@@ -19,29 +19,34 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from functools import cache
+from functools import partial
 from typing import Literal, TypeVar
 
 from rdkit import Chem
-from rdkit.Chem import QED, FilterCatalog, rdMolDescriptors
+from rdkit.Chem import QED, rdMolDescriptors
 from rdkit.Chem import Descriptors as RDDescriptors
 
 from registry.chem.hashing import formula
+from registry.chem.qed import crippen_logp, mol_wt, qed_value
 from registry.chem.standardisation import standardise
 from registry.chem.structures import Structure, capture_rdkit_log, parse, rdkit_version
 from registry.chem.workers import available_cpus, process_pool
 from registry.descriptor_models import (
     Descriptor,
     DescriptorRow,
+    DescriptorRows,
     Descriptors,
     DescriptorValue,
     RuleCheck,
     RuleCriterion,
 )
 from registry.errors import RegistryError
+from registry.frames import FrameLibrary, chosen, is_missing
+from registry.progress import Progress, ProgressOption, reporting
 
 __all__ = [
     "DEFAULT_PROFILE",
+    "EMPTY",
     "MIN_PARALLEL",
     "On",
     "available_cpus",
@@ -53,18 +58,7 @@ __all__ = [
 ]
 
 On = Literal["parent", "submitted"]
-Progress = Callable[[int, int], None]
 _T = TypeVar("_T")
-
-
-def _mol_wt(mol: Chem.Mol) -> float:
-    # What Descriptors.MolWt calls (average atomic masses, implicit hydrogens included).
-    return float(rdMolDescriptors._CalcMolWt(mol))
-
-
-def _logp(mol: Chem.Mol) -> float:
-    # Wildman-Crippen logP, as Crippen.MolLogP.
-    return float(rdMolDescriptors.CalcCrippenDescriptors(mol)[0])
 
 
 def _molar_refractivity(mol: Chem.Mol) -> float:
@@ -74,10 +68,10 @@ def _molar_refractivity(mol: Chem.Mol) -> float:
 
 # name -> (unit, function of the molecule). Names are stable: the store keeps them.
 DEFAULT_PROFILE: dict[str, tuple[str | None, Callable[[Chem.Mol], DescriptorValue]]] = {
-    "molecular_weight": ("g/mol", _mol_wt),
+    "molecular_weight": ("g/mol", mol_wt),
     "exact_mass": ("Da", rdMolDescriptors.CalcExactMolWt),
     "formula": (None, formula),
-    "logp": (None, _logp),
+    "logp": (None, crippen_logp),
     "molar_refractivity": ("cm³/mol", _molar_refractivity),
     "tpsa": ("Å²", rdMolDescriptors.CalcTPSA),
     "hbd": (None, rdMolDescriptors.CalcNumHBD),
@@ -129,102 +123,6 @@ def _compute(name: str, function: Callable[[Chem.Mol], _T], mol: Chem.Mol) -> _T
     return value
 
 
-@cache
-def _alert_catalogs() -> tuple[FilterCatalog.FilterCatalog, Chem.Mol, FilterCatalog.FilterCatalog]:
-    """QED's structural alerts as FilterCatalogs: RDKit checks a catalogue in one C++ call.
-
-    The alerts with a triple bond (``#`` as a bond, 11 of them) go in a second catalogue,
-    checked only when the molecule has a triple bond at all (the ``*#*`` query returned with
-    it): an alert cannot match a molecule that lacks one of its bonds, and most have none.
-    """
-    always, triple = FilterCatalog.FilterCatalog(), FilterCatalog.FilterCatalog()
-    for number, alert in enumerate(QED.StructuralAlerts):
-        matcher = FilterCatalog.SmartsMatcher(str(number), alert, 1)
-        has_triple = any(bond.GetSmarts() == "#" for bond in alert.GetBonds())
-        (triple if has_triple else always).AddEntry(
-            FilterCatalog.FilterCatalogEntry(str(number), matcher)
-        )
-    return always, Chem.MolFromSmarts("*#*"), triple
-
-
-def _alert_count(mol: Chem.Mol) -> int:
-    """How many of QED's structural alerts match (``QED.properties``' ``ALERTS``)."""
-    always, has_triple, triple = _alert_catalogs()
-    count = len(always.GetMatches(mol))
-    if mol.HasSubstructMatch(has_triple):
-        count += len(triple.GetMatches(mol))
-    return count
-
-
-@cache
-def _default_rotors_are_strict() -> bool:
-    """Whether RDKit's default rotatable-bond count (the profile's) is the strict one (QED's).
-
-    The default is fixed when RDKit is compiled (``RDK_USE_STRICT_ROTOR_DEFINITION``, on in
-    the usual builds). A trifluoromethyl and a tert-butyl end tell the three definitions apart:
-    strict counts 1 rotatable bond here, non-strict and strict-linkages count 3.
-    """
-    probe = Chem.MolFromSmiles("FC(F)(F)CCC(C)(C)C")
-    options = rdMolDescriptors.NumRotatableBondsOptions
-    counts = {
-        option: rdMolDescriptors.CalcNumRotatableBonds(probe, option)
-        for option in (options.Default, options.Strict, options.NonStrict, options.StrictLinkages)
-    }
-    return counts[options.Default] == counts[options.Strict] == 1 and {
-        counts[options.NonStrict],
-        counts[options.StrictLinkages],
-    } == {3}
-
-
-def _qed(mol: Chem.Mol, known: dict[str, DescriptorValue], settled: bool) -> float | None:
-    """``QED.qed(mol)``, computed as ``QED.properties`` does but faster.
-
-    ``QED.properties`` measures ``Chem.RemoveHs(mol)`` (a sanitised copy) with the profile's
-    own functions for MW, logP, HBD and PSA, then QED's acceptor count, strict rotatable
-    bonds, aromatic rings and structural alerts. Here the alerts are counted in one
-    FilterCatalog pass, and for a ``settled`` molecule (as sanitisation left it, see
-    ``Standardised.parent_settled``) without hydrogen atoms the copy would be the molecule
-    itself, so the copy is skipped and the four values the profile has already computed (and
-    its rotatable bonds, when RDKit's default count is the strict one) are shared.
-    """
-    shared = [known.get(name) for name in ("molecular_weight", "logp", "hbd", "tpsa")]
-    as_is = (
-        settled
-        and mol.GetNumAtoms() == mol.GetNumHeavyAtoms()
-        and all(value is not None for value in shared)
-    )
-    rotors = known.get("rotatable_bonds") if as_is and _default_rotors_are_strict() else None
-
-    def compute(m: Chem.Mol) -> float:
-        if as_is:
-            mw, logp, hbd, psa = shared
-        else:
-            m = Chem.RemoveHs(m)
-            mw, logp = _mol_wt(m), _logp(m)
-            hbd, psa = rdMolDescriptors.CalcNumHBD(m), rdMolDescriptors.CalcTPSA(m)
-        properties = QED.QEDproperties(  # type: ignore[no-untyped-call]
-            MW=mw,
-            ALOGP=logp,
-            HBA=sum(
-                len(m.GetSubstructMatches(pattern))
-                for pattern in QED.Acceptors
-                if m.HasSubstructMatch(pattern)
-            ),
-            HBD=hbd,
-            PSA=psa,
-            ROTB=rotors
-            if rotors is not None
-            else rdMolDescriptors.CalcNumRotatableBonds(
-                m, rdMolDescriptors.NumRotatableBondsOptions.Strict
-            ),
-            AROM=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(m), QED.AliphaticRings))),
-            ALERTS=_alert_count(m),
-        )
-        return float(QED.qed(m, qedProperties=properties))  # type: ignore[no-untyped-call]
-
-    return _compute("qed", compute, mol)
-
-
 def default_values(
     mol: Chem.Mol, *, settled: bool = False, numeric_only: bool = False
 ) -> dict[str, DescriptorValue]:
@@ -233,8 +131,9 @@ def default_values(
     Exactly ``{name: function(mol)}`` over :data:`DEFAULT_PROFILE`, computed once each: the
     Crippen contributions once for logP and MR, and, for a ``settled`` molecule (a parent
     with ``Standardised.parent_settled``), QED from the profile's own values
-    (:func:`_qed`). ``numeric_only`` leaves out the formula (text), for callers that keep
-    numbers only. ``tests/test_fast_paths.py`` checks them against the plain calls.
+    (:func:`registry.chem.qed.qed_value`). ``numeric_only`` leaves out the formula (text), for
+    callers that keep numbers only. ``tests/test_fast_paths.py`` checks them against the plain
+    calls.
     """
     values: dict[str, DescriptorValue] = {}
     crippen = _compute("crippen", rdMolDescriptors.CalcCrippenDescriptors, mol)
@@ -245,7 +144,7 @@ def default_values(
         elif name == "formula" and numeric_only:
             continue
         elif name == "qed":
-            values[name] = _qed(mol, values, settled)
+            values[name] = _compute("qed", partial(qed_value, known=values, settled=settled), mol)
         else:
             values[name] = _compute(name, function, mol)
     return values
@@ -329,8 +228,8 @@ def _rules_of(
     # Lipinski et al. 1997 count donors as OH + NH and acceptors as N + O, not RDKit's
     # pharmacophore-based HBD/HBA, so the criteria say which count they use.
     lipinski = (
-        _criterion("molecular_weight", value("molecular_weight", _mol_wt), 500),
-        _criterion("logp", value("logp", _logp), 5),
+        _criterion("molecular_weight", value("molecular_weight", mol_wt), 500),
+        _criterion("logp", value("logp", crippen_logp), 5),
         _criterion("nh_oh_count", rdMolDescriptors.CalcNumLipinskiHBD(mol), 5),
         _criterion("n_o_count", rdMolDescriptors.CalcNumLipinskiHBA(mol), 10),
     )
@@ -369,9 +268,17 @@ def rule_checks(value: Structure, *, on: On = "parent") -> tuple[RuleCheck, ...]
 # --- batch ------------------------------------------------------------------------------------
 
 
-def _one(index: int, value: Structure, name: str, on: On, all_descriptors: bool) -> DescriptorRow:
-    text = value if isinstance(value, str) else Chem.MolToSmiles(value)
+EMPTY = "empty: no structure given"
+"""The error of a batch row whose input is missing (None, NaN, NA, null) or blank text."""
+
+
+def _one(index: int, value: object, name: str, on: On, all_descriptors: bool) -> DescriptorRow:
+    if is_missing(value) or (isinstance(value, str) and not value.strip()):
+        return DescriptorRow(index=index, input="", error=EMPTY, name=name)
+    text = value if isinstance(value, str) else _text_of(value)
     try:
+        if not isinstance(value, str | Chem.Mol):
+            raise TypeError(f"not a structure: {type(value).__name__}")
         mol, settled = _settled_target(value, on)
         result = _full_of(mol, on, True) if all_descriptors else _profile_of(mol, on, True, settled)
     except RegistryError as error:
@@ -383,40 +290,58 @@ def _one(index: int, value: Structure, name: str, on: On, all_descriptors: bool)
     return DescriptorRow(index=index, input=text, descriptors=result, name=name)
 
 
+def _text_of(value: object) -> str:
+    """What a batch row shows as its input: a Mol's SMILES, else the value's text."""
+    if isinstance(value, Chem.Mol):
+        return str(Chem.MolToSmiles(value))
+    try:
+        return str(value)
+    except Exception:  # a hostile __str__: the row still says what it was given
+        return f"<{type(value).__name__}>"
+
+
 def _chunk(
-    items: Sequence[tuple[int, Structure, str]], on: On, all_descriptors: bool
+    items: Sequence[tuple[int, object, str]], on: On, all_descriptors: bool
 ) -> list[DescriptorRow]:
     return [_one(index, value, name, on, all_descriptors) for index, value, name in items]
 
 
 def batch(
-    values: Iterable[Structure],
+    values: Iterable[object],
     *,
-    names: Sequence[str] | None = None,
+    names: Iterable[object] | None = None,
     on: On = "parent",
     all_descriptors: bool = False,
     workers: int | None = None,
     min_parallel: int = MIN_PARALLEL,
-    progress: Progress | None = None,
-) -> list[DescriptorRow]:
+    progress: ProgressOption = None,
+    frame: FrameLibrary | None = None,
+) -> DescriptorRows:
     """Descriptors for many structures, in input order, one row per input.
 
-    A structure that cannot be read gets a row with ``error`` set; the batch goes on. A process
-    pool is started only when there are at least ``min_parallel`` structures and more than one
-    worker; otherwise everything runs here.
+    A structure that cannot be read gets a row with ``error`` set; the batch goes on. A missing
+    value (None, NaN, pandas' NA, polars' null) or blank text gets a row of status ``empty``.
+    A process pool is started only when there are at least ``min_parallel`` structures and
+    more than one worker; otherwise everything runs here.
 
     Args:
-        values: structures (SMILES, InChI, Molfile text or ``Mol``).
+        values: structures (SMILES, InChI, Molfile text or ``Mol``): a list, or a pandas or
+            polars Series.
         names: a label per structure (carried into ``DescriptorRow.name``).
         on: ``"parent"`` or ``"submitted"``.
         all_descriptors: RDKit's full set instead of the default profile.
         workers: processes to use (default: every available CPU).
         min_parallel: smallest batch worth a process pool.
-        progress: called as ``progress(done, total)`` after each finished chunk.
+        progress: True for a progress bar, or called as ``progress(done, total)`` after each
+            finished chunk.
+        frame: the library of the rows' ``to_frame()`` (default: the input's; polars for a
+            list).
 
-    >>> rows = batch(["CCO", "C1CC", "c1ccccc1O"])
-    >>> [(r.index, r.ok) for r in rows]
-    [(0, True), (1, False), (2, True)]
+    >>> rows = batch(["CCO", "C1CC", None, "c1ccccc1O"])
+    >>> [(r.index, r.status) for r in rows]
+    [(0, 'ok'), (1, 'error'), (2, 'empty'), (3, 'ok')]
+    >>> rows.to_polars().select("input", "status", "formula").row(3)
+    ('c1ccccc1O', 'ok', 'C6H6O')
 
     A str or bytes for ``values`` or ``names`` is a TypeError (one value, not a sequence).
     """
@@ -427,13 +352,36 @@ def batch(
         )
     if isinstance(names, str | bytes | bytearray | memoryview):
         raise TypeError(f"names must be a sequence of str, not {type(names).__name__}")
-    items = list(values)
-    labels = list(names) if names is not None else [""] * len(items)
+    library = chosen(frame, values)
+    items = _listed(values)
+    labels = (
+        [""] * len(items)
+        if names is None
+        else ["" if is_missing(name) else str(name) for name in _listed(names)]
+    )
     if len(labels) != len(items):
         raise ValueError(f"{len(labels)} names for {len(items)} structures")
     if on not in ("parent", "submitted"):
         raise ValueError(f"on must be 'parent' or 'submitted', not {on!r}")
     jobs = [(i, value, labels[i]) for i, value in enumerate(items)]
+    with reporting(progress, len(jobs), "descriptors", unit="structure") as step:
+        return DescriptorRows(_run(jobs, on, all_descriptors, workers, min_parallel, step), library)
+
+
+def _listed(values: Iterable[object]) -> list[object]:
+    """A list, pandas or polars Series as a list (a Series through its own conversion)."""
+    tolist = getattr(values, "to_list", None) or getattr(values, "tolist", None)
+    return list(tolist()) if callable(tolist) else list(values)
+
+
+def _run(
+    jobs: list[tuple[int, object, str]],
+    on: On,
+    all_descriptors: bool,
+    workers: int | None,
+    min_parallel: int,
+    progress: Progress,
+) -> list[DescriptorRow]:
     total = len(jobs)
     workers = max(1, workers if workers is not None else available_cpus())
     if workers == 1 or total < max(min_parallel, 2):
@@ -441,8 +389,7 @@ def batch(
         step = max(1, total // 100)
         for start in range(0, total, step):
             rows.extend(_chunk(jobs[start : start + step], on, all_descriptors))
-            if progress is not None:
-                progress(len(rows), total)
+            progress(len(rows), total)
         return rows
     # Chunks small enough for a smooth progress bar and an even finish across workers, large
     # enough that sending a task costs little next to the work it carries.
@@ -460,6 +407,5 @@ def batch(
                 for row in future.result():
                     results[row.index] = row
                     done += 1
-            if progress is not None:
-                progress(done, total)
+            progress(done, total)
     return [row for row in results if row is not None]

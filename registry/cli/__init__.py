@@ -40,6 +40,10 @@ COMMAND_MODULES: dict[str, str] = {
     "db": "db",
     "properties": "properties",
     "enrich": "properties",
+    "edit": "edits",
+    "retire": "edits",
+    "merge": "edits",
+    "history": "edits",
 }
 
 

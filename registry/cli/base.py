@@ -20,6 +20,8 @@ FLAGS: dict[str, str] = {
     "pick": "--pick",
     "cid": "--cid",
     "link": "--link",
+    "allow_tautomer": "--allow-tautomer",
+    "allow_stereoisomer": "--allow-stereoisomer",
     "as_salt_of": "--as-salt-of",
     "structure": "--smiles",
     "column": "--column",
@@ -32,6 +34,19 @@ FLAGS: dict[str, str] = {
     "alpha": "--alpha",
     "beta": "--beta",
     "query_format": "--query",
+    "add_cas": "--add-cas",
+    "remove_cas": "--remove-cas",
+    "set_role": "--set-role",
+    "add_synonyms": "--add-synonym",
+    "remove_synonyms": "--remove-synonym",
+    "add_identifiers": "--add-id",
+    "remove_identifiers": "--remove-id",
+    "reason": "--reason",
+    "since": "--since",
+    "cas_columns": "--cas-column",
+    "cas_role": "--cas-role",
+    "properties": "--property",
+    "keep_invalid_cas": "--keep-invalid-cas",
 }
 _PARAMETER = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True\b)?")
 

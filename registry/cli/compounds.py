@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from registry.cli import record_status
 from registry.cli.base import app
+from registry.cli.forms import form_lines
 from registry.cli.output import OutputFormat, render
 from registry.cli.properties import pubchem_lines
 from registry.cli.registry_options import SUMMARY, Author, Db, Fmt, open_registry
 from registry.config import Settings
-from registry.models import CasEntry, Compound
+from registry.models import CasEntry, Compound, joined_cas
 from registry.service.lookups import LookupResolver
+from registry.service.salt_forms import Forms, forms_of
 
 if TYPE_CHECKING:
     pass
@@ -58,6 +61,20 @@ def add_command(
             "--link", help="If the structure is registered already, add the names/CAS to it."
         ),
     ] = False,
+    allow_tautomer: Annotated[
+        bool,
+        typer.Option(
+            "--allow-tautomer",
+            help="Register it even if a tautomer of it is registered (refused by default).",
+        ),
+    ] = False,
+    allow_stereoisomer: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stereoisomer",
+            help="Register it even if a stereoisomer of it is registered (an enantiomer pair).",
+        ),
+    ] = False,
     source: Annotated[
         str, typer.Option("--source", help="Where the identifiers come from.")
     ] = "user",
@@ -78,7 +95,10 @@ def add_command(
     A duplicate structure is refused with the id of the record that holds it, unless --link
     (add the new names and CAS numbers to that record) or --as-salt-of says what it is. A salt
     (a structure with counter-ions) is linked to its parent when the parent is registered, now
-    or later.
+    or later. A tautomer or stereoisomer of a registered compound (same tautomer- or
+    stereo-insensitive hash) is refused, naming the record, unless --allow-tautomer or
+    --allow-stereoisomer registers it on purpose; 'registry show' then lists the two as each
+    other's tautomers or stereoisomers.
 
     Examples:
 
@@ -90,6 +110,8 @@ def add_command(
         registry add 92623-85-3 --smiles "CCN(CC)C(=O)C1(CC1CN)c1ccccc1" --link
 
         registry add caffeine               # structure and CAS numbers from the lookup
+
+        registry add "C[C@@H](N)C(=O)O" --name D-alanine --allow-stereoisomer
     """
     from registry.service.registry import Registry  # SQLAlchemy: only when a command runs
 
@@ -109,23 +131,30 @@ def add_command(
             source=source,
             as_salt_of=as_salt_of,
             link=link,
+            allow_tautomer=allow_tautomer,
+            allow_stereoisomer=allow_stereoisomer,
         )
     typer.echo(render([compound.summary()], fmt, SUMMARY))
 
 
-def _show_text(compound: Compound, history: bool) -> str:
+def _show_text(compound: Compound, history: bool, forms: Forms) -> str:
     lines = [
         f"{compound.registry_id}  {compound.name}",
         f"  SMILES:     {compound.smiles}",
         f"  submitted:  {compound.submitted}",
-        f"  formula:    {compound.formula}",
+        *form_lines(forms),
         f"  InChIKey:   {compound.inchikey}",
         f"  InChI:      {compound.inchi}",
+        *record_status.lines(compound),
     ]
     if compound.parent_id:
         lines.append(f"  salt form of: {compound.parent_id}")
     if compound.salt_forms:
         lines.append(f"  salt forms: {', '.join(compound.salt_forms)}")
+    if compound.stereoisomers:
+        lines.append(f"  stereoisomers: {', '.join(compound.stereoisomers)}")
+    if compound.tautomers:
+        lines.append(f"  tautomers: {', '.join(compound.tautomers)}")
     lines.append("")
     if compound.cas:
         rows = [
@@ -146,7 +175,7 @@ def _show_text(compound: Compound, history: bool) -> str:
         lines += [render(rows, OutputFormat.table, ["kind", "value", "source"]), ""]
     if compound.synonyms:
         lines += ["Synonyms: " + "; ".join(compound.synonyms), ""]
-    computed = [p for p in compound.properties if p.source != "pubchem"]
+    computed = [p for p in compound.properties if p.source == "rdkit"]
     if computed:
         rows = [
             {
@@ -157,7 +186,21 @@ def _show_text(compound: Compound, history: bool) -> str:
             for p in computed
         ]
         version = computed[0].toolkit_version
-        lines += [f"Descriptors ({version}):", render(rows, OutputFormat.table, list(rows[0])), ""]
+        of = f"of the parent, {forms.parent.formula}; " if forms.differs else ""
+        lines += [f"Descriptors ({of}{version}):", render(rows, OutputFormat.table, list(rows[0]))]
+        lines.append("")
+    given = [p for p in compound.properties if p.source not in ("rdkit", "pubchem")]
+    if given:  # imported columns and the like: a number or a text, with where it came from
+        rows = [
+            {
+                "property": p.name,
+                "value": f"{p.value:g}" if p.value is not None else (p.text or ""),
+                "unit": p.unit,
+                "source": p.source,
+            }
+            for p in given
+        ]
+        lines += ["Properties:", render(rows, OutputFormat.table, list(rows[0])), ""]
     lines += pubchem_lines(compound.properties)
     for note in compound.notes:
         cited = f"; cites {', '.join(note.citations)}" if note.citations else ""
@@ -179,7 +222,8 @@ def show_command(
     ] = False,
     db: Db = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table (a report) or json.")
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (a report), json, or csv (one flat row)."),
     ] = OutputFormat.table,
 ) -> None:
     """Show a compound: identity, every CAS number with its role, synonyms, descriptors, notes.
@@ -197,19 +241,26 @@ def show_command(
     """
     with open_registry(db) as registry:
         compound = registry.get(query, history=history)
+    forms = forms_of(compound)
     if fmt is OutputFormat.table:
-        typer.echo(_show_text(compound, history))
+        typer.echo(_show_text(compound, history, forms))
     else:
-        typer.echo(render([compound.to_dict()], fmt, list(compound.summary())))
+        row = compound.to_dict() | forms.to_dict()
+        if fmt is OutputFormat.csv:  # flat text: every number with its role, no nested records
+            row["cas"] = joined_cas(compound.cas)
+        typer.echo(render([row], fmt, list(compound.summary())))
 
 
 @app.command("list")
 def list_command(
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Also retired and merged records, with their status.")
+    ] = False,
     db: Db = None,
     fmt: Fmt = OutputFormat.table,
 ) -> None:
-    """List registered compounds in registry order.
+    """List registered compounds in registry order (retired and merged ones only with --all).
 
     Examples:
 
@@ -218,5 +269,7 @@ def list_command(
         registry list --format csv > registry.csv
     """
     with open_registry(db) as registry:
-        compounds = registry.list_compounds(limit=limit)
-    typer.echo(render([c.summary() for c in compounds], fmt, SUMMARY))
+        compounds = registry.list_compounds(limit=limit, include_retired=every)
+    status = [{"status": record_status.label(c)} if every else {} for c in compounds]
+    rows = [c.summary() | more for c, more in zip(compounds, status, strict=True)]
+    typer.echo(render(rows, fmt, [*SUMMARY, "status"] if every else SUMMARY, keep=["status"]))

@@ -289,10 +289,25 @@ def cache_clear_command() -> None:
 
 
 @reference_app.command("build")
-def reference_build_command() -> None:
-    """(Re)build the offline reference index from the 'chemicals' package's PubChem tables."""
+def reference_build_command(
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress",
+            help="Show the progress bar on stderr even when it is not a terminal (it shows "
+            "on a terminal anyway).",
+        ),
+    ] = False,
+) -> None:
+    """(Re)build the offline reference index from the 'chemicals' package's PubChem tables.
+
+    The first lookup builds it when it is missing (seconds, once per installed 'chemicals');
+    both show a progress bar naming each stage on a terminal's stderr.
+    """
+    from registry.progress import watched
+
     settings = Settings.from_env()
-    path = build_reference(settings)
+    path = build_reference(settings, progress=progress or watched())
     info = ReferenceIndex(settings, path=path).info()
     typer.echo(f"built {path}: {info.compounds} compounds, {info.names} names")
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from registry import cas as cas_numbers
 from registry.errors import ValidationError
+from registry.frames import is_missing
 from registry.models import CAS_ROLES, IDENTIFIER_KINDS, CasEntry
 
 __all__ = ["cas_entries", "check_kind", "check_text"]
@@ -46,14 +47,19 @@ def check_kind(kind: str) -> None:
 def cas_entries(entries: Iterable[CasEntry | str], source: str) -> list[CasEntry]:
     """CAS entries with canonical numbers; a plain string is a parent CAS number.
 
-    An entry without a source gets ``source``. Raises ValidationError for a number that fails
-    its check or a role that is not one of ``CAS_ROLES``.
+    An entry without a source gets ``source``. A missing number (None, NaN, pandas' NA, blank
+    text: an empty cell of a frame) is no entry, rather than the text ``nan``. Raises
+    ValidationError for a number that fails its check or a role that is not one of
+    ``CAS_ROLES``.
 
-    >>> [(e.number, e.role, e.source) for e in cas_entries(["50 78 2"], "user")]
+    >>> [(e.number, e.role, e.source) for e in cas_entries(["50 78 2", float("nan")], "user")]
     [('50-78-2', 'parent', 'user')]
     """
     found = []
     for entry in entries:
+        number = entry.number if isinstance(entry, CasEntry) else entry
+        if is_missing(number) or (isinstance(number, str) and not number.strip()):
+            continue
         item = CasEntry(entry, "parent", "", source) if isinstance(entry, str) else entry
         if item.role not in CAS_ROLES:
             raise ValidationError(f"CAS role {item.role!r} is not one of {', '.join(CAS_ROLES)}")

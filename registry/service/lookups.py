@@ -18,7 +18,9 @@ from contextlib import contextmanager
 
 from registry.config import Settings
 from registry.errors import NotFound
-from registry.models import LookupResult
+from registry.frames import FrameLibrary
+from registry.models import LookupResult, LookupResults
+from registry.progress import ProgressOption
 from registry.service.registry_source import OpenRegistry, RegistrySource
 from registry.service.resolve import Resolved
 from registry.sources import chain
@@ -69,17 +71,22 @@ def _open(settings: Settings) -> OpenRegistry:
 
 
 def lookup_many(
-    texts: Sequence[str],
+    texts: Iterable[object],
     settings: Settings | None = None,
     sources: Sequence[Source] | None = None,
     *,
     exhaustive: bool = False,
-) -> list[LookupResult]:
+    progress: ProgressOption = None,
+    frame: FrameLibrary | None = None,
+) -> LookupResults:
     """Look many queries up, each source asked once for all queries still open.
 
-    ``settings`` default to the environment's (as the command's do), ``sources`` to
-    :func:`default_chain`. Never raises for a source that cannot answer (PubChem down, offline
-    cache miss): each affected result carries a warning instead. See
+    ``texts`` is a list or a pandas or polars Series; a missing query (None, NaN, NA, null)
+    gets the status ``empty``. ``settings`` default to the environment's (as the command's
+    do), ``sources`` to :func:`default_chain`. ``progress=True`` shows a bar (or give
+    ``progress(done, total)``); the results' ``to_frame()`` gives one row per candidate in the
+    input's frame library (or ``frame``). Never raises for a source that cannot answer (PubChem
+    down, offline cache miss): each affected result carries a warning instead. See
     :func:`registry.sources.chain.lookup_many`.
     """
     if isinstance(texts, str | bytes):
@@ -87,10 +94,11 @@ def lookup_many(
             f"texts must be a sequence of queries, not {type(texts).__name__}: "
             "look one query up with registry.lookup"
         )
-    texts = list(texts)
     settings = settings or Settings.from_env()
     with _chain(settings, sources) as asked:
-        return chain.lookup_many(texts, settings, asked, exhaustive=exhaustive)
+        return chain.lookup_many(
+            texts, settings, asked, exhaustive=exhaustive, progress=progress, frame=frame
+        )
 
 
 def lookup(

@@ -16,7 +16,7 @@ delegates to the module of its use case (see :mod:`registry.service`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from registry import records
@@ -24,7 +24,6 @@ from registry.chem.registration import Prepared
 from registry.config import Settings
 from registry.errors import NotFound
 from registry.models import (
-    AuditEntry,
     Candidate,
     CasEntry,
     Compound,
@@ -40,9 +39,13 @@ from registry.service import record_files, register, register_many
 from registry.service import search as search_case
 from registry.service.enrichment import Enriched
 from registry.service.record_files import ExportFormat, ImportReport
-from registry.service.register_many import StructureItem
+from registry.service.register_many import Annotator, StructureItem
+from registry.service.registry_edits import Editing, marked, marked_many, redirected
+from registry.service.registry_notes import NoteMethods
 from registry.service.registry_source import RegistrySource
-from registry.service.resolve import Resolved, Resolver, find_id, find_ids
+from registry.service.registry_structures import StructureMethods
+from registry.service.related import Allowed
+from registry.service.resolve import Resolved, Resolver, find_id, find_ids, find_target
 from registry.service.search import Metric, QueryFormat
 from registry.service.structure_import import (
     DEFAULT_BATCH,
@@ -56,8 +59,12 @@ from registry.store.matching import format_registry_id
 __all__ = ["Registry"]
 
 
-class Registry:
-    """The compound registry: open one with :meth:`open` and use it as a context manager."""
+class Registry(Editing, NoteMethods, StructureMethods):
+    """The compound registry: open one with :meth:`open` and use it as a context manager.
+
+    Editing, retiring, merging and the audit trail are :class:`Editing`'s methods; numbered
+    notes, editing and removing them :class:`NoteMethods`'; structure arguments and a salt's
+    forms :class:`StructureMethods`'."""
 
     def __init__(self, store: Store, settings: Settings, *, resolver: Resolver | None = None):
         self.store = store
@@ -129,6 +136,8 @@ class Registry:
         query: str | None = None,
         resolver: Resolver | None = None,
         resolved: Resolved | None = None,
+        allow_tautomer: bool = False,
+        allow_stereoisomer: bool = False,
     ) -> Compound:
         """Register a compound, in one transaction.
 
@@ -154,6 +163,8 @@ class Registry:
         Raises:
             DuplicateCompound: the structure (or an identifying CAS number) is registered
                 already; the message names the record. Pass ``link=True`` to add to it.
+                RelatedStructure: a tautomer or stereoisomer of a record, unless
+                ``allow_tautomer``/``allow_stereoisomer`` (:mod:`registry.service.related`).
             InvalidStructure: the structure cannot be read.
             NotFound: a query without a structure that nothing resolves.
         """
@@ -169,6 +180,7 @@ class Registry:
             link=link,
             query=query,
             resolved=resolved,
+            allowed=Allowed(allow_tautomer, allow_stereoisomer),
         )
         return register.add(self.store, self.author, request, resolver or self.resolver)
 
@@ -219,6 +231,8 @@ class Registry:
         with_descriptors: bool = True,
         workers: int | None = None,
         timings: dict[str, float] | None = None,
+        allow_tautomer: bool = False,
+        allow_stereoisomer: bool = False,
     ) -> tuple[list[str], list[tuple[int, str]]]:
         """Register many structures in one transaction, skipping duplicates.
 
@@ -227,7 +241,8 @@ class Registry:
         is a TypeError and nothing is registered.
 
         Returns the registry ids of the new compounds and ``(index, reason)`` for every
-        structure that was not registered (already registered, duplicated in the batch, or
+        structure that was not registered (already registered, duplicated in the batch, a
+        tautomer or stereoisomer (``"tautomer of REG-000012"``, see :meth:`add`), or
         unreadable). The RDKit work runs in ``workers`` processes for large batches (see
         :func:`~registry.chem.registration.prepare_many`); ``timings`` accumulates seconds per
         stage.
@@ -240,6 +255,7 @@ class Registry:
             with_descriptors=with_descriptors,
             workers=workers,
             timings=timings,
+            allowed=Allowed(allow_tautomer, allow_stereoisomer),
         )
 
     def add_prepared(
@@ -249,12 +265,16 @@ class Registry:
         source: str = "user",
         timings: dict[str, float] | None = None,
         checkpoint: tuple[str, str, int, bool] | None = None,
+        annotate: Annotator | None = None,
+        allow_tautomer: bool = False,
+        allow_stereoisomer: bool = False,
     ) -> tuple[list[str], list[tuple[int, str]]]:
         """Insert structures :func:`prepare` made (None: unreadable), in one transaction.
 
         Same result as :meth:`add_many`; lets callers prepare in parallel processes.
         ``checkpoint`` (digest, source, rows done, finished) is recorded in the same
-        transaction, so that a bulk import resumes exactly after the last committed batch.
+        transaction, so that a bulk import resumes exactly after the last committed batch;
+        ``annotate(connection)`` runs in it after the inserts.
         """
         return register_many.add_prepared(
             self.store,
@@ -263,6 +283,8 @@ class Registry:
             source=source,
             timings=timings,
             checkpoint=checkpoint,
+            annotate=annotate,
+            allowed=Allowed(allow_tautomer, allow_stereoisomer),
         )
 
     def import_structures(
@@ -271,26 +293,39 @@ class Registry:
         *,
         column: str | None = None,
         name_column: str | None = None,
+        cas_columns: Sequence[str] | Mapping[str, str] | None = None,
+        cas_role: str = "parent",
+        properties: Sequence[str] | None = None,
+        keep_invalid_cas: bool = False,
+        sheet: str | None = None,
         batch_size: int = DEFAULT_BATCH,
         restart: bool = False,
         with_descriptors: bool = True,
         workers: int | None = None,
         progress: Callable[[int, int], None] | None = None,
+        allow_tautomer: bool = False,
+        allow_stereoisomer: bool = False,
     ) -> StructureImportReport:
-        """Bulk-register a structure file (.sdf, .csv/.tsv, .smi) in resumable batches.
-
-        See :func:`registry.service.structure_import.import_structures` for the options.
-        """
+        """Bulk-register a structure file (.sdf, .csv/.tsv, .smi, .xlsx, .json) with its rows'
+        CAS numbers, identifiers, synonyms, notes and other columns, in resumable batches.
+        See :func:`registry.service.structure_import.import_structures` for the options."""
         return import_structures(
             self,
             path,
             column=column,
             name_column=name_column,
+            cas_columns=cas_columns,
+            cas_role=cas_role,
+            properties=properties,
+            keep_invalid_cas=keep_invalid_cas,
+            sheet=sheet,
             batch_size=batch_size,
             restart=restart,
             with_descriptors=with_descriptors,
             workers=workers,
             progress=progress,
+            allow_tautomer=allow_tautomer,
+            allow_stereoisomer=allow_stereoisomer,
         )
 
     # --- reading ----------------------------------------------------------------------------
@@ -313,10 +348,13 @@ class Registry:
             NotFound: nothing matches (a CAS number that a record only mentions, with role
                 unknown, does not match; the message says which record mentions it).
             Ambiguous: several compounds match (a synonym shared by several).
+
+        A merged record's query gives the record it was merged into (``redirected_from``).
         """
         with self.store.read() as connection:
-            found = find_id(self.store, connection, query)
-            return self.store.load(connection, found, history=history)
+            found = find_target(self.store, connection, query)
+            compound = self.store.load(connection, found.id, history=history)
+        return redirected(compound, found.redirected_from)
 
     def find(self, query: str) -> CompoundList:
         """Every compound ``query`` identifies (empty when none); never raises NotFound."""
@@ -326,21 +364,6 @@ class Registry:
             except NotFound:
                 return CompoundList()
             return CompoundList(self.store.load(connection, i) for i in found)
-
-    def list_compounds(
-        self, *, limit: int | None = None, offset: int = 0, full: bool = False
-    ) -> CompoundList:
-        """Registered compounds in registry order.
-
-        By default each carries its identity (name, structure, formula, InChIKey, parent, CAS
-        numbers) only, read in two queries however many there are; ``full=True`` loads
-        everything (notes, descriptors, synonyms) of each.
-        """
-        with self.store.read() as connection:
-            if not full:
-                return CompoundList(self.store.summaries(connection, limit=limit, offset=offset))
-            ids = self.store.all_ids(connection, limit=limit, offset=offset)
-            return CompoundList(self.store.load(connection, i) for i in ids)
 
     def count(self) -> int:
         """How many compounds are registered."""
@@ -374,7 +397,7 @@ class Registry:
         ``query_format="smiles"`` reads ``substructure`` as SMILES; ``count=True`` counts every
         substructure hit. The results' ``total`` is how many matched in all, when known.
         """
-        return search_case.search_registry(
+        hits = search_case.search_registry(
             self.store,
             text,
             similar=similar,
@@ -390,6 +413,7 @@ class Registry:
             tautomers=tautomers,
             stereoisomers=stereoisomers,
         )
+        return marked(self.store, hits)
 
     def search_many(
         self, probes: Sequence[str], *, min_similarity: float = 0.7, limit: int = 100,
@@ -403,7 +427,7 @@ class Registry:
             self.store, probes, min_similarity=min_similarity, limit=limit, metric=metric,
             alpha=alpha, beta=beta,
         )  # fmt: skip
-        return list(found)
+        return marked_many(self.store, list(found))
 
     def lookup(self, query: str, *, exhaustive: bool = False) -> LookupResult:
         """Look a query up: this registry, the offline index, then PubChem unless offline.
@@ -414,11 +438,6 @@ class Registry:
         mine = RegistrySource(self.settings, registry=self)
         sources = chain.default_sources(self.settings, first=[mine])
         return chain.lookup(query, self.settings, sources, exhaustive=exhaustive)
-
-    def history(self, limit: int = 100) -> list[AuditEntry]:
-        """The latest audit entries, newest first."""
-        with self.store.read() as connection:
-            return self.store.history(connection, limit)
 
     # --- notes ------------------------------------------------------------------------------
 

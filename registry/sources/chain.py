@@ -13,14 +13,16 @@ is :func:`registry.lookup` (:mod:`registry.service.lookups`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from registry import cas
 from registry.config import Settings
 from registry.errors import Ambiguous, NotFound, PubChemUnavailable, ValidationError
+from registry.frames import FrameLibrary, chosen, is_missing
 from registry.identifiers import Query, QueryKind, classify
-from registry.models import Candidate, LookupResult
+from registry.models import Candidate, LookupResult, LookupResults
+from registry.progress import ProgressOption, reporting
 from registry.sources.reference import ReferenceSource
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "flags",
     "lookup",
     "lookup_many",
+    "query_texts",
 ]
 
 
@@ -101,20 +104,71 @@ def flags(
     return ambiguous, conflict, _salt_parent(candidates)
 
 
+def query_texts(values: Iterable[object]) -> list[str | None]:
+    """Queries as text, None for a missing one (None, NaN, pandas' NA, polars' null, blank).
+
+    A list, tuple, pandas or polars Series. A whole number (a CID, even one that a pandas
+    column holding NaN keeps as a float) is its digits.
+
+    >>> query_texts(["caffeine", None, float("nan"), 2519, 2519.0, "  "])
+    ['caffeine', None, None, '2519', '2519', None]
+    """
+    tolist = getattr(values, "to_list", None) or getattr(values, "tolist", None)
+    items: list[object] = tolist() if callable(tolist) else list(values)
+    texts: list[str | None] = []
+    for item in items:
+        if is_missing(item):
+            texts.append(None)
+        elif isinstance(item, float) and item.is_integer():
+            texts.append(str(int(item)))
+        else:
+            text = item if isinstance(item, str) else str(item)
+            texts.append(text if text.strip() else None)
+    return texts
+
+
+# Queries per round of the chain when progress is reported (each source asked once a round).
+_PROGRESS_BATCH = 100
+
+
 def lookup_many(
-    texts: Sequence[str],
+    texts: Iterable[object],
     settings: Settings,
     sources: Sequence[Source] | None = None,
     *,
     exhaustive: bool = False,
-) -> list[LookupResult]:
+    progress: ProgressOption = None,
+    frame: FrameLibrary | None = None,
+) -> LookupResults:
     """Look many queries up, each source asked once for all queries still open (batching).
+
+    ``texts`` is a list or a pandas or polars Series; a missing query (None, NaN, NA, null,
+    blank text) gets a result of kind and status ``empty``, asked of no source. ``progress``
+    (True for a bar, or ``progress(done, total)``) reports after each round of 100 queries.
+    ``frame`` chooses the library of the results' ``to_frame()`` (default: the input's;
+    polars for a list).
 
     Never raises for a source that cannot answer (PubChem down, offline cache miss): each
     affected result carries a warning instead, so the other answers are not lost.
     """
+    library = chosen(frame, texts)
+    given = query_texts(texts)
     chain = list(sources) if sources is not None else default_sources(settings)
-    queries = [classify(text) for text in texts]
+    if progress is None or progress is False:
+        return LookupResults(_lookup_all(given, chain, exhaustive), library)
+    results: list[LookupResult] = []
+    with reporting(progress, len(given), "looking up", unit="query") as step:
+        for start in range(0, len(given), _PROGRESS_BATCH):
+            results += _lookup_all(given[start : start + _PROGRESS_BATCH], chain, exhaustive)
+            step(len(results), len(given))
+    return LookupResults(results, library)
+
+
+def _lookup_all(
+    given: Sequence[str | None], chain: Sequence[Source], exhaustive: bool
+) -> list[LookupResult]:
+    """:func:`lookup_many` of queries as text (None: missing), the chain asked once."""
+    queries = [classify(text) for text in given if text is not None]
     found: list[list[Candidate]] = [[] for _ in queries]
     warnings: list[list[str]] = [[] for _ in queries]
     for source in chain:
@@ -135,7 +189,7 @@ def lookup_many(
             continue
         for i, answer in zip(open_, answers, strict=True):
             found[i].extend(answer)
-    results = []
+    results: list[LookupResult] = []
     for i, query in enumerate(queries):
         candidates = found[i]
         suggestions: tuple[str, ...] = ()
@@ -155,7 +209,8 @@ def lookup_many(
                 warnings=tuple(warnings[i]),
             )
         )
-    return results
+    answered = iter(results)
+    return [LookupResult("", "empty") if text is None else next(answered) for text in given]
 
 
 def _knows(chain: Sequence[Source]) -> Callable[[str], bool]:

@@ -9,7 +9,7 @@ and ``fluids``.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +48,19 @@ def pubchem_tsv_path() -> Path:
     raise NotFound(f"the 'chemicals' package has no {_TSV_NAME!r}")
 
 
-def iter_pubchem_rows(path: Path | None = None) -> Iterator[PubChemRow]:
-    """Every row of the table, in file order."""
+def iter_pubchem_rows(
+    path: Path | None = None, *, read: Callable[[int], None] | None = None
+) -> Iterator[PubChemRow]:
+    """Every row of the table, in file order; ``read(n)`` is told every few thousand lines
+    that ``n`` more characters were read (for a progress bar)."""
     with (path or pubchem_tsv_path()).open(encoding="utf-8") as handle:
-        for line in handle:
+        since = 0
+        for number, line in enumerate(handle, 1):
+            if read is not None:
+                since += len(line)
+                if number % 4096 == 0:
+                    read(since)
+                    since = 0
             fields = line.rstrip("\n").split("\t")
             if len(fields) < 8:
                 continue

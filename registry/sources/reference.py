@@ -27,6 +27,7 @@ from registry.config import Settings
 from registry.errors import NotFound, RegistryError
 from registry.identifiers import Query, QueryKind, cas_from_synonyms
 from registry.models import Candidate, CasNumber
+from registry.progress import Progress, ProgressOption, Stages, reporting, watched
 from registry.sources.chemicals_data import PubChemRow, iter_pubchem_rows, pubchem_tsv_path
 
 __all__ = ["ReferenceIndex", "ReferenceInfo", "ReferenceSource", "build_reference", "source_files"]
@@ -106,10 +107,8 @@ def _fingerprint(files: Sequence[tuple[str, Path]]) -> str:
     return ";".join(parts)
 
 
-def _rows(files: Sequence[tuple[str, Path]]) -> Iterator[tuple[str, PubChemRow]]:
-    for label, path in files:
-        for row in iter_pubchem_rows(path):
-            yield label, row
+# The build's progress, in hundredths: reading the tables, sorting the keys, writing them.
+_READ, _SORTED, _WRITTEN = 45, 60, 100
 
 
 def _cas_numbers(row: PubChemRow) -> tuple[tuple[str, str, bool], ...]:
@@ -197,8 +196,14 @@ def _keys(row: PubChemRow) -> Iterator[str]:
             yield _NAME + name.casefold()
 
 
-def build_reference(settings: Settings, path: Path | None = None) -> Path:
-    """Build the index file (atomically: temporary file, then rename); returns its path."""
+def build_reference(
+    settings: Settings, path: Path | None = None, *, progress: ProgressOption = None
+) -> Path:
+    """Build the index file (atomically: temporary file, then rename); returns its path.
+
+    ``progress``: True for a bar naming each stage (reading the tables, sorting, writing), or
+    ``progress(done, 100)``; the build takes seconds, once per installed ``chemicals``.
+    """
     target = path or settings.data_dir / INDEX_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     files = source_files()
@@ -207,23 +212,8 @@ def build_reference(settings: Settings, path: Path | None = None) -> Path:
     try:
         connection = sqlite3.connect(temporary, isolation_level=None)
         try:
-            connection.executescript(
-                "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;" + _DDL
-            )
-            seen: set[int] = set()
-            payloads: list[tuple[int, str]] = []
-            keys: dict[tuple[str, int], int] = {}  # (key, cid) -> best rank
-            for label, row in _rows(files):
-                if row.cid in seen:
-                    continue
-                seen.add(row.cid)
-                payloads.append((row.cid, _payload(label, row)))
-                for rank, key in enumerate(_keys(row)):
-                    keys.setdefault((key, row.cid), rank)
-            connection.executemany("INSERT INTO compounds VALUES (?, ?)", payloads)
-            # A b-tree fills fastest in key order.
-            rows = sorted((key, rank, cid) for (key, cid), rank in keys.items())
-            connection.executemany("INSERT INTO keys VALUES (?, ?, ?)", rows)
+            with reporting(progress, 100, "offline index", unit="%") as step:
+                _fill(connection, files, step)
             connection.execute("COMMIT")
             built = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             connection.executemany(
@@ -241,6 +231,37 @@ def build_reference(settings: Settings, path: Path | None = None) -> Path:
         temporary.unlink(missing_ok=True)
         raise RegistryError(f"cannot build the reference index {target}: {error}") from error
     return target
+
+
+def _fill(
+    connection: sqlite3.Connection, files: Sequence[tuple[str, Path]], step: Progress
+) -> None:
+    """Create the tables in ``connection`` and fill them from ``files`` (the transaction is
+    left open), telling ``step`` each stage."""
+    connection.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;" + _DDL)
+    stages = Stages(step, "offline index (built once): ")
+    stages.stage(0, "reading PubChem's tables")
+    read = stages.reading(sum(path.stat().st_size for _, path in files), _READ)
+    seen: set[int] = set()
+    payloads: list[tuple[int, str]] = []
+    keys: dict[tuple[str, int], int] = {}  # (key, cid) -> best rank
+    rows_read = (
+        (label, row) for label, path in files for row in iter_pubchem_rows(path, read=read)
+    )
+    for label, row in rows_read:
+        if row.cid in seen:
+            continue
+        seen.add(row.cid)
+        payloads.append((row.cid, _payload(label, row)))
+        for rank, key in enumerate(_keys(row)):
+            keys.setdefault((key, row.cid), rank)
+    stages.stage(_READ, f"sorting {len(keys):,} keys")
+    # A b-tree fills fastest in key order.
+    rows = sorted((key, rank, cid) for (key, cid), rank in keys.items())
+    stages.stage(_SORTED, f"writing {len(payloads):,} compounds")
+    insert = "INSERT INTO compounds VALUES (?, ?)"
+    connection.executemany(insert, stages.counted(payloads, _SORTED + 5))
+    connection.executemany("INSERT INTO keys VALUES (?, ?, ?)", stages.counted(rows, _WRITTEN))
 
 
 def _slot_setters(cls: type, names: Sequence[str]) -> list[Callable[[object, object], None]]:
@@ -301,11 +322,20 @@ def _decode_one(payload: str, retrieved: str) -> Candidate:
 
 
 class ReferenceIndex:
-    """Read-only queries on the index file, building it first when missing or stale."""
+    """Read-only queries on the index file, building it first when missing or stale.
 
-    def __init__(self, settings: Settings, *, path: Path | None = None) -> None:
+    ``progress`` is the build's (see :func:`build_reference`); by default a bar shows where
+    someone watches: stderr is a terminal, or this is a notebook.
+    """
+
+    def __init__(
+        self, settings: Settings, *, path: Path | None = None, progress: ProgressOption = None
+    ) -> None:
         self.path = path or settings.data_dir / INDEX_FILE
         self._settings = settings
+        # The first use builds the index, which takes seconds: a bar shows where someone
+        # watches (a terminal's stderr, a notebook) unless progress says otherwise.
+        self._progress = progress
         self._connection: sqlite3.Connection | None = None
         self._built = ""  # when the index was built: every candidate's retrieval date
         self._lock = threading.Lock()
@@ -324,7 +354,8 @@ class ReferenceIndex:
 
     def _open(self) -> sqlite3.Connection:
         if not self._current():
-            build_reference(self._settings, self.path)
+            shown = watched() if self._progress is None else self._progress
+            build_reference(self._settings, self.path, progress=shown)
         try:
             # immutable: the file is never changed in place (a rebuild writes a new file and
             # renames it over this one, and an open connection keeps reading the old one), so

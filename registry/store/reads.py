@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
 from registry.errors import NotFound, ValidationError
-from registry.models import AuditEntry, CasEntry, Compound, Identifier, Note, Property
+from registry.models import (
+    CasEntry,
+    Compound,
+    Identifier,
+    Note,
+    Property,
+    canonical_sections,
+)
+from registry.store.audit_rows import history, iso, trail
 from registry.store.matching import format_registry_id, key
 from registry.store.property_rows import property_from_row
 from registry.store.schema import audit, compounds, identifiers, imports, notes, properties
@@ -48,14 +55,6 @@ __all__ = [
 
 #: Values per ``IN (...)`` list, under every driver's limit on bound parameters.
 IN_LIMIT = 500
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # SQLite keeps no zone; everything is stored in UTC
-        value = value.replace(tzinfo=UTC)
-    return value.isoformat(timespec="seconds")
 
 
 def count(connection: Connection) -> int:
@@ -252,21 +251,6 @@ def search_text(connection: Connection, query: str, limit: int) -> list[tuple[in
     return list(hits.items())
 
 
-def history(connection: Connection, limit: int = 100) -> list[AuditEntry]:
-    """The most recent audit entries, newest first."""
-    rows = connection.execute(select(audit).order_by(audit.c.id.desc()).limit(limit))
-    return [
-        AuditEntry(
-            _iso(a.at),
-            a.author,
-            a.action,
-            format_registry_id(a.compound_id) if a.compound_id is not None else "",
-            a.detail,
-        )
-        for a in rows
-    ]
-
-
 def _identifiers(
     connection: Connection, compound_id: int
 ) -> tuple[list[CasEntry], list[Identifier], list[str]]:
@@ -295,18 +279,20 @@ def _notes(connection: Connection, compound_id: int) -> tuple[Note, ...]:
         select(notes)
         .where(notes.c.compound_id == compound_id)
         .order_by(notes.c.position, notes.c.id)
-    )
+    ).all()
+    # Sections written before their spelling was made canonical read as one section too.
+    sections = canonical_sections([n.section for n in rows])
     return tuple(
         Note(
-            section=n.section,
+            section=section,
             body=n.body,
             source=n.source,
             citations=tuple(json.loads(n.citations)),
-            created_at=_iso(n.created_at),
-            updated_at=_iso(n.updated_at),
+            created_at=iso(n.created_at),
+            updated_at=iso(n.updated_at),
             author=n.author,
         )
-        for n in rows
+        for n, section in zip(rows, sections, strict=True)
     )
 
 
@@ -317,12 +303,20 @@ def _properties(connection: Connection, compound_id: int) -> tuple[Property, ...
     return tuple(property_from_row(p) for p in rows)
 
 
-def _trail(connection: Connection, compound_id: int) -> tuple[AuditEntry, ...]:
-    rows = connection.execute(
-        select(audit).where(audit.c.compound_id == compound_id).order_by(audit.c.id)
-    )
-    registry_id = format_registry_id(compound_id)
-    return tuple(AuditEntry(_iso(a.at), a.author, a.action, registry_id, a.detail) for a in rows)
+def _relatives(connection: Connection, compound_id: int, layer: str, value: str) -> tuple[str, ...]:
+    """The other compounds with this hash layer value (tautomers, stereoisomers), by id."""
+    if not value:  # a row written without its hashes relates to nothing
+        return ()
+    found = ids_by_hash_layer(connection, layer, value)
+    return tuple(format_registry_id(i) for i in found if i != compound_id)
+
+
+# Built once (every load runs it; building a select costs more than running it).
+_MERGED_FROM = (
+    select(compounds.c.id)
+    .where(compounds.c.merged_into == bindparam("id"))
+    .order_by(compounds.c.id)
+)
 
 
 def load(connection: Connection, compound_id: int, *, history: bool = False) -> Compound:
@@ -338,7 +332,9 @@ def load(connection: Connection, compound_id: int, *, history: bool = False) -> 
     salts = connection.execute(
         select(compounds.c.id).where(compounds.c.parent_id == compound_id).order_by("id")
     )
+    merged_from = connection.execute(_MERGED_FROM, {"id": compound_id})
     cas_entries, others, synonyms = _identifiers(connection, compound_id)
+    merged_into = m["merged_into"]
     return Compound(
         registry_id=format_registry_id(compound_id),
         name=m["name"],
@@ -351,22 +347,36 @@ def load(connection: Connection, compound_id: int, *, history: bool = False) -> 
         hash_layers=json.loads(m["hash_layers"]),
         parent_id=format_registry_id(parent_id) if parent_id is not None else "",
         salt_forms=tuple(format_registry_id(s[0]) for s in salts),
+        tautomers=_relatives(connection, compound_id, "tautomer_hash", m["tautomer_hash"]),
+        stereoisomers=_relatives(connection, compound_id, "no_stereo_hash", m["no_stereo_hash"]),
         is_salt=bool(m["is_salt"]),
         cas=tuple(cas_entries),
         identifiers=tuple(others),
         synonyms=tuple(synonyms),
         notes=_notes(connection, compound_id),
         properties=_properties(connection, compound_id),
-        history=_trail(connection, compound_id) if history else (),
-        created_at=_iso(m["created_at"]),
-        updated_at=_iso(m["updated_at"]),
+        history=trail(connection, compound_id) if history else (),
+        created_at=iso(m["created_at"]),
+        updated_at=iso(m["updated_at"]),
+        retired_at=iso(m["retired_at"]),
+        retired_reason=m["retired_reason"] or "",
+        merged_into=format_registry_id(merged_into) if merged_into is not None else "",
+        merged_from=tuple(format_registry_id(r[0]) for r in merged_from),
     )
 
 
 def summaries(
-    connection: Connection, *, limit: int | None = None, offset: int = 0
+    connection: Connection,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    include_retired: bool = True,
 ) -> list[Compound]:
-    """Compounds in registry order with identity fields and CAS numbers only (2 queries)."""
+    """Compounds in registry order with identity fields and CAS numbers only (2 queries).
+
+    ``include_retired=False`` leaves out retired and merged compounds (``limit`` and
+    ``offset`` then count the active ones).
+    """
     query = (
         select(
             compounds.c.id,
@@ -376,10 +386,15 @@ def summaries(
             compounds.c.formula,
             compounds.c.parent_id,
             compounds.c.is_salt,
+            compounds.c.retired_at,
+            compounds.c.retired_reason,
+            compounds.c.merged_into,
         )
         .order_by(compounds.c.id)
         .offset(offset)
     )
+    if not include_retired:
+        query = query.where(compounds.c.retired_at.is_(None))
     if limit is not None:
         query = query.limit(limit)
     rows = connection.execute(query).all()
@@ -415,6 +430,9 @@ def summaries(
             parent_id=format_registry_id(r[5]) if r[5] is not None else "",
             is_salt=bool(r[6]),
             cas=tuple(cas_by_id.get(r[0], ())),
+            retired_at=iso(r[7]),
+            retired_reason=r[8] or "",
+            merged_into=format_registry_id(r[9]) if r[9] is not None else "",
         )
         for r in rows
     ]

@@ -16,7 +16,7 @@ from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from registry.errors import DuplicateCompound
-from registry.models import CompoundRow, Note
+from registry.models import CompoundRow, Note, canonical_sections, section_key
 from registry.store import cartridge
 from registry.store.matching import format_registry_id, identifier_ids, key
 from registry.store.reads import IN_LIMIT, ids_by_hashes
@@ -25,6 +25,7 @@ from registry.store.schema import audit, compounds, identifiers, imports, notes,
 __all__ = [
     "add_identifiers",
     "add_note",
+    "family",
     "insert_compounds",
     "log",
     "log_many",
@@ -181,8 +182,11 @@ def add_identifiers(
     entries: Iterable[tuple[str, str, str | None, str, str]],
     *,
     origin: str = "",
+    added_rows: list[tuple[str, str, str | None, str, str]] | None = None,
 ) -> int:
     """Attach identifiers ``(kind, value, role, form, source)``; returns how many were new.
+
+    ``added_rows``, when given, receives each new one (those on the compound already are not).
 
     One already on the compound is left as it is. An identifying one (any kind but a synonym,
     and a CAS number only with a known role) held by another compound raises
@@ -211,7 +215,7 @@ def add_identifiers(
         exclusive = kind != "synonym" and not (kind == "cas" and role == "unknown")
         if exclusive:
             others = [h for h in identifier_ids(connection, kind, value) if h != compound_id]
-            if others and set(others) <= _family(connection, compound_id):
+            if others and set(others) <= family(connection, compound_id):
                 exclusive = False
             elif others:
                 raise DuplicateCompound(
@@ -235,10 +239,12 @@ def add_identifiers(
         )
         existing.add((kind, value_key))
         added += 1
+        if added_rows is not None:
+            added_rows.append((kind, value, role if kind == "cas" else None, form, source))
     return added
 
 
-def _family(connection: Connection, compound_id: int) -> set[int]:
+def family(connection: Connection, compound_id: int) -> set[int]:
     """The compound's parent and salt forms (and the parent's other salt forms)."""
     parent = connection.execute(
         select(compounds.c.parent_id).where(compounds.c.id == compound_id)
@@ -290,34 +296,35 @@ def remove_by_origin(
 
 
 def add_note(connection: Connection, compound_id: int, note: Note, *, origin: str = "") -> bool:
-    """Attach a note; an identical one (section, body, source) is not added twice."""
-    duplicate = connection.execute(
-        select(notes.c.id).where(
-            notes.c.compound_id == compound_id,
-            notes.c.section == note.section,
-            notes.c.body == note.body,
-            notes.c.source == note.source,
-        )
-    ).first()
-    if duplicate is not None:
+    """Attach a note; an identical one (section, body, source) is not added twice.
+
+    The section is stored in its canonical spelling (:func:`registry.models.canonical_sections`
+    over the compound's sections), so ``mechanism`` and ``Mechanism`` are one section.
+    """
+    had = connection.execute(
+        select(notes.c.section, notes.c.body, notes.c.source, notes.c.position)
+        .where(notes.c.compound_id == compound_id)
+        .order_by(notes.c.position, notes.c.id)
+    ).all()
+    section = canonical_sections([*(row.section for row in had), note.section])[-1]
+    if any(
+        (section_key(r.section), r.body, r.source) == (section_key(section), note.body, note.source)
+        for r in had
+    ):
         return False
-    position = connection.execute(
-        select(func.coalesce(func.max(notes.c.position), -1)).where(
-            notes.c.compound_id == compound_id
-        )
-    ).scalar_one()
+    position = max((row.position for row in had), default=-1)
     stamp = now()
     connection.execute(
         insert(notes).values(
             compound_id=compound_id,
-            section=note.section,
+            section=section,
             body=note.body,
             citations=json.dumps(list(note.citations)),
             source=note.source,
             author=note.author,
             origin=origin,
             position=position + 1,
-            search_text=key(f"{note.section}\n{note.body}"),
+            search_text=key(f"{section}\n{note.body}"),
             created_at=stamp,
             updated_at=stamp,
         )
