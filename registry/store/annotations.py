@@ -23,7 +23,7 @@ from registry.store.matching import format_registry_id, key
 from registry.store.property_rows import property_from_row
 from registry.store.reads import IN_LIMIT
 from registry.store.schema import compounds, identifiers, properties
-from registry.store.writes import add_note, log_many, now
+from registry.store.writes import add_note, family, log_many, now
 
 __all__ = ["Annotated", "Annotation", "annotate", "synonym_sources"]
 
@@ -123,16 +123,6 @@ def _owners(connection: Connection, wanted: set[tuple[str, str]]) -> dict[tuple[
     return found
 
 
-def _family(connection: Connection, compound_id: int) -> set[int]:
-    """The compound's parent and salt forms, and the parent's other salt forms."""
-    parent = connection.execute(
-        select(compounds.c.parent_id).where(compounds.c.id == compound_id)
-    ).scalar()
-    root = parent if parent is not None else compound_id
-    salts = connection.execute(select(compounds.c.id).where(compounds.c.parent_id == root))
-    return {root, *(row[0] for row in salts)} - {compound_id}
-
-
 def _label(kind: str, value: str, role: str | None) -> str:
     return f"{value} ({role})" if kind == "cas" else value
 
@@ -181,7 +171,7 @@ def _identifiers(
     for (compound_id, row, kind, value, role, form, source), value_key, exclusive in fresh:
         owner = owners.get((kind, value_key))
         if exclusive and owner is not None and owner != compound_id:
-            if owner in _family(connection, compound_id):
+            if owner in family(connection, compound_id):
                 exclusive = False  # parent and salt forms may share a number; the first keeps it
             else:
                 result.conflicts.append(
