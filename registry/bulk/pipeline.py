@@ -41,15 +41,14 @@ from registry.bulk.sniff import SAMPLE_BYTES, Dialect, detect_encoding, sniff_te
 from registry.bulk.writing import OutputKind, RowWriter, open_writer, output_kind, output_name
 from registry.bulk.xlsx import OLD_EXCEL_MAGIC, old_excel_error, validate_workbook
 from registry.errors import InputFileError, RegistryError
+from registry.progress import Progress, ProgressOption, reporting
 
-__all__ = ["Engine", "Progress", "Report", "validate_csv"]
+__all__ = ["Engine", "Report", "validate_csv"]
 
 _ZIP_MAGIC = b"PK\x03\x04"  # a workbook (.xlsx is a zip archive)
 
 Engine = Literal["auto", "polars", "csv"]
 """The reader: polars, the csv module, or polars and the csv module where polars fails."""
-Progress = Callable[[int, int], None]
-"""Called with (rows done, estimated total rows) after each chunk."""
 _T = TypeVar("_T")
 
 
@@ -173,7 +172,7 @@ def validate_csv(
     max_duplicates: int = 20,
     engine: Engine = "auto",
     chunk_rows: int = 250_000,
-    progress: Progress | None = None,
+    progress: ProgressOption = None,
     cross_check: CrossCheck | None = None,
     fix: bool = False,
 ) -> Report:
@@ -203,7 +202,8 @@ def validate_csv(
         engine: ``polars``, ``csv`` (the csv module), or ``auto`` (polars, and the csv module
             when polars cannot parse the file).
         chunk_rows: rows per chunk; memory use follows this, not the file size.
-        progress: called with (rows done, estimated total rows) after each chunk.
+        progress: True for a progress bar (``tqdm.auto``: a widget in a notebook), or called
+            as ``progress(rows done, estimated total rows)`` after each chunk.
         cross_check: checks each valid number against the row's name, formula, SMILES,
             InChIKey or EC columns (found by their headers), when the file has one or
             ``cross_check.always`` (``registry.service.crosscheck`` builds one); its counts go
@@ -241,15 +241,15 @@ def validate_csv(
         max_duplicates=max_duplicates,
         engine=engine,
         chunk_rows=chunk_rows,
-        progress=progress,
         cross_check=cross_check,
         fix=fix,
     )
-    if spool is None:  # a regular file: read where it is, as often as needed
-        return validate(source, source, sample, info.st_size)
-    with spool as directory:
-        spooled = Path(directory) / _SPOOLED
-        return validate(source, spooled, sample, spooled.stat().st_size)
+    with reporting(progress, 0, f"validating {source.name}", unit="rows") as step:
+        if spool is None:  # a regular file: read where it is, as often as needed
+            return validate(source, source, sample, info.st_size, progress=step)
+        with spool as directory:
+            spooled = Path(directory) / _SPOOLED
+            return validate(source, spooled, sample, spooled.stat().st_size, progress=step)
 
 
 _SPOOLED = "input"  # the copy of an input that cannot be read twice, in its own directory
@@ -439,6 +439,8 @@ def _validate_file(
             continue
         report.settings["engine"] = attempt
         break
+    if progress is not None:  # the estimate of the rows gives way to their count
+        progress(tally.rows, tally.rows)
     tally.fill(report)
     fill_cross_check(report, tally, checker, context, dialect.columns)
     report.output = output_name(output)

@@ -19,7 +19,8 @@ from registry.cli.output import OutputFormat, render
 from registry.errors import InputFileError, RegistryError
 
 if TYPE_CHECKING:
-    from registry.bulk.pipeline import Progress, Report
+    from registry.bulk.pipeline import Report
+    from registry.progress import Progress
 
 _PROGRESS_MIN_BYTES = 8 << 20  # below this a file is done before a bar is worth drawing
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from registry.chem.registration import Prepared, iter_prepared
+from registry.progress import Progress, ProgressOption, reporting
 from registry.service.conflicts import retrying
 from registry.service.register import TEXT_TYPES
 from registry.service.related import Allowed, Batch
@@ -109,24 +110,55 @@ def add_many(
     workers: int | None = None,
     timings: dict[str, float] | None = None,
     allowed: Allowed = NOTHING_ALLOWED,
+    progress: ProgressOption = None,
 ) -> Outcome:
     """Register structures in one transaction (see :meth:`Registry.add_many`).
 
     Every item is checked (:func:`pairs`) before any structure is computed or inserted.
     ``allowed``: the tautomers and stereoisomers of registered compounds (or of other inputs)
-    that are registered instead of refused (:mod:`registry.service.related`).
+    that are registered instead of refused (:mod:`registry.service.related`). ``progress``
+    counts the structures computed (the RDKit work, most of the time taken).
     """
     items = pairs(structures)
-    stream = iter_prepared(
-        items, with_descriptors=with_descriptors, workers=workers, timings=timings
-    )
+    with reporting(progress, len(items), "registering", unit="structures") as step:
+        stream = iter_prepared(
+            items, with_descriptors=with_descriptors, workers=workers, timings=timings
+        )
+        counted = _counted(stream, step, len(items))
+        return _add_stream(store, author, len(items), counted, source, timings, allowed)
+
+
+def _counted(
+    stream: Generator[list[Prepared | None], None, None], step: Progress, total: int
+) -> Generator[list[Prepared | None], None, None]:
+    """``stream``, calling ``step(done, total)`` as each chunk arrives; closing it closes
+    ``stream`` (which stops the workers)."""
+    done = 0
+    with contextlib.closing(stream):
+        for chunk in stream:
+            done += len(chunk)
+            step(done, total)
+            yield chunk
+
+
+def _add_stream(
+    store: Store,
+    author: str,
+    total: int,
+    stream: Generator[list[Prepared | None], None, None],
+    source: str,
+    timings: dict[str, float] | None,
+    allowed: Allowed,
+) -> Outcome:
+    """Insert the ``total`` structures of ``stream`` while the rest are computed, or all at
+    once when they came in one chunk (or the streamed insert met a conflict)."""
     received: list[Prepared | None] = []
     with contextlib.closing(stream):
         for chunk in stream:
             received.extend(chunk)
-            if len(items) - len(received) <= OVERLAP_TAIL:
+            if total - len(received) <= OVERLAP_TAIL:
                 break
-        if len(received) == len(items):  # one chunk: small batch or no workers
+        if len(received) == total:  # one chunk: small batch or no workers
             return add_prepared(
                 store, author, received, source=source, timings=timings, allowed=allowed
             )

@@ -33,6 +33,7 @@ from registry.models import (
     Note,
     SearchResults,
 )
+from registry.progress import ProgressOption
 from registry.service import enrichment as enrich_case
 from registry.service import notes as notes_case
 from registry.service import record_files, register, register_many
@@ -233,6 +234,7 @@ class Registry(Editing, NoteMethods, StructureMethods):
         timings: dict[str, float] | None = None,
         allow_tautomer: bool = False,
         allow_stereoisomer: bool = False,
+        progress: ProgressOption = None,
     ) -> tuple[list[str], list[tuple[int, str]]]:
         """Register many structures in one transaction, skipping duplicates.
 
@@ -245,7 +247,7 @@ class Registry(Editing, NoteMethods, StructureMethods):
         tautomer or stereoisomer (``"tautomer of REG-000012"``, see :meth:`add`), or
         unreadable). The RDKit work runs in ``workers`` processes for large batches (see
         :func:`~registry.chem.registration.prepare_many`); ``timings`` accumulates seconds per
-        stage.
+        stage. ``progress``: True for a bar (``tqdm.auto``), or ``progress(done, total)``.
         """
         return register_many.add_many(
             self.store,
@@ -256,6 +258,7 @@ class Registry(Editing, NoteMethods, StructureMethods):
             workers=workers,
             timings=timings,
             allowed=Allowed(allow_tautomer, allow_stereoisomer),
+            progress=progress,
         )
 
     def add_prepared(
@@ -302,7 +305,7 @@ class Registry(Editing, NoteMethods, StructureMethods):
         restart: bool = False,
         with_descriptors: bool = True,
         workers: int | None = None,
-        progress: Callable[[int, int], None] | None = None,
+        progress: ProgressOption = None,
         allow_tautomer: bool = False,
         allow_stereoisomer: bool = False,
     ) -> StructureImportReport:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -26,6 +26,7 @@ from registry.chem.registration import Prepared, prepare_many
 from registry.chem.structure_files import StructureInput, read_table
 from registry.errors import InputFileError
 from registry.models import Property
+from registry.progress import ProgressOption, reporting
 from registry.service.json_import import read_json
 from registry.service.register_many import Annotator
 from registry.service.statuses import apply_statuses
@@ -267,7 +268,7 @@ def import_structures(
     restart: bool = False,
     with_descriptors: bool = True,
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressOption = None,
     allow_tautomer: bool = False,
     allow_stereoisomer: bool = False,
 ) -> StructureImportReport:
@@ -294,7 +295,8 @@ def import_structures(
             it again (registered structures are still skipped).
         with_descriptors: store the default descriptors with each compound.
         workers: processes for the RDKit work (default: the usable CPUs).
-        progress: called with (rows done, rows) after each committed batch.
+        progress: True for a progress bar (``tqdm.auto``), or called as
+            ``progress(rows done, rows)`` after each committed batch.
         allow_tautomer, allow_stereoisomer: register a structure that is a tautomer or
             stereoisomer of a registered compound or an earlier row (default: refused).
 
@@ -326,12 +328,13 @@ def import_structures(
     linked: set[int] = set()
     source = f"import:{path.name}"
     options = _Options(source, with_descriptors, workers, allow_tautomer, allow_stereoisomer)
-    for begin in range(start, len(rows), batch_size):
-        end = min(begin + batch_size, len(rows))
-        checkpoint = (digest, str(path), end, end >= len(rows))
-        _import_batch(registry, rows[begin:end], options, report, linked, checkpoint)
-        if progress is not None:
-            progress(end, len(rows))
+    with reporting(progress, len(rows), f"importing {path.name}", unit="rows") as step:
+        step(start, len(rows))
+        for begin in range(start, len(rows), batch_size):
+            end = min(begin + batch_size, len(rows))
+            checkpoint = (digest, str(path), end, end >= len(rows))
+            _import_batch(registry, rows[begin:end], options, report, linked, checkpoint)
+            step(end, len(rows))
     report.linked = len(linked)
     entries = [read.status for _, read in rows if read.status]
     if entries:
