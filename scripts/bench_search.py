@@ -164,6 +164,10 @@ def _clones(prepared: list[Prepared], total: int) -> list[Prepared]:
                 p.row,
                 name=f"{p.row.name} #{copy}",
                 registration_hash=f"{p.row.registration_hash}#{copy}",
+                # Distinct layers too, or each copy is refused as a tautomer or stereoisomer
+                # of the first (the registry would hold the N rows, not M).
+                tautomer_hash=f"{p.row.tautomer_hash}#{copy}",
+                no_stereo_hash=f"{p.row.no_stereo_hash}#{copy}",
                 parent_hash=None,
                 is_salt=False,
                 properties=(),
@@ -183,6 +187,8 @@ def big(
     out: dict[str, Any] = {"rows": total, "insert_s": round(insert_s, 1)}
     with Registry.open(url, settings=_settings(folder), seed=False) as registry:
         out["index"] = build_index(registry, workers)
+        if out["index"]["rows"] < 0.99 * total:
+            sys.exit(f"only {out['index']['rows']} of the {total} rows were registered")
         print(json.dumps(out["index"]), file=sys.stderr)
         store = registry.store
         latencies = []

@@ -10,12 +10,16 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
 from sqlalchemy.pool import NullPool
 
 from registry.config import Settings
 from registry.service import Registry
+
+if TYPE_CHECKING:
+    from click.testing import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOUNDS = ROOT / "compounds"
@@ -107,6 +111,37 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env.pop("REGISTRY_DB", None)
     env.update(extra)
     return env
+
+
+class Invoke(Protocol):
+    """A call of :func:`in_process_cli`."""
+
+    def __call__(
+        self, *args: str, input: str | None = None, expect: int = 0, db: str = ...
+    ) -> Result: ...
+
+
+def in_process_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str) -> Invoke:
+    """``registry ARGS --db DB`` run by typer's runner in this process, in :func:`cli_env`'s
+    environment, tables 250 columns wide (the tests read what is in them). Each call asserts
+    the exit status (``expect``, 0 by default) and returns typer's ``Result``."""
+    from typer.testing import CliRunner
+
+    from registry.cli import app
+
+    for name, value in cli_env(tmp_path).items():
+        if name.startswith("REGISTRY_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REGISTRY_DB", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, expect: int = 0, db: str = db) -> Result:
+        result = runner.invoke(app, [*args, "--db", db], input=input)
+        assert result.exit_code == expect, result.output
+        return result
+
+    return invoke
 
 
 PYTHON = sys.executable

@@ -6,28 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from store_support import COMPOUNDS, MILNACIPRAN, MILNACIPRAN_HCL, cli_env
-from typer.testing import CliRunner
-
-from registry.cli import app
+from store_support import COMPOUNDS, MILNACIPRAN, MILNACIPRAN_HCL, in_process_cli
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for name, value in cli_env(tmp_path).items():
-        if name.startswith("REGISTRY_"):
-            monkeypatch.setenv(name, value)
-    monkeypatch.delenv("REGISTRY_DB", raising=False)
-    monkeypatch.setenv("COLUMNS", "250")  # whole tables: these tests read what is in them
-    runner = CliRunner()
-    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-
-    def invoke(*args: str, input: str | None = None, expect: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--db", db], input=input)
-        assert result.exit_code == expect, result.output
-        return result.output
-
-    return invoke
+    invoke = in_process_cli(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    return lambda *args, input=None, expect=0: invoke(*args, input=input, expect=expect).output
 
 
 def test_fresh_registry_shows_milnacipran(run) -> None:  # type: ignore[no-untyped-def]

@@ -9,30 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from store_support import cli_env
-from typer.testing import CliRunner
-
-from registry.cli import app
+from store_support import in_process_cli
 
 ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for name, value in cli_env(tmp_path).items():
-        if name.startswith("REGISTRY_"):
-            monkeypatch.setenv(name, value)
-    monkeypatch.delenv("REGISTRY_DB", raising=False)
-    monkeypatch.setenv("COLUMNS", "250")  # whole tables: these tests read what is in them
-    runner = CliRunner()
-    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
-
-    def invoke(*args: str, expect: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--db", db])
-        assert result.exit_code == expect, result.output
-        return result.output
-
-    return invoke
+    invoke = in_process_cli(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    return lambda *args, expect=0: invoke(*args, expect=expect).output
 
 
 def test_edit_and_its_errors(run) -> None:  # type: ignore[no-untyped-def]

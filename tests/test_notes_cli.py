@@ -7,26 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from store_support import cli_env
-from typer.testing import CliRunner
-
-from registry.cli import app
+from store_support import in_process_cli
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for name, value in cli_env(tmp_path).items():
-        if name.startswith("REGISTRY_"):
-            monkeypatch.setenv(name, value)
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-    db = f"sqlite:///{tmp_path / 'notes.sqlite'}"
-
-    def invoke(*args: str, input: str | None = None, expect: int = 0):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, [*args, "--db", db], input=input)
-        assert result.exit_code == expect, result.output
-        return result
-
+    invoke = in_process_cli(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'notes.sqlite'}")
     invoke("add", "CCO", "--name", "ethanol")
     return invoke
 

@@ -8,10 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_support import cli_env
-from typer.testing import CliRunner
+from store_support import in_process_cli
 
-from registry.cli import app
 from registry.config import Settings
 from registry.errors import InvalidStructure, ValidationError
 from registry.service import Registry
@@ -172,11 +170,8 @@ def test_search_many_equals_single_searches(reg: Registry) -> None:
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for name, value in cli_env(tmp_path).items():
-        if name.startswith("REGISTRY_"):
-            monkeypatch.setenv(name, value)
-    runner = CliRunner()
     db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    invoke = in_process_cli(tmp_path, monkeypatch, db)
     with Registry.open(db, settings=Settings.from_env(), seed=False) as r:
         r.add_many(
             STRUCTURES,
@@ -186,12 +181,11 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unt
             allow_stereoisomer=True,
         )
 
-    def invoke(*args: str, expect: int = 0) -> tuple[str, str]:
-        result = runner.invoke(app, [*args, "--db", db])
-        assert result.exit_code == expect, result.output
+    def run(*args: str, expect: int = 0) -> tuple[str, str]:
+        result = invoke(*args, expect=expect)
         return result.stdout, result.stderr
 
-    return invoke
+    return run
 
 
 def test_cli_search_modes(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

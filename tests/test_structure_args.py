@@ -8,11 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from store_support import cli_env
-from typer.testing import CliRunner
+from store_support import in_process_cli
 
 from registry import chem
-from registry.cli import app
 from registry.config import Settings
 from registry.errors import Ambiguous, InvalidStructure, NotFound
 from registry.service import Registry
@@ -126,18 +124,8 @@ def test_without_a_registry_the_index_answers(offline: Settings) -> None:
 
 @pytest.fixture
 def run(registry: Registry, offline: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
-    for name, value in cli_env(tmp_path).items():
-        if name.startswith("REGISTRY_"):
-            monkeypatch.setenv(name, value)
+    invoke = in_process_cli(tmp_path, monkeypatch, offline.db_url)
     monkeypatch.setenv("REGISTRY_DATA_DIR", str(offline.data_dir))
-    monkeypatch.setenv("COLUMNS", "250")
-    runner = CliRunner()
-
-    def invoke(*args: str, expect: int = 0, db: str = offline.db_url):  # type: ignore[no-untyped-def]
-        result = runner.invoke(app, [*args, "--db", db])
-        assert result.exit_code == expect, result.output
-        return result
-
     return invoke
 
 

@@ -39,7 +39,7 @@ Kind = Literal["similarity", "substructure"]
 KINDS: tuple[Kind, ...] = ("similarity", "substructure")
 Block = dict[str, "npt.NDArray[Any]"]
 
-# Rows per task of a parallel build, and the fewest rows worth starting worker processes for.
+# Most rows per task of a parallel build; the fewest rows worth starting worker processes for.
 _CHUNK = 2000
 _PARALLEL_FROM = 4000
 
@@ -110,7 +110,11 @@ def _compute(kind: Kind, ids: list[int], values: list[Any], workers: int | None)
     wanted = workers if workers is not None else available_cpus()
     if wanted <= 1 or len(ids) < _PARALLEL_FROM:
         return rows(ids, values)
-    chunks = [(ids[i : i + _CHUNK], values[i : i + _CHUNK]) for i in range(0, len(ids), _CHUNK)]
+    # Tasks of at most _CHUNK rows, as many for each worker: 5,000 rows in chunks of 2,000
+    # would leave one worker idle for the last 1,000.
+    tasks = wanted * -(-len(ids) // (wanted * _CHUNK))
+    size = -(-len(ids) // tasks)
+    chunks = [(ids[i : i + size], values[i : i + size]) for i in range(0, len(ids), size)]
     with process_pool(min(wanted, len(chunks))) as pool:
         blocks = list(pool.map(rows, *zip(*chunks, strict=True)))
     return merge(blocks)

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from registry.models import CasEntry, Identifier, Note, Property
 from registry.store.matching import format_registry_id, key
-from registry.store.property_rows import property_from_row
+from registry.store.property_rows import property_columns, property_from_row
 from registry.store.reads import IN_LIMIT
 from registry.store.schema import compounds, identifiers, properties
 from registry.store.writes import add_note, family, log_many, now
@@ -249,7 +249,7 @@ def _properties(
         if [p for _, p in old] == values:
             continue
         stale += [row_id for row_id, _ in old]
-        rows += [{"compound_id": compound_id, **_columns(p)} for p in values]
+        rows += [{"compound_id": compound_id, **property_columns(p)} for p in values]
         if old:
             edits.setdefault(compound_id, []).append(
                 {
@@ -266,23 +266,6 @@ def _properties(
         )
     if rows:
         connection.execute(insert(properties), rows)
-
-
-def _columns(p: Property) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "value": p.value,
-        "unit": p.unit,
-        "source": p.source,
-        "toolkit_version": p.toolkit_version,
-        "text": p.text,
-        "upper": p.upper,
-        "conditions": p.conditions,
-        "reference": p.reference,
-        "retrieved": p.retrieved,
-        "cid": p.cid,
-        "kind": p.kind,
-    }
 
 
 def annotate(

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, select
 from registry.models import Property
 from registry.store.schema import properties
 
-__all__ = ["property_from_row", "replace_properties"]
+__all__ = ["property_columns", "property_from_row", "replace_properties"]
 
 
 def property_from_row(row: Any) -> Property:
@@ -57,23 +57,24 @@ def replace_properties(
     connection.execute(delete(properties).where(where))
     connection.execute(
         insert(properties),
-        [
-            {
-                "compound_id": compound_id,
-                "name": p.name,
-                "value": p.value,
-                "unit": p.unit,
-                "source": source,
-                "toolkit_version": p.toolkit_version,
-                "text": p.text,
-                "upper": p.upper,
-                "conditions": p.conditions,
-                "reference": p.reference,
-                "retrieved": p.retrieved,
-                "cid": p.cid,
-                "kind": p.kind,
-            }
-            for p in values
-        ],
+        [{**property_columns(p), "compound_id": compound_id, "source": source} for p in values],
     )
     return old, tuple(values)
+
+
+def property_columns(p: Property) -> dict[str, Any]:
+    """The columns of a property row (but its compound) holding ``p``."""
+    return {
+        "name": p.name,
+        "value": p.value,
+        "unit": p.unit,
+        "source": p.source,
+        "toolkit_version": p.toolkit_version,
+        "text": p.text,
+        "upper": p.upper,
+        "conditions": p.conditions,
+        "reference": p.reference,
+        "retrieved": p.retrieved,
+        "cid": p.cid,
+        "kind": p.kind,
+    }
