@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from fake_pubchem import FakePubChem
 from pg_server import PostgresServer, find_bindir
+from store_support import shared_reference_index
 
 from registry.config import Settings
 
@@ -58,8 +59,11 @@ def pubchem(fake_pubchem: FakePubChem) -> FakePubChem:
 
 @pytest.fixture(scope="session")
 def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data dir per session, so the offline index is built once."""
-    return tmp_path_factory.mktemp("data")
+    """One data dir per session holding the session's offline index (built once)."""
+    folder = tmp_path_factory.mktemp("data")
+    shared = shared_reference_index()
+    os.link(shared, folder / shared.name)
+    return folder
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ database of its own on the session's server), so every store test runs on both b
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -96,8 +97,32 @@ def registry(db_url: str, registry_settings: Settings) -> Iterator[Registry]:
         yield reg
 
 
-def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Environment for a ``python -m registry`` subprocess with a private data directory."""
+def shared_reference_index() -> Path:
+    """The offline index, built once per test session in the session's data directory."""
+    from registry.sources.reference import INDEX_FILE, build_reference
+
+    target = Path(os.environ["REGISTRY_DATA_DIR"]) / INDEX_FILE
+    if not target.is_file():
+        build_reference(Settings.from_env(), target)
+    return target
+
+
+def cli_env(tmp_path: Path, *, index: bool = True, **extra: str) -> dict[str, str]:
+    """Environment for a ``python -m registry`` subprocess with a private data directory.
+
+    ``index``: the data directory starts with the session's offline index (a hard link; it is
+    only ever replaced whole), so a command does not spend seconds building its own; False
+    for a test of that first build.
+    """
+    if index:
+        shared = shared_reference_index()
+        (tmp_path / "data").mkdir(parents=True, exist_ok=True)
+        link = tmp_path / "data" / shared.name
+        if not link.exists():
+            try:
+                os.link(shared, link)
+            except OSError:  # another file system
+                shutil.copyfile(shared, link)
     env = dict(os.environ)
     env.update(
         {

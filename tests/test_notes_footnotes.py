@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from registry.models import Note
@@ -78,6 +78,7 @@ _LINE = st.one_of(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(_LINE, min_size=1, max_size=6), min_size=1, max_size=4))
+@example([["[^1]: Jones."], ["[^1]: Smith."], ["[^1]: Smith."]])  # a label redefined between
 def test_fold_then_unfold_gives_the_bodies_back(bodies_lines: list[list[str]]) -> None:
     bodies = ["\n".join(lines) for lines in bodies_lines]
     folded = fold_footnotes(bodies)

@@ -402,7 +402,7 @@ def test_installed_wheel_shows_milnacipran_offline(tmp_path: Path) -> None:
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = cli_env(tmp_path / "fresh", PYTHONPATH=str(target))
+    env = cli_env(tmp_path / "fresh", index=False, PYTHONPATH=str(target))
     result = subprocess.run(
         [
             sys.executable,

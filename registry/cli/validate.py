@@ -8,7 +8,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +20,6 @@ from registry.errors import InputFileError, RegistryError
 
 if TYPE_CHECKING:
     from registry.bulk.pipeline import Report
-    from registry.progress import Progress
 
 _PROGRESS_MIN_BYTES = 8 << 20  # below this a file is done before a bar is worth drawing
 
@@ -62,7 +61,7 @@ def _local_file(name: str) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def _progress_bar(path: Path, label: str) -> Iterator[Progress | None]:
+def _progress_bar(path: Path, label: str) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr, only on a terminal and only for large files."""
     try:
         large = path.stat().st_size >= _PROGRESS_MIN_BYTES

@@ -141,9 +141,9 @@ def undefined_citations(body: str, elsewhere: dict[str, str] | None = None) -> t
 def fold_footnotes(bodies: list[str]) -> list[str]:
     """Note bodies as one record file writes them: each footnote definition written once.
 
-    A definition that an earlier body gives in the same words becomes ``<!-- footnote [^n] as
-    above -->``; one that differs stays (Markdown readers use the first). The inverse of
-    :func:`unfold_footnotes`.
+    A definition in the same words as the label's latest definition in an earlier body becomes
+    ``<!-- footnote [^n] as above -->``; one that differs stays (Markdown readers use the
+    first). The inverse of :func:`unfold_footnotes`.
 
     >>> fold_footnotes(["A[^1].\\n[^1]: Smith.", "B[^1].\\n[^1]: Smith."])
     ['A[^1].\\n[^1]: Smith.', 'B[^1].\\n<!-- footnote [^1] as above -->']
@@ -156,14 +156,14 @@ def fold_footnotes(bodies: list[str]) -> list[str]:
             block = "\n".join(lines[start:end])
             if seen.get(label) == block:
                 lines[start:end] = [f"<!-- footnote [^{label}] as above -->"]
-        for label, block in definitions(body).items():
-            seen.setdefault(label, block)
+        seen.update(definitions(body))
         folded.append("\n".join(lines))
     return folded
 
 
 def unfold_footnotes(bodies: list[str]) -> list[str]:
-    """Note bodies read from a record file, each ``as above`` line replaced by its definition.
+    """Note bodies read from a record file, each ``as above`` line replaced by its definition
+    (the label's latest in an earlier body).
 
     A line naming a footnote that no earlier body defines is text, and stays.
 
@@ -180,8 +180,7 @@ def unfold_footnotes(bodies: list[str]) -> list[str]:
             if match and match.group(1) in seen:
                 lines[index] = seen[match.group(1)]
         text = "\n".join(lines)
-        for label, block in definitions(text).items():
-            seen.setdefault(label, block)
+        seen.update(definitions(text))
         unfolded.append(text)
     return unfolded
 
