@@ -344,6 +344,34 @@ def test_lookup_with_an_existing_registry_stays_light(env: dict[str, str]) -> No
     assert json.loads(mine.stdout)[0]["source"] == "registry"
 
 
+@pytest.mark.parametrize(
+    "args", [("show", "milnacipran"), ("search", "--similar", "CCN(CC)C(=O)C1(CC1CN)c1ccccc1")]
+)
+def test_registry_commands_leave_frame_libraries_alone(
+    env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    """A command over the registry imports neither polars nor pandas (a fifth of a second
+    of a search's process; reading tables for an import brings polars)."""
+    code = (
+        "import sys\n"
+        "from registry.cli import main\n"
+        f"sys.argv = ['registry', *{list(args)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('FRAMES', [m for m in ('polars', 'pandas') if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "milnacipran" in done.stdout, done.stderr
+    assert "FRAMES []" in done.stdout, done.stdout + done.stderr
+
+
 def test_cli_lookup_add_to_another_database(env: dict[str, str], tmp_path: Path) -> None:
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     done = run("lookup", "caffeine", "--add", "--db", other, env=env)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from registry.store import Store
 
 __all__ = [
+    "DEFAULT_BATCH",
     "NOTHING_ALLOWED",
     "OVERLAP_TAIL",
     "STREAM_BATCH",
@@ -44,6 +45,9 @@ __all__ = [
     "pairs",
 ]
 
+#: Rows per transaction of an import: large enough that a commit is rare, small enough to lose
+#: little.
+DEFAULT_BATCH = 5000
 #: The transaction starts when this many structures are still being computed.
 OVERLAP_TAIL = 1000
 #: Structures that arrive after the transaction started are inserted in batches of this many.

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from registry import records
 from registry.chem.registration import Prepared
@@ -40,7 +41,7 @@ from registry.service import record_files, register, register_many
 from registry.service import search as search_case
 from registry.service.enrichment import Enriched
 from registry.service.record_files import ExportFormat, ImportReport
-from registry.service.register_many import Annotator, StructureItem
+from registry.service.register_many import DEFAULT_BATCH, Annotator, StructureItem
 from registry.service.registry_edits import Editing, marked, marked_many, redirected
 from registry.service.registry_notes import NoteMethods
 from registry.service.registry_source import RegistrySource
@@ -48,14 +49,12 @@ from registry.service.registry_structures import StructureMethods
 from registry.service.related import Allowed
 from registry.service.resolve import Resolved, Resolver, find_id, find_ids, find_target
 from registry.service.search import Metric, QueryFormat
-from registry.service.structure_import import (
-    DEFAULT_BATCH,
-    StructureImportReport,
-    import_structures,
-)
 from registry.sources import chain
 from registry.store import Store, open_store
 from registry.store.matching import format_registry_id
+
+if TYPE_CHECKING:
+    from registry.service.structure_import import StructureImportReport
 
 __all__ = ["Registry"]
 
@@ -312,6 +311,9 @@ class Registry(Editing, NoteMethods, StructureMethods):
         """Bulk-register a structure file (.sdf, .csv/.tsv, .smi, .xlsx, .json) with its rows'
         CAS numbers, identifiers, synonyms, notes and other columns, in resumable batches.
         See :func:`registry.service.structure_import.import_structures` for the options."""
+        # Imported here: reading tables brings polars, which no other command of a registry needs.
+        from registry.service.structure_import import import_structures
+
         return import_structures(
             self,
             path,

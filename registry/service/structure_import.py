@@ -28,7 +28,7 @@ from registry.errors import InputFileError
 from registry.models import Property
 from registry.progress import ProgressOption, reporting
 from registry.service.json_import import read_json
-from registry.service.register_many import Annotator
+from registry.service.register_many import DEFAULT_BATCH, Annotator
 from registry.service.statuses import apply_statuses
 from registry.service.table_import import ColumnUse, RowRead, plan_columns, read_row
 from registry.store.annotations import Annotated, Annotation, annotate
@@ -46,8 +46,6 @@ __all__ = [
     "import_structures",
 ]
 
-#: Rows per transaction: large enough that a commit is rare, small enough to lose little.
-DEFAULT_BATCH = 5000
 _SHOWN = 10  # row numbers a summary line lists
 _INPUT = re.compile(r"\binput ([1-9][0-9]*)")
 
