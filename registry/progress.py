@@ -4,9 +4,9 @@ Long library calls (``descriptors.batch``, ``lookup_many``, ``validate_csv``,
 ``Registry.add_many`` and ``import_structures``, the helpers of :mod:`registry.pandas`) take
 ``progress``: ``True`` shows a ``tqdm.auto`` bar, which renders as a widget in a Jupyter
 notebook and as text on stderr in a terminal; a callable is called as ``progress(done,
-total)``; ``False`` or None shows nothing. The one-off build of the offline
-reference index shows its bar unasked where someone is watching (:func:`watched`: stderr is a
-terminal, or a notebook), since it pauses for seconds the first time.
+total)``; ``False`` or None shows nothing. The one-off build of the offline reference index
+shows its bar unasked where someone is watching (:func:`watched`: stderr is a terminal, or a
+notebook), since it pauses for seconds the first time.
 
 Standard library only at import; tqdm is imported when a bar is shown.
 
