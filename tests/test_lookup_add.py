@@ -372,6 +372,20 @@ def test_registry_commands_leave_frame_libraries_alone(
     assert "FRAMES []" in done.stdout, done.stdout + done.stderr
 
 
+def test_cli_lookup_add_refuses_a_stereoisomer_unless_allowed(env: dict[str, str]) -> None:
+    assert run("lookup", "L-alanine", "--add", env=env).returncode == 0
+    refused = run("lookup", "D-alanine", "--add", env=env)
+    assert refused.returncode == 1
+    assert "stereoisomer of REG-000002" in refused.stderr
+    assert "--allow-stereoisomer" in refused.stderr
+    added = run("lookup", "D-alanine", "--add", "--allow-stereoisomer", env=env)
+    assert added.returncode == 0, added.stderr
+    assert added.stderr.startswith("registered REG-000003 d-alanine from reference (CID 71080")
+    alone = run("lookup", "D-alanine", "--allow-tautomer", env=env)
+    assert alone.returncode == 2
+    assert "go with --add" in alone.stderr
+
+
 def test_cli_lookup_add_to_another_database(env: dict[str, str], tmp_path: Path) -> None:
     other = f"sqlite:///{tmp_path / 'other.sqlite'}"
     done = run("lookup", "caffeine", "--add", "--db", other, env=env)

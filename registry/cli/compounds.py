@@ -11,7 +11,15 @@ from registry.cli.base import app
 from registry.cli.forms import form_lines
 from registry.cli.output import OutputFormat, render
 from registry.cli.properties import pubchem_lines
-from registry.cli.registry_options import SUMMARY, Author, Db, Fmt, open_registry
+from registry.cli.registry_options import (
+    SUMMARY,
+    AllowStereoisomer,
+    AllowTautomer,
+    Author,
+    Db,
+    Fmt,
+    open_registry,
+)
 from registry.config import Settings
 from registry.models import CasEntry, Compound, joined_cas
 from registry.service.lookups import LookupResolver
@@ -61,20 +69,8 @@ def add_command(
             "--link", help="If the structure is registered already, add the names/CAS to it."
         ),
     ] = False,
-    allow_tautomer: Annotated[
-        bool,
-        typer.Option(
-            "--allow-tautomer",
-            help="Register it even if a tautomer of it is registered (refused by default).",
-        ),
-    ] = False,
-    allow_stereoisomer: Annotated[
-        bool,
-        typer.Option(
-            "--allow-stereoisomer",
-            help="Register it even if a stereoisomer of it is registered (an enantiomer pair).",
-        ),
-    ] = False,
+    allow_tautomer: AllowTautomer = False,
+    allow_stereoisomer: AllowStereoisomer = False,
     source: Annotated[
         str, typer.Option("--source", help="Where the identifiers come from.")
     ] = "user",

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from registry.cli.base import app, in_flags
-from registry.cli.registry_options import Author, Db, open_registry
+from registry.cli.registry_options import (
+    AllowStereoisomer,
+    AllowTautomer,
+    Author,
+    Db,
+    open_registry,
+)
 from registry.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -95,21 +101,8 @@ def import_command(
         bool,
         typer.Option("--restart", help="Structure files: ignore the checkpoint of an earlier run."),
     ] = False,
-    allow_tautomer: Annotated[
-        bool,
-        typer.Option(
-            "--allow-tautomer",
-            help="Structure files: register a tautomer of a registered compound or an earlier "
-            "row (refused by default).",
-        ),
-    ] = False,
-    allow_stereoisomer: Annotated[
-        bool,
-        typer.Option(
-            "--allow-stereoisomer",
-            help="Structure files: register a stereoisomer of one (an enantiomer pair).",
-        ),
-    ] = False,
+    allow_tautomer: AllowTautomer = False,
+    allow_stereoisomer: AllowStereoisomer = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="Structure files: the report as text or json.")
     ] = "text",

@@ -12,6 +12,7 @@ import typer
 from registry.cli.base import app
 from registry.cli.output import OutputFormat, render
 from registry.cli.queries import ManyFile, Queries, read_queries
+from registry.cli.registry_options import AllowStereoisomer, AllowTautomer
 from registry.config import Settings
 from registry.errors import PubChemUnavailable
 from registry.models import LookupResult
@@ -122,6 +123,8 @@ def lookup_command(
         str | None,
         typer.Option("--db", help="With --add: registry database URL (default: REGISTRY_DB)."),
     ] = None,
+    allow_tautomer: AllowTautomer = False,
+    allow_stereoisomer: AllowStereoisomer = False,
     with_properties: Annotated[
         bool,
         typer.Option(
@@ -165,8 +168,11 @@ def lookup_command(
         raise typer.BadParameter("give at least one QUERY or --many FILE", param_hint="QUERY")
     if add and len(texts) != 1:
         raise typer.BadParameter("--add registers one QUERY at a time", param_hint="--add")
-    if (pick is not None or cid is not None or db is not None) and not add:
-        raise typer.BadParameter("--pick, --cid and --db go with --add", param_hint="--add")
+    with_add = (pick, cid, db) != (None, None, None) or allow_tautomer or allow_stereoisomer
+    if with_add and not add:
+        raise typer.BadParameter(
+            "--pick, --cid, --db and --allow-... go with --add", param_hint="--add"
+        )
     settings = _settings(offline)
     if db is not None:  # the registry asked first is the one --add writes to
         settings = settings.replace(db_url=db)
@@ -203,7 +209,7 @@ def lookup_command(
             for warning in result.warnings:
                 typer.echo(f"warning: {result.query}: {warning}", err=True)
     if add and results[0].found:
-        _register(results[0], settings, pick, cid)
+        _register(results[0], settings, pick, cid, (allow_tautomer, allow_stereoisomer))
         return
     if unanswered:
         names = ", ".join(repr(r.query) for r in unanswered[:5])
@@ -253,12 +259,21 @@ def _properties_table(found: PropertyResults) -> str:
     return "\n".join(blocks)
 
 
-def _register(result: LookupResult, settings: Settings, pick: int | None, cid: int | None) -> None:
+def _register(
+    result: LookupResult,
+    settings: Settings,
+    pick: int | None,
+    cid: int | None,
+    allowed: tuple[bool, bool],
+) -> None:
+    """Register the candidate chosen; ``allowed``: (tautomer, stereoisomer) of a record."""
     from registry.service.registry import Registry  # SQLAlchemy: only when registering
 
     candidate = choose(result, pick=pick, cid=cid)
     with Registry.open(settings=settings, persistent=True) as registry:
-        compound = registry.add_from_lookup(candidate, query=result.query)
+        compound = registry.add_from_lookup(
+            candidate, query=result.query, allow_tautomer=allowed[0], allow_stereoisomer=allowed[1]
+        )
     numbers = ", ".join(f"{e.number} ({e.role})" for e in compound.cas) or "no CAS number"
     typer.echo(
         f"registered {compound.registry_id} {compound.name} from {candidate.source} "

@@ -12,7 +12,7 @@ from registry.config import Settings
 if TYPE_CHECKING:
     from registry.service.registry import Registry
 
-__all__ = ["SUMMARY", "Author", "Db", "Fmt", "open_registry"]
+__all__ = ["SUMMARY", "AllowStereoisomer", "AllowTautomer", "Author", "Db", "Fmt", "open_registry"]
 
 _DB_HELP = "Registry database URL (default: REGISTRY_DB, else SQLite in the user data dir)."
 _AUTHOR_HELP = "Who the audit trail records for this change (default: REGISTRY_AUTHOR or OS user)."
@@ -20,6 +20,21 @@ _AUTHOR_HELP = "Who the audit trail records for this change (default: REGISTRY_A
 Db = Annotated[str | None, typer.Option("--db", help=_DB_HELP, show_default=False)]
 Author = Annotated[str | None, typer.Option("--author", help=_AUTHOR_HELP, show_default=False)]
 Fmt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+AllowTautomer = Annotated[
+    bool,
+    typer.Option(
+        "--allow-tautomer",
+        help="Register a tautomer of a registered compound (or of an earlier input); refused "
+        "by default.",
+    ),
+]
+AllowStereoisomer = Annotated[
+    bool,
+    typer.Option(
+        "--allow-stereoisomer",
+        help="Register a stereoisomer of one (an enantiomer pair); refused by default.",
+    ),
+]
 
 #: The columns of a compound's one-row summary (add, list).
 SUMMARY = ("registry_id", "name", "formula", "cas", "parent_id", "inchikey")

@@ -317,6 +317,7 @@ def add_from_lookup(
     query: str | None = None,
     name: str | None = None,
     link: bool = False,
+    allowed: Allowed | None = None,
 ) -> Compound:
     """Register a lookup candidate with its provenance (see :meth:`Registry.add_from_lookup`)."""
     if candidate.source == "registry":
@@ -324,5 +325,11 @@ def add_from_lookup(
     if not candidate.smiles:
         raise InvalidStructure(f"{candidate.source} gives no structure for {candidate.name}")
     resolved = Resolved.from_candidate(candidate, query)
-    request = Request(name=name, source=resolved.source, link=link, resolved=resolved)
+    request = Request(
+        name=name,
+        source=resolved.source,
+        link=link,
+        resolved=resolved,
+        allowed=allowed or Allowed(),
+    )
     return add(store, author, request, None)

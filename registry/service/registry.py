@@ -191,6 +191,8 @@ class Registry(Editing, NoteMethods, StructureMethods):
         query: str | None = None,
         name: str | None = None,
         link: bool = False,
+        allow_tautomer: bool = False,
+        allow_stereoisomer: bool = False,
     ) -> Compound:
         """Register a lookup :class:`~registry.models.Candidate` with its provenance.
 
@@ -198,11 +200,12 @@ class Registry(Editing, NoteMethods, StructureMethods):
         :meth:`Resolved.from_candidate`) are recorded with the source and its retrieval date;
         the audit row also names the origin and the query. A candidate that came from this
         registry is registered already (DuplicateCompound). PubChem's computed properties
-        that came with the candidate are stored too (source ``pubchem``, date, CID).
+        that came with the candidate are stored too (source ``pubchem``, date, CID). A
+        tautomer or stereoisomer of a record is refused as in :meth:`add`.
         """
-        compound = register.add_from_lookup(
-            self.store, self.author, candidate, query=query, name=name, link=link
-        )
+        allowed = Allowed(allow_tautomer, allow_stereoisomer)
+        compound = register.add_from_lookup(self.store, self.author, candidate, query=query,
+                                            name=name, link=link, allowed=allowed)  # fmt: skip
         if candidate.source == "pubchem" and candidate.properties:
             enrich_case.store_values(
                 self.store, self.author, compound.registry_id, candidate.properties
