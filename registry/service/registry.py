@@ -16,8 +16,7 @@ delegates to the module of its use case (see :mod:`registry.service`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from registry import records
@@ -37,12 +36,12 @@ from registry.models import (
 from registry.progress import ProgressOption
 from registry.service import enrichment as enrich_case
 from registry.service import notes as notes_case
-from registry.service import record_files, register, register_many
+from registry.service import register, register_many
 from registry.service import search as search_case
 from registry.service.enrichment import Enriched
-from registry.service.record_files import ExportFormat, ImportReport
-from registry.service.register_many import DEFAULT_BATCH, Annotator, StructureItem
+from registry.service.register_many import Annotator, StructureItem
 from registry.service.registry_edits import Editing, marked, marked_many, redirected
+from registry.service.registry_files import FileMethods
 from registry.service.registry_notes import NoteMethods
 from registry.service.registry_source import RegistrySource
 from registry.service.registry_structures import StructureMethods
@@ -54,17 +53,18 @@ from registry.store import Store, open_store
 from registry.store.matching import format_registry_id
 
 if TYPE_CHECKING:
-    from registry.service.structure_import import StructureImportReport
+    pass
 
 __all__ = ["Registry"]
 
 
-class Registry(Editing, NoteMethods, StructureMethods):
+class Registry(Editing, NoteMethods, StructureMethods, FileMethods):
     """The compound registry: open one with :meth:`open` and use it as a context manager.
 
     Editing, retiring, merging and the audit trail are :class:`Editing`'s methods; numbered
     notes, editing and removing them :class:`NoteMethods`'; structure arguments and a salt's
-    forms :class:`StructureMethods`'."""
+    forms :class:`StructureMethods`'; structure files, record files and exports
+    :class:`FileMethods`'."""
 
     def __init__(self, store: Store, settings: Settings, *, resolver: Resolver | None = None):
         self.store = store
@@ -204,8 +204,9 @@ class Registry(Editing, NoteMethods, StructureMethods):
         tautomer or stereoisomer of a record is refused as in :meth:`add`.
         """
         allowed = Allowed(allow_tautomer, allow_stereoisomer)
-        compound = register.add_from_lookup(self.store, self.author, candidate, query=query,
-                                            name=name, link=link, allowed=allowed)  # fmt: skip
+        compound = register.add_from_lookup(
+            self.store, self.author, candidate, query=query, name=name, link=link, allowed=allowed
+        )
         if candidate.source == "pubchem" and candidate.properties:
             enrich_case.store_values(
                 self.store, self.author, compound.registry_id, candidate.properties
@@ -290,50 +291,6 @@ class Registry(Editing, NoteMethods, StructureMethods):
             checkpoint=checkpoint,
             annotate=annotate,
             allowed=Allowed(allow_tautomer, allow_stereoisomer),
-        )
-
-    def import_structures(
-        self,
-        path: Path,
-        *,
-        column: str | None = None,
-        name_column: str | None = None,
-        cas_columns: Sequence[str] | Mapping[str, str] | None = None,
-        cas_role: str = "parent",
-        properties: Sequence[str] | None = None,
-        keep_invalid_cas: bool = False,
-        sheet: str | None = None,
-        batch_size: int = DEFAULT_BATCH,
-        restart: bool = False,
-        with_descriptors: bool = True,
-        workers: int | None = None,
-        progress: ProgressOption = None,
-        allow_tautomer: bool = False,
-        allow_stereoisomer: bool = False,
-    ) -> StructureImportReport:
-        """Bulk-register a structure file (.sdf, .csv/.tsv, .smi, .xlsx, .json) with its rows'
-        CAS numbers, identifiers, synonyms, notes and other columns, in resumable batches.
-        See :func:`registry.service.structure_import.import_structures` for the options."""
-        # Imported here: reading tables brings polars, which no other command of a registry needs.
-        from registry.service.structure_import import import_structures
-
-        return import_structures(
-            self,
-            path,
-            column=column,
-            name_column=name_column,
-            cas_columns=cas_columns,
-            cas_role=cas_role,
-            properties=properties,
-            keep_invalid_cas=keep_invalid_cas,
-            sheet=sheet,
-            batch_size=batch_size,
-            restart=restart,
-            with_descriptors=with_descriptors,
-            workers=workers,
-            progress=progress,
-            allow_tautomer=allow_tautomer,
-            allow_stereoisomer=allow_stereoisomer,
         )
 
     # --- reading ----------------------------------------------------------------------------
@@ -424,17 +381,28 @@ class Registry(Editing, NoteMethods, StructureMethods):
         return marked(self.store, hits)
 
     def search_many(
-        self, probes: Sequence[str], *, min_similarity: float = 0.7, limit: int = 100,
-        metric: Metric = "tanimoto", alpha: float = 0.5, beta: float = 0.5,
-    ) -> list[SearchResults]:  # fmt: skip
+        self,
+        probes: Sequence[str],
+        *,
+        min_similarity: float = 0.7,
+        limit: int = 100,
+        metric: Metric = "tanimoto",
+        alpha: float = 0.5,
+        beta: float = 0.5,
+    ) -> list[SearchResults]:
         """:meth:`search` ``similar=`` for each probe (a list of SMILES), in order, in one pass.
 
         ``metric``, ``alpha`` and ``beta`` as for :meth:`search`.
         """
         found = search_case.search_many(
-            self.store, probes, min_similarity=min_similarity, limit=limit, metric=metric,
-            alpha=alpha, beta=beta,
-        )  # fmt: skip
+            self.store,
+            probes,
+            min_similarity=min_similarity,
+            limit=limit,
+            metric=metric,
+            alpha=alpha,
+            beta=beta,
+        )
         return marked_many(self.store, list(found))
 
     def lookup(self, query: str, *, exhaustive: bool = False) -> LookupResult:
@@ -456,44 +424,3 @@ class Registry(Editing, NoteMethods, StructureMethods):
     def add_note(self, query: str, section: str, body: str, *, source: str = "user") -> Note:
         """Attach a note to a compound (its citations are the ``[^n]`` markers in ``body``)."""
         return notes_case.add_note(self.store, self.author, query, section, body, source=source)
-
-    # --- record files -----------------------------------------------------------------------
-
-    def import_records(
-        self,
-        directory: Path | str | None = None,
-        *,
-        source: str = "import",
-        progress: Callable[[int, int, str], None] | None = None,
-    ) -> ImportReport:
-        """Import ``compounds/*.md`` record files, all or nothing.
-
-        Every file is read and checked first; if any is malformed, the error names each bad
-        file and line and nothing is imported. A file whose structure is a compound that another
-        file of the import holds is not imported: the report's ``refused`` names both files.
-        Then all records go in one transaction, so a failure (or a killed process) leaves the
-        registry as it was. Importing the same files again changes nothing and the report says
-        so. ``progress(done, total, name)`` is called inside the transaction after each record.
-        """
-        return record_files.import_records(
-            self.store, self.author, directory, source=source, progress=progress
-        )
-
-    def record(self, query: str) -> records.Record:
-        """The compound as a record file would hold it."""
-        return record_files.record(self.store, query)
-
-    def export(
-        self,
-        fmt: ExportFormat = "md",
-        out: Path | str | None = None,
-        *,
-        queries: Sequence[str] | None = None,
-    ) -> list[Path] | str:
-        """Write compounds as record files (md, one file each into ``out``) or a table.
-
-        ``md`` needs ``out`` (a directory) and returns the files written; an unchanged imported
-        record is written back byte for byte. ``json``, ``csv`` and ``sdf`` return the text, or
-        write ``registry.<fmt>`` into ``out`` and return that path.
-        """
-        return record_files.export(self.store, fmt, out, queries=queries)
