@@ -317,16 +317,15 @@ def test_cli_add_name_and_cas_without_smiles(env: dict[str, str]) -> None:
     assert "--pick" in ambiguous.stderr
 
 
-def test_lookup_with_an_existing_registry_stays_light(env: dict[str, str]) -> None:
-    seeded = run("lookup", "milnacipran", "-f", "json", env=env)  # creates and seeds the db
-    assert json.loads(seeded.stdout)[0]["source"] == "registry"
+def _loaded(args: tuple[str, ...], modules: tuple[str, ...], env: dict[str, str]) -> list[str]:
+    """The ``modules`` that ``registry ARGS`` imported (run in a process of its own); its
+    output first, to show it did its work."""
     code = (
         "import sys\n"
         "from registry.cli import main\n"
-        "sys.argv = ['registry', 'lookup', '50-78-2']\n"
+        f"sys.argv = ['registry', *{list(args)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY', [m for m in ('sqlalchemy', 'rdkit', 'polars', 'pubchempy')"
-        " if m in sys.modules])\n"
+        f"print('LOADED', [m for m in {modules!r} if m in sys.modules])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -337,8 +336,19 @@ def test_lookup_with_an_existing_registry_stays_light(env: dict[str, str]) -> No
         timeout=60,
         check=False,
     )
-    assert "aspirin" in done.stdout, done.stderr
-    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+    output, _, loaded = done.stdout.rpartition("LOADED ")
+    assert loaded, done.stdout + done.stderr
+    return [output.strip(), *json.loads(loaded.replace("'", '"'))]
+
+
+def test_lookup_with_an_existing_registry_stays_light(env: dict[str, str]) -> None:
+    seeded = run("lookup", "milnacipran", "-f", "json", env=env)  # creates and seeds the db
+    assert json.loads(seeded.stdout)[0]["source"] == "registry"
+    output, *heavy = _loaded(
+        ("lookup", "50-78-2"), ("sqlalchemy", "rdkit", "polars", "pubchempy"), env
+    )
+    assert "aspirin" in output
+    assert heavy == []
     # and a query the registry holds is still answered by it, first
     mine = run("lookup", "92623-85-3", "-f", "json", env=env)
     assert json.loads(mine.stdout)[0]["source"] == "registry"
@@ -352,24 +362,9 @@ def test_registry_commands_leave_frame_libraries_alone(
 ) -> None:
     """A command over the registry imports neither polars nor pandas (a fifth of a second
     of a search's process; reading tables for an import brings polars)."""
-    code = (
-        "import sys\n"
-        "from registry.cli import main\n"
-        f"sys.argv = ['registry', *{list(args)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('FRAMES', [m for m in ('polars', 'pandas') if m in sys.modules])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert "milnacipran" in done.stdout, done.stderr
-    assert "FRAMES []" in done.stdout, done.stdout + done.stderr
+    output, *frames = _loaded(args, ("polars", "pandas"), env)
+    assert "milnacipran" in output
+    assert frames == []
 
 
 def test_cli_lookup_add_refuses_a_stereoisomer_unless_allowed(env: dict[str, str]) -> None:
