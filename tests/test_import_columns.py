@@ -338,3 +338,26 @@ def test_no_cell_is_dropped_and_a_cas_header_without_numbers_is_explained(
         "column_4": (None, "extra", "odd.csv"),
         "column_5": (None, "more", "odd.csv"),
     }
+
+
+def test_a_salt_rows_own_number_is_recorded_as_the_salts(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """A number read with the column's role ``parent`` on a row whose structure is a salt
+    names the salt (as a lookup records it); a number the cell tags keeps its tag."""
+    path = _file(
+        tmp_path,
+        "salts.csv",
+        "smiles,name,cas\n"
+        f"{MILNACIPRAN}.Cl,milnacipran hydrochloride,101152-94-7\n"
+        f"{MILNACIPRAN},milnacipran,92623-85-3\n"
+        "CC(=O)[O-].[Na+],sodium acetate,127-09-3; 64-19-7 (parent)\n",
+    )
+    report = registry.import_structures(path, with_descriptors=False)
+    assert report.added == 3, report
+    roles = {
+        c.name: [(e.number, e.role) for e in c.cas] for c in registry.list_compounds(full=True)
+    }
+    assert roles["milnacipran hydrochloride"] == [("101152-94-7", "salt")]
+    assert roles["milnacipran"] == [("92623-85-3", "parent")]
+    assert roles["sodium acetate"] == [("127-09-3", "salt"), ("64-19-7", "parent")]

@@ -180,7 +180,8 @@ def _read(
 
 def _settled(item: Prepared | None, read: RowRead) -> tuple[Prepared | None, Annotation]:
     """The prepared row with the file's submitted text, and the annotation without what is the
-    structure's own (its InChIKey; its formula, which otherwise becomes a property)."""
+    structure's own (its InChIKey; its formula, which otherwise becomes a property), a salt's
+    numbers read with the column's role ``parent`` given the role ``salt``."""
     annotation = read.annotation
     if item is None:
         return None, annotation
@@ -209,7 +210,13 @@ def _settled(item: Prepared | None, read: RowRead) -> tuple[Prepared | None, Ann
             read.warnings.append(
                 f"InChIKey {identifier.value} is not the structure's ({own}); kept as an identifier"
             )
-    return item, replace(annotation, identifiers=kept, properties=values)
+    numbers = annotation.cas
+    if item.is_salt:  # a salt's own number names the salt, not a free base (as in a lookup)
+        numbers = tuple(
+            replace(e, role="salt") if e.role == "parent" and e.number in read.untagged else e
+            for e in numbers
+        )
+    return item, replace(annotation, cas=numbers, identifiers=kept, properties=values)
 
 
 def _descriptors(computed: Sequence[Property], read: RowRead) -> tuple[Property, ...]:

@@ -229,7 +229,8 @@ class RowRead:
     when they are the structure's own), the descriptor values an export gave (``descriptors``,
     computed by ``toolkit``, for the structure ``smiles``), the relations (``tautomer``,
     ``stereoisomer``) its compound was registered with in the registry it was exported from,
-    and why it is refused (``refused``) or what of it is not stored as given (``warnings``)."""
+    the CAS numbers whose role is the column's (``untagged``: no ``(role)`` in the cell), and
+    why it is refused (``refused``) or what of it is not stored as given (``warnings``)."""
 
     annotation: Annotation
     source: str = ""
@@ -241,6 +242,7 @@ class RowRead:
     toolkit: str = ""
     related: tuple[str, ...] = ()
     status: dict[str, str] = field(default_factory=dict)
+    untagged: set[str] = field(default_factory=set)
     refused: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -264,6 +266,8 @@ def _cas_cell(
             continue
         if check.normalisations:
             read.warnings.append(f"CAS {number!r} read as {check.canonical} ({check.reason})")
+        if found is None:
+            read.untagged.add(check.canonical)
         detail = sources.get(check.canonical)
         detail = detail if isinstance(detail, Mapping) else {}
         entries.append(
