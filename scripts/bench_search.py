@@ -65,8 +65,12 @@ def _insert(url: str, folder: Path, prepared: list[Any], *, related: bool = Fals
     with Registry.open(url, settings=_settings(folder), seed=False) as registry:
         start = time.perf_counter()
         for begin in range(0, len(prepared), BATCH):
-            registry.add_prepared(prepared[begin : begin + BATCH], source="bench",
-                                  allow_tautomer=related, allow_stereoisomer=related)  # fmt: skip
+            registry.add_prepared(
+                prepared[begin : begin + BATCH],
+                source="bench",
+                allow_tautomer=related,
+                allow_stereoisomer=related,
+            )
         return time.perf_counter() - start
 
 

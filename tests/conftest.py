@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from fake_pubchem import FakePubChem
 from pg_server import PostgresServer, find_bindir
-from store_support import shared_reference_index
+from store_support import with_reference_index
 
 from registry.config import Settings
 
@@ -60,10 +60,7 @@ def pubchem(fake_pubchem: FakePubChem) -> FakePubChem:
 @pytest.fixture(scope="session")
 def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data dir per session holding the session's offline index (built once)."""
-    folder = tmp_path_factory.mktemp("data")
-    shared = shared_reference_index()
-    os.link(shared, folder / shared.name)
-    return folder
+    return with_reference_index(tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture

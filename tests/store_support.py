@@ -107,6 +107,21 @@ def shared_reference_index() -> Path:
     return target
 
 
+def with_reference_index(folder: Path) -> Path:
+    """``folder`` (made if missing) holding the session's offline index: a hard link (the
+    index is only ever replaced whole, never written in place), or a copy on another file
+    system."""
+    shared = shared_reference_index()
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / shared.name
+    if not link.exists():
+        try:
+            os.link(shared, link)
+        except OSError:
+            shutil.copyfile(shared, link)
+    return folder
+
+
 def cli_env(tmp_path: Path, *, index: bool = True, **extra: str) -> dict[str, str]:
     """Environment for a ``python -m registry`` subprocess with a private data directory.
 
@@ -115,14 +130,7 @@ def cli_env(tmp_path: Path, *, index: bool = True, **extra: str) -> dict[str, st
     for a test of that first build.
     """
     if index:
-        shared = shared_reference_index()
-        (tmp_path / "data").mkdir(parents=True, exist_ok=True)
-        link = tmp_path / "data" / shared.name
-        if not link.exists():
-            try:
-                os.link(shared, link)
-            except OSError:  # another file system
-                shutil.copyfile(shared, link)
+        with_reference_index(tmp_path / "data")
     env = dict(os.environ)
     env.update(
         {
