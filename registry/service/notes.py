@@ -211,6 +211,18 @@ def _numbered(rows: Sequence[NoteRow], number: int, registry_id: str) -> NoteRow
     return rows[number - 1]
 
 
+def _target(
+    store: Store, connection: Connection, query: str, number: int
+) -> tuple[int, str, list[NoteRow], NoteRow, list[NoteRow]]:
+    """(compound id, registry id, its notes, note ``number``, the other notes) of the
+    compound ``query`` names."""
+    compound_id = find_id(store, connection, query)
+    registry_id = format_registry_id(compound_id)
+    rows = _rows(connection, compound_id)
+    row = _numbered(rows, number, registry_id)
+    return compound_id, registry_id, rows, row, [r for r in rows if r.id != row.id]
+
+
 def _note(row: NoteRow, section: str | None = None) -> Note:
     return Note(
         section=section or row.section,
@@ -302,11 +314,7 @@ def edit_note(
 
     def work() -> tuple[NoteChange, list[NoteWarning]]:
         with store.write() as connection:
-            compound_id = find_id(store, connection, query)
-            registry_id = format_registry_id(compound_id)
-            rows = _rows(connection, compound_id)
-            row = _numbered(rows, number, registry_id)
-            others = [r for r in rows if r.id != row.id]
+            compound_id, registry_id, rows, row, others = _target(store, connection, query, number)
             spelling = row.section
             if new_section is not None:
                 spelling = canonical_sections([*(r.section for r in others), new_section])[-1]
@@ -361,11 +369,7 @@ def remove_note(store: Store, author: str, query: str, number: int) -> NoteChang
 
     def work() -> tuple[NoteChange, list[NoteWarning]]:
         with store.write() as connection:
-            compound_id = find_id(store, connection, query)
-            registry_id = format_registry_id(compound_id)
-            rows = _rows(connection, compound_id)
-            row = _numbered(rows, number, registry_id)
-            others = [r for r in rows if r.id != row.id]
+            compound_id, registry_id, rows, row, others = _target(store, connection, query, number)
             before = _note(row, canonical_sections([r.section for r in rows])[row.number - 1])
             from registry.store.note_rows import delete_note
 
