@@ -79,6 +79,19 @@ def settings(pubchem: FakePubChem, reference_dir: Path, tmp_path: Path) -> Setti
     )
 
 
+@pytest.fixture
+def offline(reference_dir: Path, tmp_path: Path) -> Settings:
+    """The session's offline index, a registry database of the test's own, never the network."""
+    return Settings.from_env(
+        {},
+        data_dir=reference_dir,
+        cache_dir=tmp_path / "cache",
+        db_url=f"sqlite:///{tmp_path / 'registry.sqlite'}",
+        offline=True,
+        author="tester",
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("REGISTRY_ONLINE_TESTS") == "1":
         return

@@ -32,19 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def offline(reference_dir: Path, tmp_path: Path) -> Settings:
-    """The session's index, a private registry database, never the network."""
-    return Settings.from_env(
-        {},
-        data_dir=reference_dir,
-        cache_dir=tmp_path / "cache",
-        db_url=f"sqlite:///{tmp_path / 'registry.sqlite'}",
-        offline=True,
-        author="tester",
-    )
-
-
-@pytest.fixture
 def registry(offline: Settings) -> Iterator[Registry]:
     with Registry.open(settings=offline, seed=False) as reg:
         yield reg

@@ -22,19 +22,6 @@ SERTRALINE = "CN[C@H]1CC[C@@H](c2ccc(Cl)c(Cl)c2)c2ccccc21"
 
 
 @pytest.fixture
-def offline(reference_dir: Path, tmp_path: Path) -> Settings:
-    """The session's offline index; a registry of the test's own."""
-    return Settings.from_env(
-        {},
-        data_dir=reference_dir,
-        cache_dir=tmp_path / "cache",
-        db_url=f"sqlite:///{tmp_path / 'registry.sqlite'}",
-        offline=True,
-        author="tester",
-    )
-
-
-@pytest.fixture
 def registry(offline: Settings) -> Iterator[Registry]:
     with Registry.open(settings=offline, seed=False) as reg:
         reg.add(IBUPROFEN, name="ibuprofen")

@@ -242,19 +242,7 @@ def mark_merged(connection: Connection, source: int, target: int, reason: str) -
         .where(compounds.c.id == source)
         .values(merged_into=target, retired_at=stamp, retired_reason=reason, updated_at=stamp)
     )
-    earlier = [
-        row[0]
-        for row in connection.execute(
-            select(compounds.c.id).where(compounds.c.merged_into == source).order_by("id")
-        )
-    ]
-    if earlier:
-        connection.execute(
-            update(compounds)
-            .where(compounds.c.id.in_(earlier))
-            .values(merged_into=target, updated_at=stamp)
-        )
-    return earlier
+    return _repoint(connection, "merged_into", source, target)
 
 
 def move_identifier(
@@ -324,19 +312,24 @@ def delete_property(connection: Connection, row_id: int) -> None:
 
 def repoint_salts(connection: Connection, source: int, target: int) -> list[int]:
     """Make the salt forms of ``source`` salt forms of ``target``; returns their ids."""
-    salts = [
+    return _repoint(connection, "parent_id", source, target)
+
+
+def _repoint(connection: Connection, column: str, source: int, target: int) -> list[int]:
+    """Set ``column`` to ``target`` in the compounds where it is ``source``; their ids."""
+    ids = [
         row[0]
         for row in connection.execute(
-            select(compounds.c.id).where(compounds.c.parent_id == source).order_by("id")
+            select(compounds.c.id).where(compounds.c[column] == source).order_by("id")
         )
     ]
-    if salts:
+    if ids:
         connection.execute(
             update(compounds)
-            .where(compounds.c.id.in_(salts))
-            .values(parent_id=target, updated_at=now())
+            .where(compounds.c.id.in_(ids))
+            .values({column: target, "updated_at": now()})
         )
-    return salts
+    return ids
 
 
 def statuses(connection: Connection, ids: Sequence[int]) -> dict[int, str]:
