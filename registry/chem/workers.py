@@ -9,13 +9,15 @@ platform default.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["available_cpus", "process_pool"]
 
@@ -35,6 +37,11 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     collector's permanent generation: a worker's collections then leave them alone instead of
     touching every inherited object and so copying its memory page.
     """
+    # Deferred: multiprocessing and concurrent.futures cost every command ~20 ms at start-up,
+    # and only a batch needs them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     method: str | None = None
     if sys.platform.startswith("linux"):
         method = "fork" if threading.active_count() == 1 else "forkserver"

@@ -19,7 +19,6 @@ from typing import Any
 from registry.config import Settings
 from registry.errors import NotFound, RecordFileError
 from registry.models import Compound, Property
-from registry.service.pubchem_properties import properties_many
 from registry.service.resolve import find_id
 from registry.store import Store
 from registry.store.matching import parse_registry_id
@@ -123,6 +122,9 @@ def enrich(
     for compound in compounds:
         cid = _cid(compound)
         asked.append(cid if cid is not None else compound.inchikey)
+    # Deferred: PubChem's property reading costs every command ~30 ms at start-up.
+    from registry.service.pubchem_properties import properties_many
+
     found = properties_many(asked, settings, experimental=experimental, rdkit=False)
     out = []
     for compound, result in zip(compounds, found, strict=True):

@@ -12,14 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from registry import records
 from registry.progress import ProgressOption
-from registry.service import record_files
-from registry.service.record_files import ExportFormat, ImportReport
 from registry.service.register_many import DEFAULT_BATCH
 
 if TYPE_CHECKING:
+    from registry import records
     from registry.config import Settings
+    from registry.service.record_files import ExportFormat, ImportReport
     from registry.service.structure_import import BatchRegistrar, StructureImportReport
     from registry.store import Store
 
@@ -92,12 +91,16 @@ class FileMethods:
         registry as it was. Importing the same files again changes nothing and the report says
         so. ``progress(done, total, name)`` is called inside the transaction after each record.
         """
+        from registry.service import record_files  # YAML and Markdown: only for record files
+
         return record_files.import_records(
             self.store, self.settings.author, directory, source=source, progress=progress
         )
 
     def record(self, query: str) -> records.Record:
         """The compound as a record file would hold it."""
+        from registry.service import record_files
+
         return record_files.record(self.store, query)
 
     def export(
@@ -113,4 +116,6 @@ class FileMethods:
         record is written back byte for byte. ``json``, ``csv`` and ``sdf`` return the text, or
         write ``registry.<fmt>`` into ``out`` and return that path.
         """
+        from registry.service import record_files
+
         return record_files.export(self.store, fmt, out, queries=queries)
