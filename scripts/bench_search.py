@@ -17,7 +17,11 @@ PostgreSQL RDKit cartridge, side by side in one run.
 
 Wall-clock on a shared machine: the load average is printed with each figure; compare ratios.
 
+`--keep DIR` writes the registries (and their indexes) into DIR and leaves them there, e.g. for
+``scripts/bench_startup.py --search sqlite:///DIR/big.sqlite``.
+
     python scripts/bench_search.py [--n 100000] [--big 1000000] [--no-postgres] [--runs 5]
+        [--keep DIR]
 """
 
 from __future__ import annotations
@@ -240,11 +244,13 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, default=None, help="leave the registries in DIR")
     args = parser.parse_args()
     report: dict[str, Any] = {"n": args.n, "cpus": os.cpu_count(), "load": _load()}
     server = None
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) if args.keep is None else args.keep
+        folder.mkdir(parents=True, exist_ok=True)
         try:
             items = structures(args.n)
             prepare_s, prepared = _timed(

@@ -16,16 +16,22 @@ tens of milliseconds, and serves one checkout's compiled module to both)::
         > /tmp/bare/lib/python3.11/site-packages/main.pth
     /tmp/bare/bin/python scripts/bench_startup.py --against /tmp/before
 
-    python scripts/bench_startup.py [--runs 21]
+`--search URL` also times a whole `registry search --similar PROBE --min 0.7` on that registry
+(a SQLite URL whose search index is built, e.g. the large registry `bench_search.py --keep DIR`
+leaves), in the same rounds; the issue 20 target is under 1 s on 1,000,000 compounds.
+
+    python scripts/bench_startup.py [--runs 21] [--against DIR] [--search URL [--probe SMILES]]
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,7 +81,15 @@ def main() -> None:
     parser.add_argument(
         "--against", type=Path, default=None, help="another checkout, timed in the same rounds"
     )
+    parser.add_argument("--search", metavar="URL", default=None, help="a registry to search")
+    parser.add_argument("--probe", default="O=S(=O)(O)c1ccccc1O", help="SMILES for --search")
     args = parser.parse_args()
+    search_args = None
+    if args.search is not None:
+        search_args = ["search", "--similar", args.probe, "--min", "0.7", "--db", args.search]
+        search_args += ["-f", "json"]
+        # offline, with settings of its own: nothing but the registry is read
+        os.environ.update(REGISTRY_OFFLINE="1", REGISTRY_DATA_DIR=tempfile.mkdtemp())
     trees = {"this": checked(ROOT)}
     if args.against is not None:
         trees["against"] = checked(args.against)
@@ -87,12 +101,26 @@ def main() -> None:
     bare: list[float] = []
     cas_runs: dict[str, list[float]] = {name: [] for name in trees}
     imports: dict[str, list[float]] = {name: [] for name in trees}
+    searches: dict[str, list[float]] = {name: [] for name in trees}
+    if search_args is not None:
+        for tree in trees.values():  # a search that fails would be timed as a fast one
+            done = subprocess.run(
+                [sys.executable, "-c", OURS, *search_args],
+                cwd=tree,
+                check=False,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode not in (0, 1):
+                sys.exit(f"{tree}: registry search failed: {done.stderr.strip()[-300:]}")
     for _ in range(args.runs):
         baseline.append(wall(MINIMAL, ["echo", "50-78-2"]))
         bare.append(wall(BARE, []))
         for name, tree in trees.items():
             cas_runs[name].append(wall(OURS, ["cas", "50-78-2"], tree))
             imports[name].append(wall(IMPORT, [], tree))
+            if search_args is not None:
+                searches[name].append(wall(OURS, search_args, tree))
     b, p = statistics.median(baseline), statistics.median(bare)
     print(f"medians of {args.runs} alternated runs")
     print(f"minimal typer program  : {b * 1000:6.1f} ms")
@@ -102,10 +130,19 @@ def main() -> None:
         print(f"[{name}: {tree}]")
         print(f"  registry cas 50-78-2 : {o * 1000:6.1f} ms  {o / b:5.2f}x typer (target < 1.3x)")
         print(f"  import registry      : {i * 1000:6.1f} ms  (+{(i - p) * 1000:.1f} ms over pass)")
+        if search_args is not None:
+            runs = sorted(searches[name])
+            print(
+                f"  registry search      : {statistics.median(runs) * 1000:6.1f} ms  "
+                f"({runs[0] * 1000:.0f}-{runs[-1] * 1000:.0f} ms)"
+            )
     if len(trees) == 2:
         ratio_cas = statistics.median(cas_runs["this"]) / statistics.median(cas_runs["against"])
         ratio_import = statistics.median(imports["this"]) / statistics.median(imports["against"])
         print(f"this / against: registry cas {ratio_cas:.3f}, import registry {ratio_import:.3f}")
+        if search_args is not None:
+            ratio = statistics.median(searches["this"]) / statistics.median(searches["against"])
+            print(f"this / against: registry search {ratio:.3f}")
 
 
 if __name__ == "__main__":
