@@ -350,8 +350,8 @@ def test_registry_commands_import_only_what_they_use(
     """A command over the registry imports neither the frame libraries (a fifth of a second of
     a search's process; reading tables for an import brings polars) nor what only other
     commands use: record files' YAML, worker pools, PubChem's properties, SQLAlchemy's
-    PostgreSQL dialect (together about a sixth of the start-up that is left). The first
-    command creates the registry and imports the bundled records; the second is measured."""
+    PostgreSQL dialect (together ~80 ms of a search's start-up). The first command creates
+    the registry and imports the bundled records; the second is the one checked."""
     assert run(*args, env=env).returncode == 0
     unused = (
         "polars",

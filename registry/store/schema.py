@@ -110,7 +110,7 @@ Index(
     identifiers.c.value_key,
     unique=True,
     # The same WHERE on PostgreSQL is migration 0001's: naming that dialect here would import
-    # SQLAlchemy's PostgreSQL dialect (~60 ms) into every command, also on SQLite.
+    # SQLAlchemy's PostgreSQL dialect into every command (~15 ms), also on SQLite.
     sqlite_where=identifiers.c.exclusive.is_(True),
 )
 
