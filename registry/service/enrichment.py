@@ -117,7 +117,7 @@ def enrich(
             ids = list(store.all_ids(connection))
         else:
             ids = [find_id(store, connection, q) for q in queries]
-        compounds = [store.load(connection, i) for i in dict.fromkeys(ids)]
+        compounds = store.load_many(connection, list(dict.fromkeys(ids)))
     asked: list[str | int] = []
     for compound in compounds:
         cid = _cid(compound)

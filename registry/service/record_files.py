@@ -275,19 +275,18 @@ def export(
         every = store.all_ids(connection)
         # a compound named by two queries is written once
         ids = list(dict.fromkeys(find_id(store, connection, q) for q in queries or ())) or every
-        compounds = [store.load(connection, i) for i in ids]
+        compounds = store.load_many(connection, ids)
         statuses = [status_entry(store, connection, c) for c in compounds]
-        states = [store.record_state(connection, i) for i in ids]
         by_id = synonym_sources(connection, ids)
-        slugs = (
-            _file_slugs(store, connection, every, dict(zip(ids, states, strict=True)))
-            if fmt == "md"
-            else {}
-        )
+        if fmt == "md":  # every compound's state: a file's name depends on all the others
+            states = store.record_states(connection, every)
+            slugs = _file_slugs(store, connection, every, states)
     if fmt == "md" and out is not None:
         named = [by_id.get(i, {}) for i in ids]
         slugged = [slugs[i] for i in ids]
-        return _write_records(Path(out), compounds, states, slugged, named, statuses)
+        return _write_records(
+            Path(out), compounds, [states[i] for i in ids], slugged, named, statuses
+        )
     text = table_export(
         compounds,
         fmt,
@@ -313,7 +312,7 @@ def _check_output_folder(out: Path | str) -> None:
 
 
 def _file_slugs(
-    store: Store, connection: Connection, ids: Sequence[int], known: dict[int, dict[str, Any]]
+    store: Store, connection: Connection, ids: Sequence[int], states: dict[int, dict[str, Any]]
 ) -> dict[int, str]:
     """id -> the stem of its record file, for every compound in the registry.
 
@@ -323,13 +322,13 @@ def _file_slugs(
     when that is some compound's own slug or already given. So the stems are unique (compared
     case-insensitively, for file systems that do), at most 100 characters, and depend only on
     the registry's contents: exporting all compounds or a few gives each the same file name.
-    ``known`` holds the record states already read (the others are read here).
+    ``states`` holds the record state of each of ``ids``.
     """
     names = store.names(connection, ids)
     own: dict[int, str] = {}
     for compound_id in ids:
-        state = known.get(compound_id) or store.record_state(connection, compound_id)
-        own[compound_id] = state["meta"].get("slug") or records.slugify(names[compound_id][0])
+        slug = states[compound_id]["meta"].get("slug")
+        own[compound_id] = slug or records.slugify(names[compound_id][0])
     taken = {slug.casefold() for slug in own.values()}
     first: dict[str, int] = {}
     for compound_id in ids:  # ids are in registry order: the lowest first

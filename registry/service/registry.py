@@ -328,7 +328,7 @@ class Registry(Editing, NoteMethods, StructureMethods, FileMethods):
                 found = find_ids(self.store, connection, query)
             except NotFound:
                 return CompoundList()
-            return CompoundList(self.store.load(connection, i) for i in found)
+            return CompoundList(self.store.load_many(connection, found))
 
     def count(self) -> int:
         """How many compounds are registered."""

@@ -61,7 +61,7 @@ class Editing:
             if not full:
                 return CompoundList(summaries)
             ids = [parse_registry_id(c.registry_id) or 0 for c in summaries]
-            return CompoundList(self.store.load(connection, i) for i in ids)
+            return CompoundList(self.store.load_many(connection, ids))
 
     def edit(self, query: str, **changes: Unpack[EditChanges]) -> Edited:
         """Change the compound ``query`` names: ``name``, ``add_cas`` (CasEntry or a parent

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from registry.errors import StoreError
 from registry.models import CompoundRow
-from registry.store import cartridge, matching, property_rows, reads, writes
+from registry.store import cartridge, loading, matching, property_rows, reads, writes
 from registry.store.engine import (
     Conflict,
     in_memory,
@@ -243,9 +243,11 @@ class Store:
     index_state = staticmethod(reads.index_state)
     ids_by_hash_layer = staticmethod(reads.ids_by_hash_layer)
     ids_by_parent = staticmethod(reads.ids_by_parent)
-    load = staticmethod(reads.load)
+    load = staticmethod(loading.load)
+    load_many = staticmethod(loading.load_many)
     summaries = staticmethod(reads.summaries)
     record_state = staticmethod(reads.record_state)
+    record_states = staticmethod(reads.record_states)
     history = staticmethod(reads.history)
     import_progress = staticmethod(reads.import_progress)
 

@@ -1,4 +1,4 @@
-"""Reading the registry: counts and id lists, whole records, summaries, text search, history.
+"""Reading the registry: counts and id lists, summaries, text search, history.
 
 Every function takes an open connection (a transaction from :meth:`Store.read` or
 :meth:`Store.write`) and only reads. Finding compounds by a query (CAS number, name, ...) is
@@ -11,21 +11,13 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 from registry.errors import NotFound, ValidationError
-from registry.models import (
-    CasEntry,
-    Compound,
-    Identifier,
-    Note,
-    Property,
-    canonical_sections,
-)
-from registry.store.audit_rows import history, iso, trail
+from registry.models import CasEntry, Compound
+from registry.store.audit_rows import history, iso
 from registry.store.matching import format_registry_id, key
-from registry.store.property_rows import property_from_row
 from registry.store.schema import audit, compounds, identifiers, imports, notes, properties
 
 __all__ = [
@@ -43,9 +35,9 @@ __all__ = [
     "ids_by_parent",
     "import_progress",
     "index_state",
-    "load",
     "names",
     "record_state",
+    "record_states",
     "row_counts",
     "search_text",
     "structures",
@@ -251,120 +243,6 @@ def search_text(connection: Connection, query: str, limit: int) -> list[tuple[in
     return list(hits.items())
 
 
-def _identifiers(
-    connection: Connection, compound_id: int
-) -> tuple[list[CasEntry], list[Identifier], list[str]]:
-    """A compound's CAS numbers, other identifiers and synonyms, each in recorded order."""
-    cas_entries: list[CasEntry] = []
-    others: list[Identifier] = []
-    synonyms: list[str] = []
-    rows = connection.execute(
-        select(identifiers)
-        .where(identifiers.c.compound_id == compound_id)
-        .order_by(identifiers.c.position, identifiers.c.id)
-    )
-    for row in rows:
-        i = row._mapping
-        if i["kind"] == "cas":
-            cas_entries.append(CasEntry(i["value"], i["role"] or "unknown", i["form"], i["source"]))
-        elif i["kind"] == "synonym":
-            synonyms.append(i["value"])
-        else:
-            others.append(Identifier(i["kind"], i["value"], i["source"]))
-    return cas_entries, others, synonyms
-
-
-def _notes(connection: Connection, compound_id: int) -> tuple[Note, ...]:
-    rows = connection.execute(
-        select(notes)
-        .where(notes.c.compound_id == compound_id)
-        .order_by(notes.c.position, notes.c.id)
-    ).all()
-    # Sections written before their spelling was made canonical read as one section too.
-    sections = canonical_sections([n.section for n in rows])
-    return tuple(
-        Note(
-            section=section,
-            body=n.body,
-            source=n.source,
-            citations=tuple(json.loads(n.citations)),
-            created_at=iso(n.created_at),
-            updated_at=iso(n.updated_at),
-            author=n.author,
-        )
-        for n, section in zip(rows, sections, strict=True)
-    )
-
-
-def _properties(connection: Connection, compound_id: int) -> tuple[Property, ...]:
-    rows = connection.execute(
-        select(properties).where(properties.c.compound_id == compound_id).order_by(properties.c.id)
-    )
-    return tuple(property_from_row(p) for p in rows)
-
-
-def _relatives(connection: Connection, compound_id: int, layer: str, value: str) -> tuple[str, ...]:
-    """The other compounds with this hash layer value (tautomers, stereoisomers), by id."""
-    if not value:  # a row written without its hashes relates to nothing
-        return ()
-    found = ids_by_hash_layer(connection, layer, value)
-    return tuple(format_registry_id(i) for i in found if i != compound_id)
-
-
-# Built once (every load runs it; building a select costs more than running it).
-_MERGED_FROM = (
-    select(compounds.c.id)
-    .where(compounds.c.merged_into == bindparam("id"))
-    .order_by(compounds.c.id)
-)
-
-
-def load(connection: Connection, compound_id: int, *, history: bool = False) -> Compound:
-    """The full record of one compound (with its audit trail when ``history=True``).
-
-    Raises NotFound when there is no such compound.
-    """
-    row = connection.execute(select(compounds).where(compounds.c.id == compound_id)).first()
-    if row is None:
-        raise NotFound(f"no compound {format_registry_id(compound_id)}")
-    m = row._mapping
-    parent_id = m["parent_id"]
-    salts = connection.execute(
-        select(compounds.c.id).where(compounds.c.parent_id == compound_id).order_by("id")
-    )
-    merged_from = connection.execute(_MERGED_FROM, {"id": compound_id})
-    cas_entries, others, synonyms = _identifiers(connection, compound_id)
-    merged_into = m["merged_into"]
-    return Compound(
-        registry_id=format_registry_id(compound_id),
-        name=m["name"],
-        smiles=m["smiles"],
-        submitted=m["submitted"],
-        inchi=m["inchi"],
-        inchikey=m["inchikey"],
-        formula=m["formula"],
-        registration_hash=m["registration_hash"],
-        hash_layers=json.loads(m["hash_layers"]),
-        parent_id=format_registry_id(parent_id) if parent_id is not None else "",
-        salt_forms=tuple(format_registry_id(s[0]) for s in salts),
-        tautomers=_relatives(connection, compound_id, "tautomer_hash", m["tautomer_hash"]),
-        stereoisomers=_relatives(connection, compound_id, "no_stereo_hash", m["no_stereo_hash"]),
-        is_salt=bool(m["is_salt"]),
-        cas=tuple(cas_entries),
-        identifiers=tuple(others),
-        synonyms=tuple(synonyms),
-        notes=_notes(connection, compound_id),
-        properties=_properties(connection, compound_id),
-        history=trail(connection, compound_id) if history else (),
-        created_at=iso(m["created_at"]),
-        updated_at=iso(m["updated_at"]),
-        retired_at=iso(m["retired_at"]),
-        retired_reason=m["retired_reason"] or "",
-        merged_into=format_registry_id(merged_into) if merged_into is not None else "",
-        merged_from=tuple(format_registry_id(r[0]) for r in merged_from),
-    )
-
-
 def summaries(
     connection: Connection,
     *,
@@ -443,15 +321,24 @@ def record_state(connection: Connection, compound_id: int) -> dict[str, Any]:
 
     Raises NotFound when there is no such compound.
     """
-    row = connection.execute(
-        select(compounds.c.record_meta, compounds.c.record_text, compounds.c.record_digest).where(
-            compounds.c.id == compound_id
-        )
-    ).first()
-    if row is None:
+    state = record_states(connection, [compound_id]).get(compound_id)
+    if state is None:
         raise NotFound(f"no compound {format_registry_id(compound_id)}")
-    return {
-        "meta": json.loads(row[0]) if row[0] else {},
-        "text": row[1],
-        "digest": row[2],
-    }
+    return state
+
+
+def record_states(connection: Connection, compound_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """:func:`record_state` of each of ``compound_ids`` that exists, by id."""
+    ids = list(dict.fromkeys(compound_ids))
+    states: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), IN_LIMIT):
+        query = select(
+            compounds.c.id,
+            compounds.c.record_meta,
+            compounds.c.record_text,
+            compounds.c.record_digest,
+        ).where(compounds.c.id.in_(ids[start : start + IN_LIMIT]))
+        for compound_id, meta, text_, digest in connection.execute(query):
+            state = {"meta": json.loads(meta) if meta else {}, "text": text_, "digest": digest}
+            states[compound_id] = state
+    return states
