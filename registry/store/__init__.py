@@ -5,6 +5,7 @@ Modules:
     engine: engines, SQLite settings, error translation, password masking
     matching: how a text finds a stored compound (shared by the store and the probe)
     reads, writes: what runs inside a read or write transaction
+    loading: whole compound records, one or many
     probe: a standard-library, read-only look into a SQLite registry
     cartridge: the RDKit PostgreSQL cartridge
     schema, migrations: the tables and their Alembic migrations
