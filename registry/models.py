@@ -5,6 +5,7 @@ Standard library only: every layer may import these without pulling anything hea
 
 from __future__ import annotations
 
+import copy as _copy
 import dataclasses as _dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -139,6 +140,33 @@ class AuditEntry:
     detail: str = ""
 
 
+# Field names per dataclass, read once: dataclasses.fields() on every value of an export of
+# thousands of records was most of ``dataclasses.asdict``'s time.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    """``dataclasses.asdict``'s conversion, the same values, several times faster on records:
+    text, numbers and None are returned as they are (a deep copy of them is themselves), and
+    each dataclass's field names are read once."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if _dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES.get(kind)
+        if names is None:
+            names = _FIELD_NAMES[kind] = tuple(f.name for f in _dataclasses.fields(value))
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple
+        return kind(*[_plain(v) for v in value])
+    if isinstance(value, (list, tuple)):
+        return kind(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return kind((_plain(k), _plain(v)) for k, v in value.items())
+    return _copy.deepcopy(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Compound(Tabular):
     """A registered compound and everything known about it.
@@ -193,8 +221,9 @@ class Compound(Tabular):
         return tuple(entry for entry in self.cas if entry.identifies)
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything as plain JSON-ready values."""
-        return _dataclasses.asdict(self)
+        """Everything as plain JSON-ready values (what ``dataclasses.asdict`` gives)."""
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
     def summary(self) -> dict[str, Any]:
         """One row for a table: id, name, formula, identity CAS numbers, parent, InChIKey."""

@@ -1,8 +1,9 @@
 """Whole records read in bulk (``Store.load_many``, what exports and full listings use) are the
-records read one at a time, on SQLite and PostgreSQL."""
+records read one at a time, on SQLite and PostgreSQL; ``Compound.to_dict`` is ``asdict``."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,8 @@ def test_load_many_reads_every_record_as_load_does(
         "retired": any(c.retired_reason for c in in_bulk),
     }
     assert all(filled.values()), filled
+    # Their plain values (JSON output, the JSON export) are what dataclasses.asdict gives.
+    assert [c.to_dict() for c in in_bulk] == [dataclasses.asdict(c) for c in in_bulk]
 
 
 def test_load_many_names_a_missing_compound(registry: Registry) -> None:
