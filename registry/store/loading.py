@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -62,7 +62,12 @@ def _chunk(connection: Connection, ids: list[int]) -> dict[int, Compound]:
         return {}
     salts = _grouped(connection, compounds.c.parent_id, ids)
     merged_from = _grouped(connection, compounds.c.merged_into, ids)
-    relatives = {layer: _holders(connection, layer, rows.values()) for layer in _RELATIVES}
+    relatives = {
+        layer: _grouped(
+            connection, compounds.c[layer], {m[layer] for m in rows.values() if m[layer]}
+        )
+        for layer in _RELATIVES
+    }
     named = _identifiers(connection, ids)
     written = _notes(connection, ids)
     valued = _properties(connection, ids)
@@ -101,12 +106,13 @@ def _chunk(connection: Connection, ids: list[int]) -> dict[int, Compound]:
     return out
 
 
-def _grouped(connection: Connection, column: Any, ids: list[int]) -> dict[int, list[int]]:
-    """The compounds whose ``column`` (a compound id) is one of ``ids``, by id, per value."""
-    found: dict[int, list[int]] = defaultdict(list)
-    query = select(column, compounds.c.id).where(column.in_(ids)).order_by(compounds.c.id)
-    for value, compound_id in connection.execute(query):
-        found[value].append(compound_id)
+def _grouped(connection: Connection, column: Any, values: Collection[Any]) -> dict[Any, list[int]]:
+    """The compounds whose ``column`` holds one of ``values``, by id, per value."""
+    found: dict[Any, list[int]] = defaultdict(list)
+    if values:
+        query = select(column, compounds.c.id).where(column.in_(list(values)))
+        for value, compound_id in connection.execute(query.order_by(compounds.c.id)):
+            found[value].append(compound_id)
     return found
 
 
@@ -115,21 +121,6 @@ def _others(holders: dict[str, list[int]], m: RowMapping, layer: str) -> tuple[s
     if not m[layer]:  # a row written without its hashes relates to nothing
         return ()
     return tuple(format_registry_id(i) for i in holders.get(m[layer], []) if i != m["id"])
-
-
-def _holders(
-    connection: Connection, layer: str, rows: Iterable[RowMapping]
-) -> dict[str, list[int]]:
-    """Every compound holding one of the ``rows``' values of hash ``layer``, by id, per value."""
-    values = list({m[layer] for m in rows if m[layer]})
-    found: dict[str, list[int]] = defaultdict(list)
-    if not values:
-        return found
-    column = compounds.c[layer]
-    query = select(column, compounds.c.id).where(column.in_(values)).order_by(compounds.c.id)
-    for value, compound_id in connection.execute(query):
-        found[value].append(compound_id)
-    return found
 
 
 def _identifiers(
