@@ -140,8 +140,7 @@ class AuditEntry:
     detail: str = ""
 
 
-# Field names per dataclass, read once: dataclasses.fields() on every value of an export of
-# thousands of records was most of ``dataclasses.asdict``'s time.
+# Field names per dataclass, read once (``dataclasses.asdict`` reads them for every value).
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _ATOMS = (str, int, float, bool, type(None))
 
