@@ -1,7 +1,7 @@
 """Whole compound records: :func:`load` for one, :func:`load_many` for a list.
 
 Both run the same queries, one per table for up to :data:`~registry.store.reads.IN_LIMIT`
-compounds at a time (an export of 5,000 compounds ran nine queries per compound before), and
+compounds at a time (an export of thousands would otherwise run nine queries per compound), and
 build each :class:`~registry.models.Compound` the same way, so a record reads the same whichever
 way it is loaded.
 """
