@@ -385,3 +385,69 @@ def test_an_unreadable_stored_smiles_fails_as_the_loop_does() -> None:
     assert screening.matching([entries[0], entries[2]], query, threads=2) == [0, 1]
     with pytest.raises(InvalidStructure, match="C1CC"):
         screening.matching(entries, query, threads=2)
+
+
+def _arrays(reg: Registry, kind: search_index.Kind) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+    blocks = search_index.current(reg.store, kind)
+    assert blocks is not None
+    assert len(blocks) == 1
+    return {name: np.asarray(array) for name, array in blocks[0].items()}
+
+
+def test_building_tells_its_progress_and_chunks_change_no_row(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One task in this process: the rows every chunked or parallel build must equal.
+    monkeypatch.setattr(search_index, "_CHUNK", 10_000)
+    search_index.build(reg.store, workers=1)
+    whole = {kind: _arrays(reg, kind) for kind in search_index.KINDS}
+
+    monkeypatch.setattr(search_index, "_CHUNK", 100)
+    monkeypatch.setattr(search_index, "_PARALLEL_FROM", 300)
+    heard: list[tuple[int, int]] = []
+    for workers in (1, 2):
+        heard.clear()
+        search_index.build(
+            reg.store, rebuild=True, workers=workers, progress=lambda d, t: heard.append((d, t))
+        )
+        # each part in turn: a call per chunk of 100 (per worker task of 100), up to 600 of 600
+        steps = [(n, 600) for n in range(100, 601, 100)]
+        assert heard == steps + steps, workers
+        for kind in search_index.KINDS:
+            chunked = _arrays(reg, kind)
+            assert chunked.keys() == whole[kind].keys()
+            for name, array in whole[kind].items():
+                assert np.array_equal(chunked[name], array), (workers, kind, name)
+
+
+def test_a_search_tells_the_catch_up_it_waits_for(reg: Registry) -> None:
+    heard: list[tuple[int, int]] = []
+    reg.search(substructure="c1ccccc1", progress=lambda d, t: heard.append((d, t)))
+    assert heard == [(600, 600)]
+    heard.clear()
+    reg.search(substructure="c1ccccc1", progress=lambda d, t: heard.append((d, t)))
+    assert heard == []  # nothing to add: nothing said
+    reg.add_many(pubchem(3, skip=600), with_descriptors=False, workers=1)
+    reg.search_many(["CCO"], progress=lambda d, t: heard.append((d, t)))
+    assert heard == [(603, 603)]  # the similarity part was never built: all of it
+    reg.search(substructure="c1ccccc1", progress=lambda d, t: heard.append((d, t)))
+    assert heard[1:] == [(3, 3)]
+
+
+def test_db_index_shows_a_bar_for_each_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store_support import in_process_cli
+
+    db = f"sqlite:///{tmp_path / 'bar.sqlite'}"
+    invoke = in_process_cli(tmp_path, monkeypatch, db)
+    with Registry.open(db, settings=Settings.from_env(), seed=False) as r:
+        r.add_many(pubchem(30), with_descriptors=False, workers=1)
+    result = invoke("db", "index", "-f", "json")
+    assert "indexing" not in result.stderr  # 30 compounds: no bar, unless asked
+    monkeypatch.setattr(search_index, "_BAR_FROM", 10)
+    result = invoke("db", "index", "--rebuild", "--progress", "-f", "json")
+    assert "indexing for similarity search" in result.stderr
+    assert "indexing for substructure search" in result.stderr
+    assert "30/30" in result.stderr
+    assert json.loads(result.stdout)[0]["index_substructure_rows"] == 30

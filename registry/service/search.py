@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from registry import chem
 from registry.errors import InvalidStructure, ValidationError
 from registry.models import SearchHit, SearchResults
+from registry.progress import ProgressOption
 from registry.service import search_index
 from registry.service.search_exact import EXACT_MODES, ExactMode, exact_ids
 from registry.store.matching import format_registry_id
@@ -80,8 +81,12 @@ def search_registry(
     same_parent: str | None = None,
     tautomers: str | None = None,
     stereoisomers: str | None = None,
+    progress: ProgressOption = None,
 ) -> CountedResults:
-    """Search by exactly one of the modes (``text``, ``similar``, ``substructure``, ...)."""
+    """Search by exactly one of the modes (``text``, ``similar``, ``substructure``, ...).
+
+    ``progress`` hears the structure search index catch up, when it must (see
+    :func:`registry.service.search_index.current`)."""
     exact: dict[ExactMode, str | None] = {
         "same_parent": same_parent,
         "tautomers": tautomers,
@@ -98,11 +103,12 @@ def search_registry(
         return search_text(store, text, limit)
     if similar is not None:
         return search_similar(
-            store, similar, min_similarity, limit, metric=metric, alpha=alpha, beta=beta
-        )
+            store, similar, min_similarity, limit, metric=metric, alpha=alpha, beta=beta,
+            progress=progress,
+        )  # fmt: skip
     if substructure is not None:
         return search_substructure(
-            store, substructure, limit, query_format=query_format, count=count
+            store, substructure, limit, query_format=query_format, count=count, progress=progress
         )
     mode, structure = next((m, v) for m, v in exact.items() if v is not None)
     assert structure is not None
@@ -193,6 +199,7 @@ def search_similar(
     alpha: float = 0.5,
     beta: float = 0.5,
     use_index: bool = True,
+    progress: ProgressOption = None,
 ) -> CountedResults:
     """Compounds whose parent structure is at least ``min_similarity`` similar, best first.
 
@@ -207,9 +214,9 @@ def search_similar(
     alpha, beta = _single(alpha), _single(beta)
     probe = _probe(smiles)
     label = "similar" if metric == "tanimoto" else "tversky"
-    blocks = (
-        search_index.current(store, "similarity") if use_index and not store.cartridge else None
-    )
+    blocks = None
+    if use_index and not store.cartridge:
+        blocks = search_index.current(store, "similarity", progress=progress)
     with store.read() as connection:
         if store.cartridge:
             how = {"metric": metric, "alpha": alpha, "beta": beta}
@@ -287,6 +294,7 @@ def search_many(
     alpha: float = 0.5,
     beta: float = 0.5,
     use_index: bool = True,
+    progress: ProgressOption = None,
 ) -> list[CountedResults]:
     """:func:`search_similar` of each probe, in order; on the index, all probes in one pass.
 
@@ -313,7 +321,7 @@ def search_many(
             )
             for s in probes
         ]  # fmt: skip
-    blocks = search_index.current(store, "similarity")
+    blocks = search_index.current(store, "similarity", progress=progress)
     label = "similar" if metric == "tanimoto" else "tversky"
     with store.read() as connection:
         if blocks is None:
@@ -347,6 +355,7 @@ def search_substructure(
     query_format: QueryFormat = "smarts",
     count: bool = False,
     use_index: bool = True,
+    progress: ProgressOption = None,
 ) -> CountedResults:
     """Compounds that contain the SMARTS (or SMILES) query, in registry order.
 
@@ -359,7 +368,7 @@ def search_substructure(
     pattern = _query(query, query_format)
     blocks = None
     if use_index and not store.cartridge:
-        blocks = search_index.current(store, "substructure")
+        blocks = search_index.current(store, "substructure", progress=progress)
     with store.read() as connection:
         if store.cartridge:
             smiles = query_format == "smiles"

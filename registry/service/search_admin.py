@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from registry.config import Settings
+from registry.progress import ProgressOption
 from registry.service import search_index
 from registry.store import open_store
 
@@ -21,16 +22,18 @@ def index_database(
     settings: Settings | None = None,
     rebuild: bool = False,
     workers: int | None = None,
+    progress: ProgressOption = None,
 ) -> dict[str, Any]:
     """Bring the search index of the SQLite registry at ``url`` up to date; its status.
 
-    ``rebuild`` deletes it first and builds it from the database. Raises StoreError for a
-    registry without an index (PostgreSQL, in memory).
+    ``rebuild`` deletes it first and builds it from the database; ``progress`` hears each
+    part's progress (see :func:`registry.service.search_index.current`). Raises StoreError for
+    a registry without an index (PostgreSQL, in memory).
     """
     settings = settings or Settings.from_env()
     store = open_store(url or settings.db_url, persistent=True)
     try:
-        return search_index.build(store, rebuild=rebuild, workers=workers)
+        return search_index.build(store, rebuild=rebuild, workers=workers, progress=progress)
     finally:
         store.close()
 

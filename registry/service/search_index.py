@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from registry.chem.workers import available_cpus, process_pool
+from registry.progress import Progress, ProgressOption, reporting
 from registry.store.search_index import FORMAT, MAX_SEGMENTS, Coverage, Part
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ Block = dict[str, "npt.NDArray[Any]"]
 # Most rows per task of a parallel build; the fewest rows worth starting worker processes for.
 _CHUNK = 2000
 _PARALLEL_FROM = 4000
+# The fewest rows to compute for which ``progress=True`` shows a bar (fewer take about a
+# second at most: a bar would only flash).
+_BAR_FROM = 4000
 
 
 def engine_tag() -> dict[str, Any]:
@@ -105,19 +109,43 @@ _ROWS: dict[Kind, Callable[[Sequence[int], Sequence[Any]], Block]] = {
 }
 
 
-def _compute(kind: Kind, ids: list[int], values: list[Any], workers: int | None) -> Block:
+def _compute(
+    kind: Kind, ids: list[int], values: list[Any], workers: int | None, step: Progress
+) -> Block:
+    """The rows of part ``kind`` for ``ids``, in chunks, ``step(done, total)`` after each."""
     rows = _ROWS[kind]
-    wanted = workers if workers is not None else available_cpus()
-    if wanted <= 1 or len(ids) < _PARALLEL_FROM:
+    if not ids:
         return rows(ids, values)
+    wanted = workers if workers is not None else available_cpus()
+    parallel = wanted > 1 and len(ids) >= _PARALLEL_FROM
     # Tasks of at most _CHUNK rows, as many for each worker: 5,000 rows in chunks of 2,000
     # would leave one worker idle for the last 1,000.
-    tasks = wanted * -(-len(ids) // (wanted * _CHUNK))
+    tasks = wanted * -(-len(ids) // (wanted * _CHUNK)) if parallel else -(-len(ids) // _CHUNK)
     size = -(-len(ids) // tasks)
     chunks = [(ids[i : i + size], values[i : i + size]) for i in range(0, len(ids), size)]
-    with process_pool(min(wanted, len(chunks))) as pool:
-        blocks = list(pool.map(rows, *zip(*chunks, strict=True)))
+    blocks: list[Block] = []
+    done = 0
+    with contextlib.ExitStack() as stack:
+        if parallel:
+            pool = stack.enter_context(process_pool(min(wanted, len(chunks))))
+            results: Iterable[Block] = pool.map(rows, *zip(*chunks, strict=True))
+        else:
+            results = (rows(chunk_ids, chunk_values) for chunk_ids, chunk_values in chunks)
+        for block in results:
+            blocks.append(block)
+            done += len(block["ids"])
+            step(done, len(ids))
     return merge(blocks)
+
+
+def _computed(
+    kind: Kind, ids: list[int], values: list[Any], workers: int | None, progress: ProgressOption
+) -> Block:
+    """:func:`_compute`, its progress told to ``progress`` (a bar only for many rows)."""
+    if progress is True and len(ids) < _BAR_FROM:
+        progress = None
+    with reporting(progress, len(ids), f"indexing for {kind} search", unit="compounds") as step:
+        return _compute(kind, ids, values, workers, step)
 
 
 def merge(blocks: Sequence[Block]) -> Block:
@@ -163,13 +191,19 @@ def _still_covers(coverage: Coverage, state: tuple[int, str, str, int]) -> bool:
 
 
 def current(
-    store: Store, kind: Kind, *, workers: int | None = None, persist: bool = True
+    store: Store,
+    kind: Kind,
+    *,
+    workers: int | None = None,
+    persist: bool = True,
+    progress: ProgressOption = None,
 ) -> list[Block] | None:
     """The blocks of part ``kind`` describing the database as it is now; None without an index.
 
     There is an index for a registry in an SQLite file (:attr:`Store.search_index`). Rows the
     index lacks are computed from the database and, unless ``persist`` is False or the
-    directory cannot be written, stored for the next search.
+    directory cannot be written, stored for the next search. ``progress`` hears how computing
+    them goes (see :mod:`registry.progress`; ``True`` shows a bar only for 4,000 rows or more).
     """
     files = store.search_index
     if files is None:
@@ -188,7 +222,7 @@ def current(
         ids, values = _read_rows(store, connection, kind, after.max_id if after else 0)
         count, first, last, highest = store.index_state(connection, state[3])
     coverage = Coverage(highest, count, first, last)
-    block = _compute(kind, ids, values, workers)
+    block = _computed(kind, ids, values, workers, progress)
     blocks = [*(part.arrays if part is not None else []), block]
     if persist:
         _persist(files, kind, engine, coverage, block, after, blocks, part)
@@ -213,8 +247,16 @@ def _persist(
         files.store(kind, engine, coverage, block, after=after, merged=merged)
 
 
-def build(store: Store, *, rebuild: bool = False, workers: int | None = None) -> dict[str, Any]:
+def build(
+    store: Store,
+    *,
+    rebuild: bool = False,
+    workers: int | None = None,
+    progress: ProgressOption = None,
+) -> dict[str, Any]:
     """Bring both parts of the index up to date (``rebuild``: from nothing); their status.
+
+    ``progress`` hears each part's progress in turn, as :func:`current` tells it.
 
     Raises StoreError for a database without an index (PostgreSQL, in memory).
     """
@@ -231,7 +273,7 @@ def build(store: Store, *, rebuild: bool = False, workers: int | None = None) ->
     seconds: dict[str, float] = {}
     for kind in KINDS:
         start = time.perf_counter()
-        current(store, kind, workers=workers)
+        current(store, kind, workers=workers, progress=progress)
         seconds[kind] = round(time.perf_counter() - start, 2)
     found = status(store)
     for kind in KINDS:
