@@ -142,6 +142,32 @@ def _uncharger() -> rdMolStandardize.Uncharger:
     return rdMolStandardize.Uncharger(canonicalOrder=True)
 
 
+def _neutralised(fragment: Chem.Mol) -> Chem.Mol:
+    """The Uncharger's neutral form of a charged fragment, its aromaticity perceived again.
+
+    The Uncharger moves protons without sanitising: a protonated indole or caffeine
+    (``C[NH+]1C=NC2=...``) written in Kekule form stays non-aromatic once neutral, and a
+    cyclopentadienide keeps aromatic flags that no neutral ring can have. Their SMILES would
+    then name another molecule, or none, and the parent's hash, fingerprint and descriptors with
+    it. Sanitising again fixes the first; the second is neutralised from its Kekule form. A
+    form no sanitisation accepts (hexafluorophosphate protonated to a hypervalent HPF6) stays as
+    the Uncharger leaves it.
+    """
+    neutral = _uncharger().uncharge(fragment)
+    checked = Chem.Mol(neutral)
+    if not Chem.SanitizeMol(checked, catchErrors=True):  # SANITIZE_NONE: nothing failed
+        return checked
+    kekule = Chem.Mol(fragment)
+    try:
+        Chem.Kekulize(kekule, clearAromaticFlags=True)
+    except Exception:  # RDKit raises KekulizeException (a ValueError) or RuntimeError
+        return neutral
+    rebuilt = _uncharger().uncharge(kekule)
+    if not Chem.SanitizeMol(rebuilt, catchErrors=True):
+        return rebuilt
+    return neutral
+
+
 @cache
 def _chooser() -> rdMolStandardize.LargestFragmentChooser:
     return rdMolStandardize.LargestFragmentChooser(preferOrganic=True)
@@ -187,7 +213,7 @@ def standardise(value: Structure) -> Standardised:
                 ions = standardised.HasSubstructMatch(charged)
                 settled = settled and not ions
                 # without a charged atom the Uncharger changes nothing (it returns a copy)
-                parent = _uncharger().uncharge(standardised) if ions else Chem.Mol(standardised)
+                parent = _neutralised(standardised) if ions else Chem.Mol(standardised)
             else:
                 fragments = list(Chem.GetMolFrags(standardised, asMols=True, sanitizeFrags=True))
                 candidates = [f for f in fragments if not _on_salt_list(f)] or fragments
@@ -198,10 +224,10 @@ def standardise(value: Structure) -> Standardised:
                         if not parent_count:
                             ions = fragment.HasSubstructMatch(charged)
                             settled = settled and not ions
-                            parent = _uncharger().uncharge(fragment) if ions else fragment
+                            parent = _neutralised(fragment) if ions else fragment
                         parent_count += 1
                     else:
-                        others[Chem.MolToSmiles(_uncharger().uncharge(fragment))] += 1
+                        others[Chem.MolToSmiles(_neutralised(fragment))] += 1
     except InvalidStructure:
         raise
     except Exception as error:  # RDKit raises RuntimeError, ValueError, sanitize exceptions
