@@ -138,16 +138,6 @@ def _compute(
     return merge(blocks)
 
 
-def _computed(
-    kind: Kind, ids: list[int], values: list[Any], workers: int | None, progress: ProgressOption
-) -> Block:
-    """:func:`_compute`, its progress told to ``progress`` (a bar only for many rows)."""
-    if progress is True and len(ids) < _BAR_FROM:
-        progress = None
-    with reporting(progress, len(ids), f"indexing for {kind} search", unit="compounds") as step:
-        return _compute(kind, ids, values, workers, step)
-
-
 def merge(blocks: Sequence[Block]) -> Block:
     """Blocks of one part joined into one (offsets into the pickles shifted accordingly)."""
     import numpy as np
@@ -222,7 +212,10 @@ def current(
         ids, values = _read_rows(store, connection, kind, after.max_id if after else 0)
         count, first, last, highest = store.index_state(connection, state[3])
     coverage = Coverage(highest, count, first, last)
-    block = _computed(kind, ids, values, workers, progress)
+    if progress is True and len(ids) < _BAR_FROM:
+        progress = None
+    with reporting(progress, len(ids), f"indexing for {kind} search", unit="compounds") as step:
+        block = _compute(kind, ids, values, workers, step)
     blocks = [*(part.arrays if part is not None else []), block]
     if persist:
         _persist(files, kind, engine, coverage, block, after, blocks, part)
