@@ -35,6 +35,12 @@ def find_bindir() -> Path | None:
     return None
 
 
+def _runuser() -> str:
+    # An administrator's tool: in /usr/sbin, which a minimal PATH (env -i, cron) leaves out.
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    return shutil.which("runuser", path=search) or "runuser"
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -102,7 +108,7 @@ class PostgresServer:
 
     def _run(self, command: Sequence[str]) -> subprocess.CompletedProcess[str]:
         if self.user is not None:
-            command = ["runuser", "-u", self.user, "--", *command]
+            command = [_runuser(), "-u", self.user, "--", *command]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             log = self.root / "log"
