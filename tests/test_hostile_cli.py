@@ -79,9 +79,12 @@ def test_binary_stdin_is_one_error_line(tmp_path: Path, args: tuple[str, ...]) -
     assert "position 0" in line
 
 
-def test_a_full_disk_is_one_error_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_full_disk_is_one_error_line(tmp_path: Path, unbuffered: str) -> None:
+    # A shell's Python buffers stdout (PYTHONUNBUFFERED unset): the bytes the full disk refused
+    # stay buffered, and a second flush at exit must not say the same line again.
     with open("/dev/full", "wb") as full:
-        result = run(tmp_path, "cas", "50-78-2", stdout=full.fileno())
+        result = run(tmp_path, "cas", "50-78-2", stdout=full.fileno(), PYTHONUNBUFFERED=unbuffered)
     assert result.returncode == 2
     assert error_line(result) == "error: cannot write the output: No space left on device"
 

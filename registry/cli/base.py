@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -143,6 +144,12 @@ class _RegistryGroup(TyperGroup):
             if debugging():
                 raise
             typer.echo(f"error: {os_error_message(error)}", err=True)
+            # A full disk under stdout keeps its unwritten bytes buffered: flushed again at
+            # exit, they would fail again and say the same line twice.
+            try:
+                sys.stdout.flush()
+            except OSError:
+                quiet_stdout()
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
