@@ -126,7 +126,13 @@ def test_a_string_where_a_sequence_is_expected_is_a_type_error(whole: object) ->
 @settings(
     max_examples=6,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    # Arguments of 5,000-20,000 characters are the point: lists of them often exceed
+    # Hypothesis's entropy budget, which its health check would fail at random.
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(st.lists(HOSTILE_TEXT.filter(lambda t: "\x00" not in t), min_size=1, max_size=8))
 def test_commands_never_show_a_traceback(tmp_path: Path, values: list[str]) -> None:
