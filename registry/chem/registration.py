@@ -33,6 +33,9 @@ class Prepared:
 
     row: CompoundRow
     is_salt: bool
+    #: (pattern row bytes, molecule pickle) for the structure search index, when asked for
+    #: (see :func:`registry.chem.screening.registered_entry`).
+    search_entry: tuple[bytes, bytes] | None = None
 
     @property
     def registration_hash(self) -> str:
@@ -97,13 +100,23 @@ def _properties(
     return tuple(out)
 
 
+#: Registration's entry of a structure in the search index (see :class:`Prepared`).
+_Entry = tuple[bytes, bytes]
+
+
 def _compute(
-    structure: str, name: str, with_descriptors: bool, timings: dict[str, float] | None
-) -> tuple[dict[str, Any], list[_Value]]:
-    """The fields of the structure's CompoundRow (its properties aside), and its values."""
+    structure: str,
+    name: str,
+    with_descriptors: bool,
+    timings: dict[str, float] | None,
+    search_entry: bool = False,
+) -> tuple[dict[str, Any], list[_Value], _Entry | None]:
+    """The fields of the structure's CompoundRow (its properties aside), its values, and its
+    search index entry when ``search_entry``."""
     # Deferred: these modules import RDKit.
     from registry.chem.fingerprints import fingerprint_of
     from registry.chem.hashing import identifiers_of, registration_hash
+    from registry.chem.screening import registered_entry
     from registry.chem.standardisation import standardise
 
     # CPU time, not wall time: the stages are CPU-bound, and CPU time does not grow when other
@@ -115,6 +128,10 @@ def _compute(
     ids = identifiers_of(std.standardised)
     parent_hash = registration_hash(std.parent) if std.is_salt else None
     start = _stage(timings, "hash", start, clock)
+    entry = None
+    if search_entry:
+        entry = registered_entry(std.standardised, ids.smiles, std.standardised_settled)
+        start = _stage(timings, "search entry", start, clock)
     fingerprint = fingerprint_of(std.parent)
     start = _stage(timings, "fingerprint", start, clock)
     values = _values(std.parent, std.parent_settled) if with_descriptors else []
@@ -135,7 +152,7 @@ def _compute(
         "parent_hash": parent_hash,
         "fingerprint": fingerprint,
     }
-    return fields, values
+    return fields, values, entry
 
 
 def prepare(
@@ -144,11 +161,13 @@ def prepare(
     name: str = "",
     with_descriptors: bool = True,
     timings: dict[str, float] | None = None,
+    search_entry: bool = False,
 ) -> Prepared:
     """Standardise, hash, fingerprint and profile one structure (no database involved).
 
     ``timings``, when given, accumulates CPU seconds per stage (standardise, hash, fingerprint,
-    descriptors), which is what the registration benchmark reports.
+    descriptors), which is what the registration benchmark reports. ``search_entry``: also
+    compute the structure's entry in the search index (:attr:`Prepared.search_entry`).
 
     The results equal the plain calls (``chem.identifiers(std.standardised)``,
     ``chem.fingerprint(std.parent)``, ``descriptors.profile(std.parent, on="submitted")``);
@@ -157,9 +176,9 @@ def prepare(
     Raises:
         InvalidStructure: the structure cannot be read or standardised.
     """
-    fields, values = _compute(structure, name, with_descriptors, timings)
+    fields, values, entry = _compute(structure, name, with_descriptors, timings, search_entry)
     row = CompoundRow(**fields, properties=_properties(values))
-    return Prepared(row=row, is_salt=row.is_salt)
+    return Prepared(row=row, is_salt=row.is_salt, search_entry=entry)
 
 
 # A salt with a stereocentre: preparing it goes through every stage's built-once objects.
@@ -170,14 +189,20 @@ MIN_PARALLEL = 400
 
 
 def _prepare_chunk(
-    items: Sequence[tuple[str, str]], with_descriptors: bool
+    items: Sequence[tuple[str, str]], with_descriptors: bool, search_entries: bool
 ) -> tuple[list[Prepared | None], dict[str, float]]:
     timings: dict[str, float] = {}
     out: list[Prepared | None] = []
     for smiles, name in items:
         try:
             out.append(
-                prepare(smiles, name=name, with_descriptors=with_descriptors, timings=timings)
+                prepare(
+                    smiles,
+                    name=name,
+                    with_descriptors=with_descriptors,
+                    timings=timings,
+                    search_entry=search_entries,
+                )
             )
         except InvalidStructure:
             out.append(None)
@@ -185,7 +210,8 @@ def _prepare_chunk(
 
 
 # A prepared structure as a worker sends it back: the CompoundRow fields a registration fills,
-# in order, then the descriptor values as (name, value, unit) tuples, which pickle far cheaper
+# in order, then the search index entry (or None), then the descriptor values as
+# (name, value, unit) tuples, which pickle far cheaper
 # than the frozen dataclasses (those go through __getstate__/__setstate__ field by field) on
 # both sides of the pipe; the worker never builds the dataclasses at all. Any: the field values
 # of CompoundRow, of several types.
@@ -202,26 +228,26 @@ def _unpack(packed: _Packed | None, made: dict[_Value, Property]) -> Prepared | 
     (counts repeat a lot) across the structures of one batch."""
     if packed is None:
         return None
-    *values, properties = packed
+    *values, entry, properties = packed
     row = CompoundRow(
         **dict(zip(_PACKED_FIELDS, values, strict=True)),
         properties=_properties(properties, made),
     )
-    return Prepared(row=row, is_salt=row.is_salt)
+    return Prepared(row=row, is_salt=row.is_salt, search_entry=entry)
 
 
 def _prepare_chunk_packed(
-    items: Sequence[tuple[str, str]], with_descriptors: bool
+    items: Sequence[tuple[str, str]], with_descriptors: bool, search_entries: bool
 ) -> tuple[list[_Packed | None], dict[str, float]]:
     timings: dict[str, float] = {}
     out: list[_Packed | None] = []
     for smiles, name in items:
         try:
-            row, values = _compute(smiles, name, with_descriptors, timings)
+            row, values, entry = _compute(smiles, name, with_descriptors, timings, search_entries)
         except InvalidStructure:
             out.append(None)
             continue
-        out.append((*[row[f] for f in _PACKED_FIELDS], tuple(values)))
+        out.append((*[row[f] for f in _PACKED_FIELDS], entry, tuple(values)))
     return out, timings
 
 
@@ -248,6 +274,7 @@ def iter_prepared(
     with_descriptors: bool = True,
     workers: int | None = None,
     timings: dict[str, float] | None = None,
+    search_entries: bool = False,
 ) -> Generator[list[Prepared | None], None, None]:
     """:func:`prepare_many`, yielding the results in input order chunk by chunk as they are ready.
 
@@ -258,7 +285,7 @@ def iter_prepared(
     if workers is None:
         workers = available_cpus()
     if workers <= 1 or len(structures) < MIN_PARALLEL:
-        out, spent = _prepare_chunk(structures, with_descriptors)
+        out, spent = _prepare_chunk(structures, with_descriptors, search_entries)
         _add_timings(timings, spent)
         yield out
         return
@@ -267,11 +294,14 @@ def iter_prepared(
     # Loaded and warmed once here, before the fork: the workers inherit RDKit, the chemistry
     # modules and the objects they build once (transforms, salt list, alert catalogues)
     # instead of each importing and building them again.
-    _prepare_chunk_packed([(_WARM_UP, "")], with_descriptors)
+    _prepare_chunk_packed([(_WARM_UP, "")], with_descriptors, search_entries)
     with process_pool(workers) as pool:
         # Results come in input order as the chunks complete, while the workers go on.
         for chunk_out, chunk_spent in pool.map(
-            _prepare_chunk_packed, chunks, [with_descriptors] * len(chunks)
+            _prepare_chunk_packed,
+            chunks,
+            [with_descriptors] * len(chunks),
+            [search_entries] * len(chunks),
         ):
             _add_timings(timings, chunk_spent)
             yield [_unpack(p, made) for p in chunk_out]
@@ -289,16 +319,22 @@ def prepare_many(
     with_descriptors: bool = True,
     workers: int | None = None,
     timings: dict[str, float] | None = None,
+    search_entries: bool = False,
 ) -> list[Prepared | None]:
     """:func:`prepare` for many ``(smiles, name)`` pairs; None where a structure is unreadable.
 
     The RDKit work is CPU-bound: with ``workers`` > 1 (default: the CPUs this process may use)
     and at least :data:`MIN_PARALLEL` structures, it is spread over worker processes.
     ``timings`` accumulates the CPU seconds of every stage over all workers.
+    ``search_entries``: each Prepared also carries its search index entry.
     """
     out: list[Prepared | None] = []
     for chunk in iter_prepared(
-        structures, with_descriptors=with_descriptors, workers=workers, timings=timings
+        structures,
+        with_descriptors=with_descriptors,
+        workers=workers,
+        timings=timings,
+        search_entries=search_entries,
     ):
         out.extend(chunk)
     return out

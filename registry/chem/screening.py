@@ -37,6 +37,7 @@ __all__ = [
     "molecule_entry",
     "morgan_rows",
     "pattern_row",
+    "registered_entry",
     "screen",
     "similarity",
     "similarity_many",
@@ -108,6 +109,25 @@ def _entry(smiles: str) -> tuple[Matrix, bytes]:
             _SMILES_ENTRY + smiles.encode()
         )
     return _row_of(Chem.PatternFingerprint(mol, PATTERN_BITS)), bytes(mol.ToBinary())
+
+
+def registered_entry(mol: Chem.Mol, smiles: str, settled: bool) -> tuple[bytes, bytes]:
+    """:func:`molecule_entry` of ``smiles``, the stored SMILES of ``mol``, as registration
+    computes it: (the pattern row's bytes, the pickle).
+
+    A ``settled`` molecule (``Standardised.standardised_settled``) is the molecule its SMILES
+    reads back as, up to the order of its atoms, in every property a substructure query or the
+    screen tests (``scripts/compare_registered_molecules.py`` checks it on the whole PubChem
+    table), so its entry is taken from it without parsing the SMILES again. Any other is read
+    back from its SMILES.
+    """
+    if not settled:
+        row, entry = molecule_entry(smiles)
+        return row.tobytes(), entry
+    return (
+        DataStructs.BitVectToBinaryText(Chem.PatternFingerprint(mol, PATTERN_BITS)),
+        mol.ToBinary(Chem.PropertyPickleOptions.NoConformers),
+    )
 
 
 def structure_rows(smiles: Sequence[str]) -> tuple[Matrix, list[bytes]]:

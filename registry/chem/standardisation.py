@@ -48,6 +48,9 @@ class Standardised:
         parent_settled: the parent is exactly as RDKit's sanitisation leaves a molecule (no
             charge was neutralised, no metal disconnected after it), so sanitising it again
             changes nothing; descriptors use this to share values with QED, which re-sanitises.
+        unsanitised_steps: (input, output) of each cleanup step that ran and changes atoms
+            without perceiving aromaticity, hybridisation, radicals and conjugation again (the
+            MetalDisconnector, the Reionizer); see :attr:`standardised_settled`.
         is_salt: the structure has components besides the parent (a salt, solvate or mixture).
     """
 
@@ -57,10 +60,21 @@ class Standardised:
     counterions: tuple[tuple[str, int], ...]
     parent_count: int = 1
     parent_settled: bool = False
+    unsanitised_steps: tuple[tuple[Chem.Mol, Chem.Mol], ...] = ()
 
     @property
     def is_salt(self) -> bool:
         return bool(self.counterions)
+
+    @property
+    def standardised_settled(self) -> bool:
+        """Whether the standardised structure is as sanitisation leaves a molecule: no step of
+        :attr:`unsanitised_steps` changed it (so it left the perception as it found it, too),
+        and every other change since the parser went through the Normalizer, whose products
+        are sanitised. It is then the molecule its SMILES reads back as, in every property a
+        substructure query tests, and the search index takes its entry from it. Computed on
+        demand: it costs a pickle of each step's input and output."""
+        return all(a.ToBinary() == b.ToBinary() for a, b in self.unsanitised_steps)
 
     @property
     def parent_smiles(self) -> str:
@@ -104,6 +118,11 @@ def _cleanup_screens() -> tuple[Chem.Mol, tuple[Chem.Mol, ...]]:
     return organic, reionizable
 
 
+@cache
+def _bonded_non_organic() -> Chem.Mol:
+    return Chem.MolFromSmarts("[!#1;!#6;!#7;!#8;!#9;!#15;!#16;!#17;!#35;!#53;!D0]")
+
+
 def cleanup(mol: Chem.Mol, *, fresh: bool = False) -> Chem.Mol:
     """The steps of RDKit's ``rdMolStandardize.Cleanup`` with its default parameters, faster.
 
@@ -119,17 +138,30 @@ def cleanup(mol: Chem.Mol, *, fresh: bool = False) -> Chem.Mol:
     without hydrogen atoms ``RemoveHs``, which removes them and sanitises again, has nothing
     to do. The input is not modified either way (every later step returns a new molecule).
     """
+    return _cleaned(mol, fresh)[0]
+
+
+def _cleaned(mol: Chem.Mol, fresh: bool) -> tuple[Chem.Mol, tuple[tuple[Chem.Mol, Chem.Mol], ...]]:
+    """:func:`cleanup`, and the (input, output) of each step that ran without sanitising."""
     disconnector, normalizer, reionizer = _cleaners()
     non_organic, reionizable = _cleanup_screens()
     no_hydrogens = mol.GetNumAtoms() == mol.GetNumHeavyAtoms()
     result = mol if fresh and no_hydrogens else Chem.RemoveHs(mol)
+    unsanitised = []
     if result.HasSubstructMatch(non_organic):
-        result = disconnector.Disconnect(result)
+        before, result = result, disconnector.Disconnect(result)
+        # It only breaks bonds to metals: with none, nothing changed (no pickles to compare).
+        if before.HasSubstructMatch(_bonded_non_organic()):
+            unsanitised.append((before, result))
     result = normalizer.normalize(result)
     if any(result.HasSubstructMatch(query) for query in reionizable):
-        result = reionizer.reionize(result)
+        before, result = result, reionizer.reionize(result)
+        # The output's stereo is perceived below, which the pickle records: the input's too,
+        # so that the two pickle alike when the Reionizer changed nothing.
+        Chem.AssignStereochemistry(before, cleanIt=True, force=True)
+        unsanitised.append((before, result))
     Chem.AssignStereochemistry(result, cleanIt=True, force=True)
-    return result
+    return result, tuple(unsanitised)
 
 
 @cache
@@ -202,7 +234,7 @@ def standardise(value: Structure) -> Standardised:
     submitted = parse(value)
     try:
         with capture_rdkit_log():
-            standardised = cleanup(submitted, fresh=isinstance(value, str))
+            standardised, unsanitised = _cleaned(submitted, isinstance(value, str))
             others: Counter[str] = Counter()
             parent_count = 1
             charged, non_organic = _settled_screens()
@@ -239,4 +271,5 @@ def standardise(value: Structure) -> Standardised:
         counterions=tuple(sorted(others.items())),
         parent_count=parent_count,
         parent_settled=settled,
+        unsanitised_steps=unsanitised,
     )
