@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from registry.chem.registration import Prepared, iter_prepared
 from registry.progress import Progress, ProgressOption, reporting
+from registry.service import search_index
 from registry.service.conflicts import retrying
 from registry.service.register import TEXT_TYPES
 from registry.service.related import Allowed, Batch
@@ -126,7 +127,11 @@ def add_many(
     items = pairs(structures)
     with reporting(progress, len(items), "registering", unit="structures") as step:
         stream = iter_prepared(
-            items, with_descriptors=with_descriptors, workers=workers, timings=timings
+            items,
+            with_descriptors=with_descriptors,
+            workers=workers,
+            timings=timings,
+            search_entries=search_index.entries_wanted(store, len(items)),
         )
         counted = _counted(stream, step, len(items))
         return _add_stream(store, author, len(items), counted, source, timings, allowed)
@@ -220,6 +225,7 @@ def add_streaming(
         start = time.perf_counter()
         insert(connection, pending, len(received) - len(pending))
     spent += time.perf_counter() - start  # the last batch and the commit
+    _offer(store, received, timings)
     if timings is not None:  # wall-clock: the insert waits on the disk, not the CPU
         timings["insert"] = timings.get("insert", 0.0) + spent
     return [format_registry_id(i) for i in ids], sorted(skipped)
@@ -261,7 +267,20 @@ def add_prepared(
             timings["insert"] = timings.get("insert", 0.0) + time.perf_counter() - start
         return [format_registry_id(i) for i in ids], sorted(skipped)
 
-    return retrying(work)
+    outcome = retrying(work)
+    _offer(store, prepared, timings)
+    return outcome
+
+
+def _offer(
+    store: Store, prepared: Sequence[Prepared | None], timings: dict[str, float] | None
+) -> None:
+    """Offer the search index entries of a committed batch; ``timings["search offer"]``
+    accumulates the wall-clock seconds (the file is flushed to disk)."""
+    start = time.perf_counter()
+    search_index.offer(store, prepared)
+    if timings is not None:
+        timings["search offer"] = timings.get("search offer", 0.0) + time.perf_counter() - start
 
 
 def insert_new(

@@ -13,13 +13,18 @@ the last one covered, the registration hashes of the first and of that last one.
 newer compounds were added, their rows are computed and appended as a segment; when anything
 else changed (a compound deleted, another database file, another RDKit version, a damaged or
 missing file), the part is rebuilt. A stale index is never used.
+
+A bulk registration computes the substructure entries of its structures in its workers, where
+that is cheaper than reading each SMILES back, and offers them (:func:`offer`). The catch-up
+takes the entries of the SMILES it adds from the offers, which are keyed by SMILES (and by the
+engine that computed them) and so can never describe another structure, and computes the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -28,21 +33,25 @@ from registry.progress import Progress, ProgressOption, reporting
 from registry.store.search_index import FORMAT, MAX_SEGMENTS, Coverage, Part
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
     import numpy.typing as npt
     from sqlalchemy.engine import Connection
 
+    from registry.chem.registration import Prepared
     from registry.store import Store
 
-__all__ = ["Kind", "Status", "build", "current", "engine_tag", "status"]
+__all__ = ["Kind", "Status", "build", "current", "engine_tag", "entries_wanted", "offer", "status"]
 
 Kind = Literal["similarity", "substructure"]
 KINDS: tuple[Kind, ...] = ("similarity", "substructure")
 Block = dict[str, "npt.NDArray[Any]"]
 
-# Most rows per task of a parallel build; the fewest rows worth starting worker processes for.
+# Most rows per task of a parallel build; the fewest rows worth starting worker processes for
+# (a similarity row costs about 10 µs, less than sending its fingerprint to a worker and back).
 _CHUNK = 2000
-_PARALLEL_FROM = 4000
+_PARALLEL_FROM: dict[Kind, int] = {"similarity": 50_000, "substructure": 4000}
 # The fewest rows to compute for which ``progress=True`` shows a bar (fewer take about a
 # second at most: a bar would only flash).
 _BAR_FROM = 4000
@@ -91,16 +100,29 @@ def _by_count(block: Block) -> Block:
 
 
 def _substructure_rows(ids: Sequence[int], smiles: Sequence[str]) -> Block:
-    import numpy as np
-
     from registry.chem.screening import structure_rows
 
     patterns, pickles = structure_rows(smiles)
-    offsets = np.zeros(len(pickles) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(p) for p in pickles], dtype=np.int64)
-    blob = np.frombuffer(b"".join(pickles), dtype=np.uint8)
+    return _structure_block(ids, patterns, pickles)
+
+
+def _structure_block(
+    ids: Sequence[int], patterns: npt.NDArray[np.uint64], pickles: Sequence[bytes]
+) -> Block:
+    import numpy as np
+
+    offsets, blob = _packed(pickles)
     return {"ids": np.asarray(ids, dtype=np.int64), "patterns": patterns, "offsets": offsets,
             "blob": blob}  # fmt: skip
+
+
+def _packed(items: Sequence[bytes]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
+    """Byte strings as (offsets, bytes): item i is ``blob[offsets[i]:offsets[i + 1]]``."""
+    import numpy as np
+
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(item) for item in items], dtype=np.int64)
+    return offsets, np.frombuffer(b"".join(items), dtype=np.uint8)
 
 
 _ROWS: dict[Kind, Callable[[Sequence[int], Sequence[Any]], Block]] = {
@@ -117,7 +139,7 @@ def _compute(
     if not ids:
         return rows(ids, values)
     wanted = workers if workers is not None else available_cpus()
-    parallel = wanted > 1 and len(ids) >= _PARALLEL_FROM
+    parallel = wanted > 1 and len(ids) >= _PARALLEL_FROM[kind]
     # Tasks of at most _CHUNK rows, as many for each worker: 5,000 rows in chunks of 2,000
     # would leave one worker idle for the last 1,000.
     tasks = wanted * -(-len(ids) // (wanted * _CHUNK)) if parallel else -(-len(ids) // _CHUNK)
@@ -170,6 +192,107 @@ def _read_rows(
     return ids, values
 
 
+# --- entries offered by bulk registrations ---------------------------------------------------
+
+#: The fewest structures a registration computes entries for: an offer file for each small
+#: batch would cost more to write, find and read than its entries save.
+_OFFER_FROM = 400
+
+
+def entries_wanted(store: Store, count: int) -> bool:
+    """Whether registering ``count`` structures should compute their entries (see :func:`offer`)."""
+    return store.search_index is not None and count >= _OFFER_FROM
+
+
+def offer(store: Store, prepared: Iterable[Prepared | None]) -> None:
+    """Keep the search index entries a bulk registration computed for the next catch-up.
+
+    Nothing is kept for a registry without an index, or when its directory cannot be written
+    (the catch-up then computes the entries itself).
+    """
+    import numpy as np
+
+    from registry.chem.screening import WORDS
+
+    files = store.search_index
+    entries = [
+        (p.row.smiles.encode(), p.search_entry)
+        for p in prepared
+        if p is not None and p.search_entry is not None
+    ]
+    if files is None or not entries:
+        return
+    smiles_offsets, smiles = _packed([text for text, _ in entries])
+    offsets, blob = _packed([entry[1] for _, entry in entries])
+    patterns = np.frombuffer(b"".join(entry[0] for _, entry in entries), dtype=np.uint64)
+    arrays: Block = {
+        "smiles_offsets": smiles_offsets,
+        "smiles": smiles,
+        "patterns": patterns.reshape(-1, WORDS),
+        "offsets": offsets,
+        "blob": blob,
+    }
+    with contextlib.suppress(OSError):
+        files.offer(engine_tag(), arrays)
+
+
+# An offered entry: (the number of its offer, its row there, its pickle).
+_Offered = tuple[int, int, bytes]
+
+
+def _offered(offers: Sequence[tuple[Path, Block]], wanted: Iterable[str]) -> dict[str, _Offered]:
+    """The offered entries of the ``wanted`` SMILES (the latest offer's where several are)."""
+    wanted = set(wanted)
+    found: dict[str, _Offered] = {}
+    for number, (_path, arrays) in enumerate(offers):
+        starts = arrays["smiles_offsets"].tolist()
+        text = bytes(arrays["smiles"])
+        at = arrays["offsets"].tolist()
+        blob = bytes(arrays["blob"])
+        for i in range(len(starts) - 1):
+            smiles = text[starts[i] : starts[i + 1]].decode()
+            if smiles in wanted:
+                found[smiles] = (number, i, blob[at[i] : at[i + 1]])
+    return found
+
+
+def _with_offered(
+    ids: list[int],
+    values: list[str],
+    offers: Sequence[tuple[Path, Block]],
+    found: Mapping[str, _Offered],
+    computed: Block,
+) -> Block:
+    """The substructure block of ``ids``: the entries ``found`` in the offers, and ``computed``
+    (the rows of the others, in order) for the rest."""
+    import numpy as np
+
+    from registry.chem.screening import WORDS
+
+    patterns = np.empty((len(ids), WORDS), dtype=np.uint64)
+    pickles: list[bytes] = []
+    rows: list[list[tuple[int, int]]] = [[] for _ in offers]  # per offer: (row here, row there)
+    own: list[int] = []  # the rows computed
+    computed_at = computed["offsets"].tolist()
+    computed_blob = bytes(computed["blob"])
+    for k, smiles in enumerate(values):
+        hit = found.get(smiles)
+        if hit is None:
+            j = len(own)
+            own.append(k)
+            pickles.append(computed_blob[computed_at[j] : computed_at[j + 1]])
+        else:
+            number, row, pickle = hit
+            rows[number].append((k, row))
+            pickles.append(pickle)
+    patterns[own] = computed["patterns"]
+    for (_path, arrays), pairs in zip(offers, rows, strict=True):
+        if pairs:
+            here, there = zip(*pairs, strict=True)
+            patterns[list(here)] = np.asarray(arrays["patterns"])[list(there)]
+    return _structure_block(ids, patterns, pickles)
+
+
 # --- keeping it current -----------------------------------------------------------------------
 
 
@@ -191,8 +314,9 @@ def current(
     """The blocks of part ``kind`` describing the database as it is now; None without an index.
 
     There is an index for a registry in an SQLite file (:attr:`Store.search_index`). Rows the
-    index lacks are computed from the database and, unless ``persist`` is False or the
-    directory cannot be written, stored for the next search. ``progress`` hears how computing
+    index lacks are taken from what registrations offered or computed from the database and,
+    unless ``persist`` is False or the directory cannot be written, stored for the next search
+    (the offers used are then deleted). ``progress`` hears how computing
     them goes (see :mod:`registry.progress`; ``True`` shows a bar only for 4,000 rows or more).
     """
     files = store.search_index
@@ -200,11 +324,15 @@ def current(
         return None
     engine = engine_tag()
     part = files.load(kind, engine)
+    # Listed before the database is read: an offer is written after its compounds committed,
+    # so every compound of an offer listed here is in what is read next.
+    offers = files.offers(engine) if kind == "substructure" else []
     with store.read() as connection:
         base = part.coverage if part is not None else None
         state = store.index_state(connection, base.max_id if base else 0)
         if part is not None and base is not None and _still_covers(base, state):
             if state[3] == base.max_id:
+                files.withdraw(path for path, _ in offers)  # entries of compounds indexed
                 return part.arrays
             after: Coverage | None = base
         else:
@@ -212,13 +340,19 @@ def current(
         ids, values = _read_rows(store, connection, kind, after.max_id if after else 0)
         count, first, last, highest = store.index_state(connection, state[3])
     coverage = Coverage(highest, count, first, last)
-    if progress is True and len(ids) < _BAR_FROM:
+    found = _offered(offers, values) if offers else {}
+    missing = [k for k, value in enumerate(values) if value not in found]
+    if progress is True and len(missing) < _BAR_FROM:
         progress = None
-    with reporting(progress, len(ids), f"indexing for {kind} search", unit="compounds") as step:
-        block = _compute(kind, ids, values, workers, step)
+    title = f"indexing for {kind} search"
+    with reporting(progress, len(missing), title, unit="compounds") as step:
+        block = _compute(kind, [ids[k] for k in missing], [values[k] for k in missing],
+                         workers, step)  # fmt: skip
+    if found:
+        block = _with_offered(ids, values, offers, found, block)
     blocks = [*(part.arrays if part is not None else []), block]
-    if persist:
-        _persist(files, kind, engine, coverage, block, after, blocks, part)
+    if persist and _persist(files, kind, engine, coverage, block, after, blocks, part):
+        files.withdraw(path for path, _ in offers)
     return blocks
 
 
@@ -231,13 +365,16 @@ def _persist(
     after: Coverage | None,
     blocks: list[Block],
     part: Part | None,
-) -> None:
+) -> bool:
+    """Store the new rows; whether they were stored."""
     merged = None
     if part is not None and len(part.segments) + 1 > MAX_SEGMENTS:
         merged = merge(blocks)
     # A read-only directory: this search uses the rows computed, the next computes them again.
-    with contextlib.suppress(OSError):
-        files.store(kind, engine, coverage, block, after=after, merged=merged)
+    try:
+        return bool(files.store(kind, engine, coverage, block, after=after, merged=merged))
+    except OSError:
+        return False
 
 
 def build(

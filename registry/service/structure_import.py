@@ -27,6 +27,7 @@ from registry.chem.structure_files import StructureInput, read_table
 from registry.errors import InputFileError
 from registry.models import Property
 from registry.progress import ProgressOption, reporting
+from registry.service import search_index
 from registry.service.json_import import read_json
 from registry.service.register_many import DEFAULT_BATCH, Annotator
 from registry.service.statuses import apply_statuses
@@ -395,6 +396,7 @@ def _import_batch(
         [(item.value, item.name) for item, _ in taken],
         with_descriptors=options.with_descriptors,
         workers=options.workers,
+        search_entries=search_index.entries_wanted(registry.store, len(taken)),
     )
     settled = [_settled(p, read) for p, (_, read) in zip(made, taken, strict=True)]
     groups = _groups(taken, options)

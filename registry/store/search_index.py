@@ -8,6 +8,10 @@ For ``registry.sqlite`` the index is the directory ``registry.sqlite-search/``:
 * ``<part>-<random>.seg``: segments, each a header and arrays that are memory-mapped, never read
   whole. The ``similarity`` part holds compound ids, Morgan rows and their bit counts; the
   ``substructure`` part compound ids, pattern rows and the molecule pickles (offsets + bytes).
+* ``offered-<random>.seg``: substructure entries a bulk registration computed, by stored SMILES
+  (no compound ids), with the ``engine`` that computed them in the header. They are no part of
+  the index: the next catch-up takes the entries of the SMILES it adds from them, then deletes
+  them (:meth:`IndexFiles.offer`, :meth:`IndexFiles.offers`).
 
 What the arrays mean is :mod:`registry.chem.screening`'s business; this module only stores them.
 Every change writes new files under an exclusive lock (``lock``), each written to a temporary
@@ -23,7 +27,7 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +53,7 @@ MAX_SEGMENTS = 8
 _MAGIC = b"REGSRCH1"
 _ALIGN = 64
 _MANIFEST = "manifest.json"
+_OFFERED = "offered"
 
 Arrays = Mapping[str, "npt.NDArray[Any]"]
 
@@ -138,9 +143,19 @@ class IndexFiles:
         return part
 
     def _read_segment(self, segment: Mapping[str, Any]) -> dict[str, npt.NDArray[Any]] | None:
-        import numpy as np
-
         path = self.directory / str(segment["file"])
+        read = self._read_file(path)
+        if read is None:
+            return None
+        header, size, arrays = read
+        if size != int(segment["bytes"]) or header.get("rows") != int(segment["rows"]):
+            return None
+        return arrays
+
+    def _read_file(
+        self, path: Path
+    ) -> tuple[dict[str, Any], int, dict[str, npt.NDArray[Any]]] | None:
+        """(header, size, arrays memory-mapped) of a segment file; None when damaged."""
         try:
             size = path.stat().st_size
             with path.open("rb") as handle:
@@ -148,10 +163,16 @@ class IndexFiles:
                 if len(head) != 16 or head[:8] != _MAGIC:
                     return None
                 header = json.loads(handle.read(int.from_bytes(head[8:], "little")))
-        except (OSError, ValueError):
+            arrays = self._mapped(path, size, header)
+        except (OSError, ValueError, TypeError, KeyError):
             return None
-        if size != int(segment["bytes"]) or header.get("rows") != int(segment["rows"]):
-            return None
+        return (header, size, arrays) if arrays is not None else None
+
+    def _mapped(
+        self, path: Path, size: int, header: Mapping[str, Any]
+    ) -> dict[str, npt.NDArray[Any]] | None:
+        import numpy as np
+
         arrays: dict[str, npt.NDArray[Any]] = {}
         for spec in header["arrays"]:
             shape = tuple(int(n) for n in spec["shape"])
@@ -227,6 +248,35 @@ class IndexFiles:
             self._remove_unlisted(manifest)
         return True
 
+    def offer(self, engine: Mapping[str, Any], arrays: Arrays) -> None:
+        """Keep entries computed by ``engine`` for the next catch-up (see the module docstring).
+
+        Raises OSError when the directory cannot be written.
+        """
+        with self.locked():
+            self._write_segment(_OFFERED, arrays, {"engine": dict(engine)})
+            _sync_directory(self.directory)
+
+    def offers(self, engine: Mapping[str, Any]) -> list[tuple[Path, dict[str, npt.NDArray[Any]]]]:
+        """Every offer of ``engine``, oldest first, with its file; the others are deleted (an
+        offer is renamed into place whole, so one that cannot be read is damaged)."""
+        found = []
+        with contextlib.suppress(OSError):
+            paths = sorted(self.directory.glob(f"{_OFFERED}-*.seg"), key=_modified)
+            for path in paths:
+                read = self._read_file(path)
+                if read is not None and read[0].get("engine") == dict(engine):
+                    found.append((path, read[2]))
+                else:
+                    path.unlink(missing_ok=True)
+        return found
+
+    def withdraw(self, paths: Iterable[Path]) -> None:
+        """Delete offers (their entries are in the index now)."""
+        for path in paths:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+
     def remove(self) -> None:
         """Delete every file of the index (``registry db index --rebuild`` starts from none)."""
         if not self.directory.exists():
@@ -236,7 +286,9 @@ class IndexFiles:
                 if path.name != "lock":
                     path.unlink(missing_ok=True)
 
-    def _write_segment(self, kind: str, arrays: Arrays) -> dict[str, Any]:
+    def _write_segment(
+        self, kind: str, arrays: Arrays, extra: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         rows = len(next(iter(arrays.values())))
         specs: list[dict[str, Any]] = []
         offset = 0
@@ -245,12 +297,13 @@ class IndexFiles:
                 {"name": name, "dtype": array.dtype.str, "shape": list(array.shape), "offset": 0}
             )
         # The header's length depends on the offsets it lists: lay out with room to spare.
-        header_room = len(json.dumps({"rows": rows, "arrays": specs})) + 64 * len(specs) + 64
+        fields = {**(extra or {}), "rows": rows, "arrays": specs}
+        header_room = len(json.dumps(fields)) + 64 * len(specs) + 64
         offset = _aligned(16 + header_room)
         for spec, array in zip(specs, arrays.values(), strict=True):
             spec["offset"] = offset
             offset = _aligned(offset + array.nbytes)
-        header = json.dumps({"rows": rows, "arrays": specs}).encode()
+        header = json.dumps(fields).encode()
         header = header.ljust(header_room)
         name = f"{kind}-{secrets.token_hex(6)}.seg"
         temporary = self.directory / f".{name}.tmp"
@@ -275,12 +328,19 @@ class IndexFiles:
         _sync_directory(self.directory)
 
     def _remove_unlisted(self, manifest: Mapping[str, Any]) -> None:
-        # Under the lock: files of no manifest are left-overs of a replaced part or a crash.
+        # Under the lock: files of no manifest are left-overs of a replaced part or a crash
+        # (offers are not the manifest's: the catch-up that uses them deletes them).
         listed = {s["file"] for p in manifest["parts"].values() for s in p["segments"]}
         for path in self.directory.iterdir():
             if path.name in (_MANIFEST, "lock") or path.name in listed:
                 continue
+            if path.name.startswith(f"{_OFFERED}-") and path.suffix == ".seg":
+                continue
             path.unlink(missing_ok=True)
+
+
+def _modified(path: Path) -> float:
+    return path.stat().st_mtime
 
 
 def _aligned(offset: int) -> int:
