@@ -22,7 +22,9 @@
 
    The ratio to the baseline is taken within this run. lwreg's 366 molecules/s, measured on
    this machine kind on the table's first 5,000 rows, is printed only as a remark.
-   Then the structure search index catches up with them (what the next search does), per part.
+   Then the structure search index catches up with them (what the next search does), per part,
+   and the index's whole cost is set against the rest of the registration: the CPU of the
+   entries the registration computed for it (its ``search entry`` stage) and of the catch-up.
 2. Registers the same N again: every one must be reported as a duplicate (or as a tautomer or
    stereoisomer of one, for those the first run refused).
 3. Lookups by registry id, CAS number and InChIKey on a registry of 100,000 compounds. The
@@ -208,6 +210,22 @@ def _add_many(folder: Path, label: str, items: Items, workers: int, **options: A
     return Run(elapsed, cpu, new_ids, skipped, timings)
 
 
+def _catch_up(registry: Registry, workers: int) -> tuple[dict[str, float], float]:
+    """The search index's catch-up after a registration: wall seconds per part, CPU seconds.
+
+    The index is brought up to date by the next search, not by the writes: its cost is the
+    catch-up of that search (with the entries the registration offered, where it offers them)
+    against the registration it follows.
+    """
+    seconds = {}
+    cpu = _cpu_seconds()
+    for kind in ("similarity", "substructure"):
+        start = time.perf_counter()
+        search_index.current(registry.store, kind, workers=workers)
+        seconds[kind] = time.perf_counter() - start
+    return seconds, _cpu_seconds() - cpu
+
+
 def _reasons(skipped: Sequence[tuple[int, str]]) -> dict[str, int]:
     kinds = ("invalid", "same structure", "already registered", "tautomer", "stereoisomer")
     return {k: sum(1 for _, why in skipped if why.startswith(k)) for k in kinds}
@@ -290,15 +308,7 @@ def register(
 
     url = f"sqlite:///{folder / 'default0.sqlite'}"
     with Registry.open(url, settings=_settings(folder), seed=False) as registry:
-        # The search index is brought up to date by the next search, not by the writes: its
-        # cost is the catch-up of that search, per part, against the registration it follows.
-        index_seconds = {}
-        index_cpu = _cpu_seconds()
-        for kind in ("similarity", "substructure"):
-            index_start = time.perf_counter()
-            search_index.current(registry.store, kind, workers=workers)
-            index_seconds[kind] = time.perf_counter() - index_start
-        index_cpu = _cpu_seconds() - index_cpu
+        index_seconds, index_cpu = _catch_up(registry, workers)
         again_start = time.perf_counter()
         again_ids, again_skipped = registry.add_many(
             items, source="bench", workers=workers, with_descriptors=False
@@ -314,6 +324,20 @@ def register(
         # CPU of both parts over the registration's: the wall share also follows how well the
         # host runs the two workers side by side, this one only the work.
         "both_cpu_share_of_registration": round(index_cpu / registration_cpu, 3),
+    }
+    # The index's whole cost, measured within this run: the entries the registration computed
+    # for it (CPU in its workers), writing them to the offer file (wall-clock, as if all CPU)
+    # and the catch-up, over the rest of the registration's CPU.
+    entries_cpu = timings.get("search entry", 0.0)
+    offer = timings.get("search offer", 0.0)
+    report["search_index_cost"] = {
+        "registration_cpu_ms_per_molecule": round(registration_cpu / n * 1000, 3),
+        "entries_cpu_ms_per_molecule": round(entries_cpu / n * 1000, 3),
+        "offer_ms_per_molecule": round(offer / n * 1000, 3),
+        "catch_up_cpu_ms_per_molecule": round(index_cpu / n * 1000, 3),
+        "share_of_registration_without_it": round(
+            (entries_cpu + offer + index_cpu) / (registration_cpu - entries_cpu - offer), 3
+        ),
     }
     report["reregistration"] = {
         "new": len(again_ids),
@@ -338,7 +362,7 @@ def register(
 
 
 #: The stages timed in CPU seconds (the rest are wall-clock).
-_CPU_STAGES = ("standardise", "hash", "fingerprint", "descriptors")
+_CPU_STAGES = ("standardise", "hash", "search entry", "fingerprint", "descriptors")
 
 
 def _letters(number: int, width: int = 10) -> str:
@@ -453,9 +477,14 @@ def versions(trees: Sequence[Path], n: int, seed: int, workers: int, rounds: int
     Each round runs every tree once (the order turned round each round) in a subprocess of
     its own with ``PYTHONPATH`` set to the tree, registering the same seeded sample into a new
     SQLite database: wall-clock rates, and each tree's rate over the first tree's per round.
+    Then the search index catches up (both parts, as the next search would), and each tree's
+    registration and catch-up together are set against the first tree's registration alone:
+    with a first tree whose registration does no index work, that is the index's cost.
     """
     rates: dict[str, list[float]] = {str(t): [] for t in trees}
     cpu: dict[str, list[float]] = {str(t): [] for t in trees}
+    wall: dict[str, list[tuple[float, float]]] = {str(t): [] for t in trees}
+    work: dict[str, list[tuple[float, float]]] = {str(t): [] for t in trees}
     loads: list[float] = []
     for round_ in range(rounds):
         order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
@@ -469,6 +498,10 @@ def versions(trees: Sequence[Path], n: int, seed: int, workers: int, rounds: int
             result = json.loads(done.stdout)
             rates[str(tree)].append(result["molecules_per_second"])
             cpu[str(tree)].append(result["cpu_ms_per_molecule"])
+            wall[str(tree)].append((result["seconds"], result["catch_up_seconds"]))
+            work[str(tree)].append(
+                (result["cpu_ms_per_molecule"], result["catch_up_cpu_ms_per_molecule"])
+            )
         loads.append(round(os.getloadavg()[0], 2))
     first = rates[str(trees[0])]
     ratios = {
@@ -483,8 +516,16 @@ def versions(trees: Sequence[Path], n: int, seed: int, workers: int, rounds: int
         tree: [round(b / a, 3) for a, b in zip(values, first_cpu, strict=True)]
         for tree, values in cpu.items()
     }
+    index_cost = {t: _index_cost(v, wall[str(trees[0])]) for t, v in wall.items()}
+    index_cpu_cost = {t: _index_cost(v, work[str(trees[0])]) for t, v in work.items()}
     return {
         "molecules_per_second": rates,
+        "catch_up_seconds": {t: [b for _, b in v] for t, v in wall.items()},
+        "catch_up_cpu_ms_per_molecule": {t: [b for _, b in v] for t, v in work.items()},
+        "index_cost_over_first_registration": index_cost,
+        "median_index_cost": {t: statistics.median(c) for t, c in index_cost.items()},
+        "index_cpu_cost_over_first_registration": index_cpu_cost,
+        "median_index_cpu_cost": {t: statistics.median(c) for t, c in index_cpu_cost.items()},
         "over_first_per_round": ratios,
         "median_over_first": {t: statistics.median(r) for t, r in ratios.items()},
         "cpu_ms_per_molecule": cpu,
@@ -492,6 +533,16 @@ def versions(trees: Sequence[Path], n: int, seed: int, workers: int, rounds: int
         "median_cpu_speedup_over_first": {t: statistics.median(r) for t, r in cpu_ratios.items()},
         "load_average_1min": loads,
     }
+
+
+def _index_cost(
+    runs: Sequence[tuple[float, float]], baseline: Sequence[tuple[float, float]]
+) -> list[float]:
+    """(registration + catch-up) / the baseline's registration - 1, round by round."""
+    return [
+        round((registration + catch_up) / first - 1, 3)
+        for (registration, catch_up), (first, _) in zip(runs, baseline, strict=True)
+    ]
 
 
 def _cpu_seconds() -> float:
@@ -507,13 +558,19 @@ def registration_only(items: Items, workers: int) -> dict[str, Any]:
     """One default ``add_many`` of ``items`` (what :func:`versions` runs in each checkout),
     with the CPU time it took in this process and its workers."""
     with tempfile.TemporaryDirectory() as tmp:
-        run = _add_many(Path(tmp), "default", items, workers)
+        folder = Path(tmp)
+        run = _add_many(folder, "default", items, workers)
+        url = f"sqlite:///{folder / 'default.sqlite'}"
+        with Registry.open(url, settings=_settings(folder), seed=False) as registry:
+            catch_up, catch_up_cpu = _catch_up(registry, workers)
     return {
         "module": inspect.getfile(Registry),
         "registered": len(run.new_ids),
         "seconds": round(run.seconds, 3),
         "molecules_per_second": round(len(items) / run.seconds, 1),
         "cpu_ms_per_molecule": round(run.cpu / len(items) * 1000, 3),
+        "catch_up_seconds": round(sum(catch_up.values()), 3),
+        "catch_up_cpu_ms_per_molecule": round(catch_up_cpu / len(items) * 1000, 3),
     }
 
 
