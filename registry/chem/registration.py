@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["MIN_PARALLEL", "Prepared", "iter_prepared", "prepare", "prepare_many"]
 
 _T = TypeVar("_T")
+#: A structure's entry in the search index: (pattern row bytes, molecule pickle).
+_Entry = tuple[bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +35,8 @@ class Prepared:
 
     row: CompoundRow
     is_salt: bool
-    #: (pattern row bytes, molecule pickle) for the structure search index, when asked for
-    #: (see :func:`registry.chem.screening.registered_entry`).
-    search_entry: tuple[bytes, bytes] | None = None
+    #: Its search index entry, when asked for (:func:`registry.chem.screening.registered_entry`).
+    search_entry: _Entry | None = None
 
     @property
     def registration_hash(self) -> str:
@@ -98,10 +99,6 @@ def _properties(
             found = made[value] = Property(*value, "rdkit", version)
         out.append(found)
     return tuple(out)
-
-
-#: Registration's entry of a structure in the search index (see :class:`Prepared`).
-_Entry = tuple[bytes, bytes]
 
 
 def _compute(
@@ -210,11 +207,10 @@ def _prepare_chunk(
 
 
 # A prepared structure as a worker sends it back: the CompoundRow fields a registration fills,
-# in order, then the search index entry (or None), then the descriptor values as
-# (name, value, unit) tuples, which pickle far cheaper
-# than the frozen dataclasses (those go through __getstate__/__setstate__ field by field) on
-# both sides of the pipe; the worker never builds the dataclasses at all. Any: the field values
-# of CompoundRow, of several types.
+# in order, its search index entry (or None), then the descriptor values as (name, value, unit)
+# tuples, which pickle far cheaper than the frozen dataclasses (those go through
+# __getstate__/__setstate__ field by field) on both sides of the pipe; the worker never builds
+# the dataclasses at all. Any: the field values of CompoundRow, of several types.
 _Packed = tuple[Any, ...]
 _PACKED_FIELDS = tuple(
     f.name

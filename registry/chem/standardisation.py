@@ -150,7 +150,8 @@ def _cleaned(mol: Chem.Mol, fresh: bool) -> tuple[Chem.Mol, tuple[tuple[Chem.Mol
     unsanitised = []
     if result.HasSubstructMatch(non_organic):
         before, result = result, disconnector.Disconnect(result)
-        # It only breaks bonds to metals: with none, nothing changed (no pickles to compare).
+        # It only breaks bonds to metals: without a bond to a non-organic atom it changed
+        # nothing, and there is nothing to compare.
         if before.HasSubstructMatch(_bonded_non_organic()):
             unsanitised.append((before, result))
     result = normalizer.normalize(result)
