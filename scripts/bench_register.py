@@ -330,14 +330,16 @@ def register(
     # and the catch-up, over the rest of the registration's CPU.
     entries_cpu = timings.get("search entry", 0.0)
     offer = timings.get("search offer", 0.0)
+    without = registration_cpu - entries_cpu - offer
     report["search_index_cost"] = {
         "registration_cpu_ms_per_molecule": round(registration_cpu / n * 1000, 3),
         "entries_cpu_ms_per_molecule": round(entries_cpu / n * 1000, 3),
         "offer_ms_per_molecule": round(offer / n * 1000, 3),
         "catch_up_cpu_ms_per_molecule": round(index_cpu / n * 1000, 3),
-        "share_of_registration_without_it": round(
-            (entries_cpu + offer + index_cpu) / (registration_cpu - entries_cpu - offer), 3
-        ),
+        # the time a structure takes grows by this share of what it takes without the index
+        "share_of_registration_without_it": round((registration_cpu + index_cpu) / without - 1, 3),
+        # and the rate (structures a second, CPU-bound) falls by this share of its rate without
+        "throughput_lost": round(1 - without / (registration_cpu + index_cpu), 3),
     }
     report["reregistration"] = {
         "new": len(again_ids),
@@ -518,6 +520,8 @@ def versions(trees: Sequence[Path], n: int, seed: int, workers: int, rounds: int
     }
     index_cost = {t: _index_cost(v, wall[str(trees[0])]) for t, v in wall.items()}
     index_cpu_cost = {t: _index_cost(v, work[str(trees[0])]) for t, v in work.items()}
+    # the same as the rate lost: 1 - the first tree's registration / (registration + catch-up)
+    throughput_lost = {t: [round(c / (1 + c), 3) for c in v] for t, v in index_cost.items()}
     return {
         "molecules_per_second": rates,
         "catch_up_seconds": {t: [b for _, b in v] for t, v in wall.items()},
@@ -526,6 +530,8 @@ def versions(trees: Sequence[Path], n: int, seed: int, workers: int, rounds: int
         "median_index_cost": {t: statistics.median(c) for t, c in index_cost.items()},
         "index_cpu_cost_over_first_registration": index_cpu_cost,
         "median_index_cpu_cost": {t: statistics.median(c) for t, c in index_cpu_cost.items()},
+        "throughput_lost_per_round": throughput_lost,
+        "median_throughput_lost": {t: statistics.median(c) for t, c in throughput_lost.items()},
         "over_first_per_round": ratios,
         "median_over_first": {t: statistics.median(r) for t, r in ratios.items()},
         "cpu_ms_per_molecule": cpu,
