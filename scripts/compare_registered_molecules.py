@@ -114,11 +114,11 @@ def _chunk(smiles: list[str]) -> dict[str, Any]:
         except InvalidStructure:
             continue
         stored = identifiers_of(std.standardised).smiles
-        registered.append((std.standardised, stored, std.standardised_settled))
+        registered.append((std, stored, std.standardised_settled))
     # Registration's entries against the catch-up's (every SMILES read back), timed.
     clock = time.process_time
     start = clock()
-    ours = [registered_entry(mol, stored, settled) for mol, stored, settled in registered]
+    ours = [registered_entry(std, stored) for std, stored, _ in registered]
     at_registration = clock() - start
     start = clock()
     theirs = [molecule_entry(stored) for _, stored, _ in registered]

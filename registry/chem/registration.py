@@ -127,7 +127,7 @@ def _compute(
     start = _stage(timings, "hash", start, clock)
     entry = None
     if search_entry:
-        entry = registered_entry(std.standardised, ids.smiles, std.standardised_settled)
+        entry = registered_entry(std, ids.smiles)
         start = _stage(timings, "search entry", start, clock)
     fingerprint = fingerprint_of(std.parent)
     start = _stage(timings, "fingerprint", start, clock)

@@ -15,7 +15,7 @@ parses from the stored SMILES, read back several times faster).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,9 @@ from rdkit import Chem, DataStructs
 from registry.chem.fingerprints import FINGERPRINT_BITS, fingerprint_from_bytes
 from registry.chem.structures import capture_rdkit_log, parse
 from registry.errors import InvalidStructure
+
+if TYPE_CHECKING:
+    from registry.chem.standardisation import Standardised
 
 __all__ = [
     "PATTERN_BITS",
@@ -111,23 +114,22 @@ def _entry(smiles: str) -> tuple[Matrix, bytes]:
     return _row_of(Chem.PatternFingerprint(mol, PATTERN_BITS)), bytes(mol.ToBinary())
 
 
-def registered_entry(mol: Chem.Mol, smiles: str, settled: bool) -> tuple[bytes, bytes]:
-    """:func:`molecule_entry` of ``smiles``, the stored SMILES of ``mol``, as registration
-    computes it: (the pattern row's bytes, the pickle).
+def registered_entry(std: Standardised, smiles: str) -> tuple[bytes, bytes]:
+    """:func:`molecule_entry` of ``smiles``, the stored SMILES of ``std.standardised``, as
+    registration computes it: (the pattern row's bytes, the pickle).
 
-    A ``settled`` molecule (``Standardised.standardised_settled``) is the molecule its SMILES
-    reads back as, up to the order of its atoms, in every property a substructure query or the
-    screen tests (``scripts/compare_registered_molecules.py`` checks it on the whole PubChem
-    table), so its entry is taken from it without parsing the SMILES again. Any other is read
-    back from its SMILES.
+    A settled molecule (``Standardised.standardised_settled``) is the molecule its SMILES reads
+    back as, up to the order of its atoms, in every property a substructure query or the screen
+    tests (``scripts/compare_registered_molecules.py`` checks it on the whole PubChem table),
+    so its entry is taken from it without parsing the SMILES again. Any other is read back from
+    its SMILES.
     """
-    if not settled:
+    pickle = std.settled_pickle()
+    if pickle is None:
         row, entry = molecule_entry(smiles)
         return row.tobytes(), entry
-    return (
-        DataStructs.BitVectToBinaryText(Chem.PatternFingerprint(mol, PATTERN_BITS)),
-        mol.ToBinary(Chem.PropertyPickleOptions.NoConformers),
-    )
+    pattern = Chem.PatternFingerprint(std.standardised, PATTERN_BITS)
+    return DataStructs.BitVectToBinaryText(pattern), pickle
 
 
 def structure_rows(smiles: Sequence[str]) -> tuple[Matrix, list[bytes]]:

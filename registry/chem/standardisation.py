@@ -73,8 +73,22 @@ class Standardised:
         and every other change since the parser went through the Normalizer, whose products
         are sanitised. It is then the molecule its SMILES reads back as, in every property a
         substructure query tests, and the search index takes its entry from it. Computed on
-        demand: it costs a pickle of each step's input and output."""
-        return all(a.ToBinary() == b.ToBinary() for a, b in self.unsanitised_steps)
+        demand (see :meth:`settled_pickle`)."""
+        return self.settled_pickle() is not None
+
+    def settled_pickle(self) -> bytes | None:
+        """The standardised molecule's pickle (without conformers) if it is settled, else None.
+
+        Settled is the pickles of each unsanitised step's input and output being alike; the
+        pickle of an output that is the standardised molecule is this one, made once.
+        """
+        options = Chem.PropertyPickleOptions.NoConformers
+        mine = bytes(self.standardised.ToBinary(options))
+        for before, after in self.unsanitised_steps:
+            theirs = mine if after is self.standardised else after.ToBinary(options)
+            if before.ToBinary(options) != theirs:
+                return None
+        return mine
 
     @property
     def parent_smiles(self) -> str:
