@@ -110,17 +110,8 @@ def test_an_unsettled_molecule_is_read_back_a_settled_one_is_not() -> None:
 
 
 @pytest.fixture
-def settings_(tmp_path: Path) -> Settings:
-    return Settings.from_env(
-        {"REGISTRY_DATA_DIR": str(tmp_path / "data"), "REGISTRY_CACHE_DIR": str(tmp_path / "c")},
-        author="tester",
-        offline=True,
-    )
-
-
-@pytest.fixture
-def empty(tmp_path: Path, settings_: Settings) -> Iterator[Registry]:
-    with Registry.open(f"sqlite:///{tmp_path / 'r.sqlite'}", settings=settings_, seed=False) as r:
+def empty(tmp_path: Path, offline: Settings) -> Iterator[Registry]:
+    with Registry.open(f"sqlite:///{tmp_path / 'r.sqlite'}", settings=offline, seed=False) as r:
         yield r
 
 
@@ -150,48 +141,56 @@ def test_a_bulk_registration_offers_its_entries_and_the_catch_up_takes_them(
     assert sum(hits) > 1000
 
 
+def _offer_of(
+    smiles: list[bytes], entries: list[tuple[np.ndarray, bytes]]
+) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+    def packed(items: list[bytes]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
+        offsets = np.cumsum([0] + [len(item) for item in items], dtype=np.int64)
+        return offsets, np.frombuffer(b"".join(items), dtype=np.uint8)
+
+    smiles_offsets, text = packed(smiles)
+    offsets, blob = packed([pickle for _, pickle in entries])
+    patterns = np.stack([row for row, _ in entries])
+    return {"smiles_offsets": smiles_offsets, "smiles": text, "patterns": patterns,
+            "offsets": offsets, "blob": blob}  # fmt: skip
+
+
 def test_an_offer_is_only_a_hint(empty: Registry) -> None:
     files = empty.store.search_index
     assert files is not None
     empty.add_many(pubchem(420, skip=9000), workers=1, with_descriptors=False)
     (offered,) = _offers(empty)
-    # another engine's offer and a damaged one are ignored and deleted
-    engine = {**search_index.engine_tag(), "rdkit": "1999.01"}
-    arrays = files._read_file(offered)
-    assert arrays is not None
-    files.offer(engine, arrays[2])
+    read = files._read_file(offered)
+    assert read is not None
+    starts, text = read[2]["smiles_offsets"], bytes(read[2]["smiles"])
+    smiles = [text[starts[i] : starts[i + 1]] for i in range(len(starts) - 1)]
+    # Entries that would be wrong for every compound (benzene's), in offers that must not be
+    # used: another engine's (deleted), a damaged file (deleted), arrays that disagree.
+    wrong = _offer_of(smiles, [screening.molecule_entry("c1ccccc1")] * len(smiles))
+    files.offer({**search_index.engine_tag(), "rdkit": "1999.01"}, wrong)
     damaged = files.directory / "offered-0000.seg"
     damaged.write_bytes(offered.read_bytes()[:300])
-    # an entry for a SMILES nobody registered adds no row
-    text = b"CCCCCCCCCCCCCCCCCCCCCCCC(=O)O"
-    stray = screening.molecule_entry(text.decode())
+    files.offer(search_index.engine_tag(), {**wrong, "patterns": wrong["patterns"][1:]})
+    # and an entry for a SMILES nobody registered, which adds no row
+    stray = "CCCCCCCCCCCCCCCCCCCCCCCC(=O)O"
     files.offer(
-        search_index.engine_tag(),
-        {
-            "smiles_offsets": np.array([0, len(text)], dtype=np.int64),
-            "smiles": np.frombuffer(text, dtype=np.uint8),
-            "patterns": stray[0].reshape(1, -1),
-            "offsets": np.array([0, len(stray[1])], dtype=np.int64),
-            "blob": np.frombuffer(stray[1], dtype=np.uint8),
-        },
+        search_index.engine_tag(), _offer_of([stray.encode()], [screening.molecule_entry(stray)])
     )
-    assert len(files.offers(search_index.engine_tag())) == 2
+    assert len(files.offers(search_index.engine_tag())) == 3
     assert not damaged.exists()
-    assert len(_offers(empty)) == 2
     for query in ("[#7]", "C(=O)O", "[^2]", "[R2]"):
         same_substructure(empty, query)
     assert search_index.status(empty.store)["index_substructure_rows"] == 420
     assert not _offers(empty)
 
 
-def test_no_offer_without_an_index_or_for_a_small_batch(settings_: Settings) -> None:
-    with Registry.open("sqlite://", settings=settings_, seed=False) as memory:
+def test_no_offer_without_an_index_or_for_a_small_batch(tmp_path: Path, offline: Settings) -> None:
+    with Registry.open("sqlite://", settings=offline, seed=False) as memory:
         assert not search_index.entries_wanted(memory.store, 10_000)
-        prepared = memory.add_many(pubchem(400), workers=1, with_descriptors=False)
-        assert len(prepared[0]) == 400
-    with Registry.open(
-        f"sqlite:///{settings_.data_dir / 'small.sqlite'}", settings=settings_, seed=False
-    ) as small:
+        added, _ = memory.add_many(pubchem(400), workers=1, with_descriptors=False)
+        assert len(added) == 400
+    url = f"sqlite:///{tmp_path / 'small.sqlite'}"
+    with Registry.open(url, settings=offline, seed=False) as small:
         assert search_index.entries_wanted(small.store, 400)
         assert not search_index.entries_wanted(small.store, 399)
         small.add_many(pubchem(399), workers=1, with_descriptors=False)

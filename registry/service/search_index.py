@@ -242,13 +242,24 @@ _Offered = tuple[int, int, bytes]
 
 def _offered(offers: Sequence[tuple[Path, Block]], wanted: Iterable[str]) -> dict[str, _Offered]:
     """The offered entries of the ``wanted`` SMILES (the latest offer's where several are)."""
+    from registry.chem.screening import WORDS
+
     wanted = set(wanted)
     found: dict[str, _Offered] = {}
     for number, (_path, arrays) in enumerate(offers):
-        starts = arrays["smiles_offsets"].tolist()
-        text = bytes(arrays["smiles"])
-        at = arrays["offsets"].tolist()
-        blob = bytes(arrays["blob"])
+        try:
+            starts = arrays["smiles_offsets"].tolist()
+            text = bytes(arrays["smiles"])
+            at = arrays["offsets"].tolist()
+            blob = bytes(arrays["blob"])
+            shape = arrays["patterns"].shape
+        except KeyError:
+            continue
+        # Written whole by offer(); arrays that disagree are not an offer of ours: unused.
+        if shape != (len(starts) - 1, WORDS) or len(at) != len(starts):
+            continue
+        if starts[-1] != len(text) or at[-1] != len(blob):
+            continue
         for i in range(len(starts) - 1):
             smiles = text[starts[i] : starts[i + 1]].decode()
             if smiles in wanted:
