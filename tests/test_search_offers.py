@@ -24,9 +24,9 @@ from registry.config import Settings
 from registry.service import Registry, search_index
 from registry.sources.chemicals_data import iter_pubchem_rows
 
-# Structures whose standardised molecule is not what its SMILES reads back as, before the read
-# back: a covalent metal the disconnector splits, a cyclopentadienyl complex, a thiocyanate the
-# reionizer protonates; and some it is, though a step ran or a hydrogen is bracketed.
+# Structures whose standardised molecule differs from its SMILES read back (a covalent metal the
+# disconnector splits, a cyclopentadienyl complex, a thiocyanate the reionizer protonates), and
+# some whose does not though a cleanup step ran or a hydrogen is written bracketed.
 TRICKY = [
     "CC(=O)O[Hg]c1ccccc1",  # disconnected: Hg2+ and acetate, phenyl anion
     "[Na]OC(=O)c1ccccc1",
