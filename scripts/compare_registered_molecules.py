@@ -15,7 +15,12 @@ the `chemicals` package's PubChem table (or a seeded sample of ``--n``), in one 
   those read back counted apart, with examples;
 - the CPU microseconds per structure of both ways of computing the entries.
 
+``--given`` registers each structure as the table's SMILES (default), as Kekule SMILES, or as a
+Molfile with 2D coordinates, with or without its hydrogens as atoms (``molfile``, ``molfile-h``):
+the rule must hold whatever the form a structure arrives in.
+
     python scripts/compare_registered_molecules.py [--n 0 (all)] [--seed 18] [--workers 2]
+        [--given smiles|kekule|molfile|molfile-h]
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rdkit import Chem, RDLogger
+from rdkit.Chem import AllChem
 
 from registry.chem.hashing import identifiers_of
 from registry.chem.screening import PATTERN_BITS, molecule_entry, registered_entry
@@ -75,6 +81,11 @@ def _bond(bond: Chem.Bond) -> dict[str, Any]:
     }
 
 
+def _written_order(mol: Chem.Mol) -> list[int]:
+    """The atoms in the order the last SMILES written of ``mol`` wrote them."""
+    return list(mol.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
+
+
 def _differences(registered: Chem.Mol, read_back: Chem.Mol) -> set[str]:
     """What differs between two molecules (their index entries unpickled)."""
     found: set[str] = set()
@@ -84,13 +95,25 @@ def _differences(registered: Chem.Mol, read_back: Chem.Mol) -> set[str]:
         found.add("pattern bits")
     if registered.GetNumAtoms() != read_back.GetNumAtoms():
         return found | {"atom count"}
-    # The writer records the order it wrote the atoms in: the read-back's atom i is atom
-    # order[i] of the registered molecule. (Renumbering a copy would perceive its rings anew.)
-    Chem.MolToSmiles(registered)
-    order = list(registered.GetPropsAsDict(True, True)["_smilesAtomOutputOrder"])
-    position = {atom: i for i, atom in enumerate(order)}
-    for i, atom in enumerate(order):
-        a, b = _atom(registered.GetAtomWithIdx(atom)), _atom(read_back.GetAtomWithIdx(i))
+    # Both written as canonical SMILES: when the two strings agree, the k-th atom written of
+    # one is the k-th of the other (the writer records the order; renumbering a copy instead
+    # would perceive its rings anew). RDKit's canonical order is not always the same for a
+    # molecule and its SMILES read back (some symmetric cages): then a match of one onto the
+    # other pairs the atoms.
+    orders = []
+    for mol in (registered, read_back):
+        orders.append((Chem.MolToSmiles(mol), _written_order(mol)))
+    (mine, order), (theirs, their_order) = orders
+    if mine == theirs:
+        position = dict(zip(order, their_order, strict=True))
+    else:
+        match = read_back.GetSubstructMatch(registered)
+        if len(match) != registered.GetNumAtoms():
+            return found | {"structure"}
+        position = dict(enumerate(match))
+    for atom, other_atom in position.items():
+        a = _atom(registered.GetAtomWithIdx(atom))
+        b = _atom(read_back.GetAtomWithIdx(other_atom))
         found.update(f"atom {name}" for name in a if a[name] != b[name])
     for bond in registered.GetBonds():
         begin, end = position[bond.GetBeginAtomIdx()], position[bond.GetEndAtomIdx()]
@@ -103,14 +126,29 @@ def _differences(registered: Chem.Mol, read_back: Chem.Mol) -> set[str]:
     return found
 
 
-def _chunk(smiles: list[str]) -> dict[str, Any]:
+def _given(smiles: str, form: str) -> str:
+    """The structure as a user might submit it."""
+    if form == "smiles":
+        return smiles
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return smiles
+    if form == "kekule":
+        return str(Chem.MolToSmiles(mol, kekuleSmiles=True))
+    if form == "molfile-h":
+        mol = Chem.AddHs(mol)
+    AllChem.Compute2DCoords(mol)
+    return str(Chem.MolToMolBlock(mol))
+
+
+def _chunk(smiles: list[str], form: str = "smiles") -> dict[str, Any]:
     RDLogger.DisableLog("rdApp.*")
     kinds: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
     registered: list[tuple[Chem.Mol, str, bool]] = []
     for text in smiles:
         try:
-            std = standardise(text)
+            std = standardise(_given(text, form))
         except InvalidStructure:
             continue
         stored = identifiers_of(std.standardised).smiles
@@ -157,6 +195,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=0, help="a seeded sample of N (0: the table)")
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--given", choices=("smiles", "kekule", "molfile", "molfile-h"), default="smiles"
+    )
     args = parser.parse_args()
 
     table = [r.smiles for r in iter_pubchem_rows() if r.smiles]
@@ -168,7 +209,7 @@ def main() -> None:
     at_registration = read_back = 0.0
     structures = 0
     with ProcessPoolExecutor(args.workers) as pool:
-        for part in pool.map(_chunk, chunks):
+        for part in pool.map(_chunk, chunks, [args.given] * len(chunks)):
             kinds.update(part["kinds"])
             for what, shown in part["examples"].items():
                 kept = examples.setdefault(what, [])
@@ -179,6 +220,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "given": args.given,
                 "table_rows": len(table),
                 "registered": structures,
                 "differ": kinds["settled: differ"] + kinds["read back: differ"],
