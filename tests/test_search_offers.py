@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,18 +142,13 @@ def test_a_bulk_registration_offers_its_entries_and_the_catch_up_takes_them(
     assert sum(hits) > 1000
 
 
-def _offer_of(
-    smiles: list[bytes], entries: list[tuple[np.ndarray, bytes]]
-) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
-    def packed(items: list[bytes]) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
-        offsets = np.cumsum([0] + [len(item) for item in items], dtype=np.int64)
-        return offsets, np.frombuffer(b"".join(items), dtype=np.uint8)
-
-    smiles_offsets, text = packed(smiles)
-    offsets, blob = packed([pickle for _, pickle in entries])
-    patterns = np.stack([row for row, _ in entries])
-    return {"smiles_offsets": smiles_offsets, "smiles": text, "patterns": patterns,
-            "offsets": offsets, "blob": blob}  # fmt: skip
+def _offer_of(smiles: list[bytes], entries: list[tuple[np.ndarray, bytes]]) -> dict[str, Any]:  # type: ignore[type-arg]
+    return search_index._offer_arrays(
+        [
+            (text, (row.tobytes(), pickle))
+            for text, (row, pickle) in zip(smiles, entries, strict=True)
+        ]
+    )
 
 
 def test_an_offer_is_only_a_hint(empty: Registry) -> None:

@@ -210,10 +210,6 @@ def offer(store: Store, prepared: Iterable[Prepared | None]) -> None:
     Nothing is kept for a registry without an index, or when its directory cannot be written
     (the catch-up then computes the entries itself).
     """
-    import numpy as np
-
-    from registry.chem.screening import WORDS
-
     files = store.search_index
     entries = [
         (p.row.smiles.encode(), p.search_entry)
@@ -222,18 +218,26 @@ def offer(store: Store, prepared: Iterable[Prepared | None]) -> None:
     ]
     if files is None or not entries:
         return
+    with contextlib.suppress(OSError):
+        files.offer(engine_tag(), _offer_arrays(entries))
+
+
+def _offer_arrays(entries: Sequence[tuple[bytes, tuple[bytes, bytes]]]) -> Block:
+    """The arrays of an offer of ``(SMILES, (pattern row bytes, pickle))`` entries."""
+    import numpy as np
+
+    from registry.chem.screening import WORDS
+
     smiles_offsets, smiles = _packed([text for text, _ in entries])
     offsets, blob = _packed([entry[1] for _, entry in entries])
     patterns = np.frombuffer(b"".join(entry[0] for _, entry in entries), dtype=np.uint64)
-    arrays: Block = {
+    return {
         "smiles_offsets": smiles_offsets,
         "smiles": smiles,
         "patterns": patterns.reshape(-1, WORDS),
         "offsets": offsets,
         "blob": blob,
     }
-    with contextlib.suppress(OSError):
-        files.offer(engine_tag(), arrays)
 
 
 # An offered entry: (the number of its offer, its row there, its pickle).
